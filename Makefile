@@ -1,0 +1,44 @@
+# A thin wrapper over CMake for people. `make help` lists the targets.
+BUILD    ?= build
+CC       ?= cc
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX   ?= /usr/local
+CMAKE_ARGS ?=
+CTEST_ARGS ?=
+
+.PHONY: all deps build check asan demo wiki install clean help
+
+all: build
+
+help:
+	@echo "make deps     install the Debian packages the build and tests need (root)"
+	@echo "make build    build build/vpndiag"
+	@echo "make check    build and run every test (unit, fuzz smoke, lab) through ctest"
+	@echo "make asan     the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
+	@echo "make demo     show vpndiag at work"
+	@echo "make install  install vpndiag and its man page under $(PREFIX)"
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_C_COMPILER=$(CC) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+asan:
+	$(MAKE) check BUILD=build-asan CC=clang \
+	  CMAKE_ARGS="-DVPNDIAG_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug"
+
+demo: build
+	@sh tools/demo.sh $(BUILD)/vpndiag
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,205 @@
+/* `vpndiag probe HOST`: probe a VPN server the way the Windows built-in client would and say, per
+ * protocol, whether it works, fails (with the Windows error and the fix) or is undecided. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <json-c/json.h>
+
+#include "cli/cli.h"
+#include "engine/engine.h"
+#include "kb/kb.h"
+#include "net/net.h"
+#include "probes/probe.h"
+#include "report/probe_report.h"
+#include "rules/rules.h"
+
+enum { OPT_PROTOCOLS = 1000, OPT_TIMEOUT, OPT_JSON, OPT_MONITORING, OPT_VERBOSE };
+
+static const struct cli_option probe_opts[] = {
+	{{"ipv4", no_argument, NULL, '4'}, NULL, "use IPv4 only (A records)"},
+	{{"ipv6", no_argument, NULL, '6'}, NULL, "use IPv6 only (AAAA records)"},
+	{{"protocols", required_argument, NULL, OPT_PROTOCOLS}, "LIST", "comma list of ikev2,l2tp,sstp,pptp (default: all)"},
+	{{"timeout", required_argument, NULL, OPT_TIMEOUT}, "SECONDS", "bound on the whole diagnosis, >0 and <=300 (default 10)"},
+	{{"json", no_argument, NULL, OPT_JSON}, NULL, "print the report as JSON (schema vpndiag/1, docs/json.md)"},
+	{{"monitoring", no_argument, NULL, OPT_MONITORING}, NULL, "one Nagios/Icinga status line; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"},
+	{{"verbose", no_argument, NULL, OPT_VERBOSE}, NULL, "also list the packets sent and received, in order"},
+	{{"help", no_argument, NULL, 'h'}, NULL, "this help"},
+	{{NULL, 0, NULL, 0}, NULL, NULL},
+};
+
+void cli_probe_help(FILE *out)
+{
+	fprintf(out,
+		"usage: vpndiag probe HOST [-4|-6] [--protocols LIST] [--timeout SECONDS]\n"
+		"                          [--json | --monitoring] [--verbose]\n\n"
+		"Probes the VPN server HOST (a name, an IPv4 or an IPv6 address) as the Windows built-in\n"
+		"client would and reports, per protocol (IKEv2, L2TP/IPsec, SSTP, PPTP), a verdict:\n"
+		"  works       every step Windows takes was checked and passed\n"
+		"  fails       with the Windows error the client would show, the cause, evidence and the fix\n"
+		"  unknown     reachable so far, but not every step could be checked (says what is missing)\n"
+		"  not probed  no probe for this protocol yet, or not selected\n"
+		"Probes of all protocols run at once; the whole diagnosis never takes longer than --timeout.\n"
+		"Traffic: IKE_SA_INIT to UDP 500 and (behind the non-ESP marker) UDP 4500 from ephemeral ports.\n\n"
+		"Options:\n");
+	cli_print_options(out, probe_opts);
+	fprintf(out,
+		"\nExit codes: 0 every probed protocol works; 1 a protocol fails (including a name that does\n"
+		"not resolve: Windows error 868); 2 usage error (bad address, --timeout, protocol name);\n"
+		"3 no protocol failed but at least one is undecided; 4 internal error.\n"
+		"With --monitoring: 0 OK (no protocol fails, every check made passed), 1 WARNING (a warning\n"
+		"finding), 2 CRITICAL (a protocol fails), 3 UNKNOWN (undecided, nothing probed, or a usage\n"
+		"error). See docs/json.md.\n");
+}
+
+static int parse_protocols(const char *list, unsigned *out)
+{
+	char buf[128];
+	size_t len = strlen(list);
+	if (len == 0 || len >= sizeof buf) {
+		cli_error("probe", "--protocols takes a comma list of ikev2,l2tp,sstp,pptp");
+		return -1;
+	}
+	memcpy(buf, list, len + 1);
+	*out = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int idx = probe_protocol_index(t);
+		if (idx < 0) {
+			cli_error("probe", "unknown protocol '%s' (known: ikev2, l2tp, sstp, pptp)", t);
+			return -1;
+		}
+		*out |= 1u << idx;
+	}
+	if (!*out) {
+		cli_error("probe", "--protocols takes a comma list of ikev2,l2tp,sstp,pptp");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_timeout(const char *s, uint32_t *ms)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end || !isfinite(v) || v <= 0 || v > 300) {
+		cli_error("probe", "--timeout takes seconds, more than 0 and at most 300 (got '%s')", s);
+		return -1;
+	}
+	double m = v * 1000.0;
+	*ms = m < 1 ? 1 : (uint32_t)m;
+	return 0;
+}
+
+int cli_probe(int argc, char **argv)
+{
+	int family = AF_UNSPEC;
+	bool json = false, monitoring = false, verbose = false, v4 = false, v6 = false;
+	unsigned protocols = KB_P_ALL;
+	uint32_t timeout_ms = 10000;
+	int c;
+	/* Monitoring mode changes the usage exit code, so look for it first. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--monitoring") == 0)
+			monitoring = true;
+	const int usage = monitoring ? REPORT_MON_UNKNOWN : VD_EXIT_USAGE;
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, probe_opts, "probe")) != -1) {
+		switch (c) {
+		case '4': v4 = true; family = AF_INET; break;
+		case '6': v6 = true; family = AF_INET6; break;
+		case OPT_PROTOCOLS:
+			if (parse_protocols(optarg, &protocols) != 0)
+				return usage;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_timeout(optarg, &timeout_ms) != 0)
+				return usage;
+			break;
+		case OPT_JSON: json = true; break;
+		case OPT_MONITORING: monitoring = true; break;
+		case OPT_VERBOSE: verbose = true; break;
+		case 'h': cli_probe_help(stdout); return VD_EXIT_OK;
+		default: return usage;
+		}
+	}
+	if (v4 && v6) {
+		cli_error("probe", "-4 and -6 exclude each other");
+		return usage;
+	}
+	if (json && monitoring) {
+		cli_error("probe", "--json and --monitoring exclude each other");
+		return usage;
+	}
+	if (optind >= argc) {
+		cli_error("probe", "give the VPN server's name or address (try 'vpndiag help probe')");
+		return usage;
+	}
+	if (argc - optind > 1) {
+		cli_error("probe", "one server at a time (got '%s' and '%s')", argv[optind], argv[optind + 1]);
+		return usage;
+	}
+	const char *host = argv[optind];
+	enum net_host_kind kind = net_host_classify(host);
+	if (kind == NET_HOST_INVALID) {
+		cli_error("probe", "'%s' is not a valid host name, IPv4 or IPv6 address", host);
+		return usage;
+	}
+	if ((kind == NET_HOST_IPV4 && family == AF_INET6) || (kind == NET_HOST_IPV6 && family == AF_INET)) {
+		cli_error("probe", "'%s' is an IPv%d address, but %s was given", host, kind == NET_HOST_IPV4 ? 4 : 6,
+			  family == AF_INET ? "-4" : "-6");
+		return usage;
+	}
+
+	struct engine_opts o = {.host = host, .family = family, .protocols = protocols, .timeout_ms = timeout_ms};
+	struct engine_result *r = calloc(1, sizeof *r);
+	struct diagnosis *d = calloc(1, sizeof *d);
+	char err[300];
+	int rc;
+	if (!r || !d) {
+		cli_error("probe", "out of memory");
+		free(r);
+		free(d);
+		return monitoring ? REPORT_MON_UNKNOWN : VD_EXIT_INTERNAL;
+	}
+	if (engine_run(&o, r, err, sizeof err) != 0) {
+		cli_error("probe", "%s", err);
+		engine_result_free(r);
+		free(r);
+		free(d);
+		return monitoring ? REPORT_MON_UNKNOWN : VD_EXIT_INTERNAL;
+	}
+	rules_evaluate(r, d);
+
+	struct kb kb;
+	bool have_kb = kb_load_builtin(&kb, err, sizeof err) == 0;
+	if (!have_kb)
+		cli_error("probe", "knowledge base: %s (error titles left out)", err);
+
+	if (monitoring) {
+		if (verbose)
+			report_packets(stderr, r);
+		rc = report_monitoring(stdout, r, d);
+	} else if (json) {
+		struct json_object *j = report_json(r, d, have_kb ? &kb : NULL, verbose);
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+		rc = report_exit_code(r, d);
+	} else {
+		if (verbose) {
+			fprintf(stderr, "packets (seconds since start, > sent, < received, ! ICMP error, - ignored):\n");
+			report_packets(stderr, r);
+			fputc('\n', stderr);
+		}
+		report_text(stdout, r, d, have_kb ? &kb : NULL, cli_use_colour(stdout));
+		rc = report_exit_code(r, d);
+	}
+	fflush(stdout);
+	if (have_kb)
+		kb_free(&kb);
+	engine_result_free(r);
+	free(r);
+	free(d);
+	return rc;
+}

@@ -1,0 +1,354 @@
+/* The probe engine (see engine.h): resolve, start every selected module, one poll() loop with
+ * per-instance deadlines, everything bounded by the run's timeout. */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kb/kb.h"
+#include "probes/probe.h"
+#include "util/fmt.h"
+
+#define MAX_WATCH 64
+#define MAX_LOOPS 200000 /* a bound on wake-ups, far above what any run needs */
+#define MAX_OBS 512
+#define MAX_PKTS 512
+
+struct watch {
+	int fd;
+	struct probe_inst *pi;
+};
+
+struct engine {
+	uint64_t t0;               /* monotonic ms at the start */
+	uint32_t end;              /* engine clock */
+	const struct engine_opts *opts;
+	struct engine_result *res;
+	struct net_addr target;
+	uint8_t secret[32];
+	struct watch w[MAX_WATCH];
+	size_t nw;
+	struct probe_inst inst[ENGINE_NPROTO];
+	size_t ninst;
+	bool oom;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static const char *const obs_names[OBS_KIND_COUNT] = {
+	[OBS_RESOLVED] = "resolved",
+	[OBS_DNS_FAILED] = "dns-failed",
+	[OBS_UDP_NO_ANSWER] = "udp-no-answer",
+	[OBS_UDP_ICMP] = "udp-icmp",
+	[OBS_SEND_FAILED] = "send-failed",
+	[OBS_IKE_ACCEPTED] = "ike-accepted",
+	[OBS_IKE_REFUSED] = "ike-refused",
+	[OBS_IKE_COOKIE] = "ike-cookie",
+	[OBS_IKE_NO_ANSWER_AFTER_COOKIE] = "ike-no-answer-after-cookie",
+	[OBS_IKE_INVALID_KE] = "ike-invalid-ke",
+	[OBS_IKE_MS_STATUS] = "ike-ms-status",
+	[OBS_IKE_NOTIFY] = "ike-notify",
+	[OBS_IKE_VENDOR_ID] = "ike-vendor-id",
+	[OBS_IKE_FRAGMENTATION] = "ike-fragmentation",
+	[OBS_IKE_ALT_ACCEPTED] = "ike-alt-accepted",
+	[OBS_IKE_ALT_REFUSED] = "ike-alt-refused",
+	[OBS_NAT_CLIENT] = "nat-client",
+	[OBS_NAT_SERVER] = "nat-server",
+	[OBS_RTT] = "rtt",
+	[OBS_IKE_IGNORED] = "ike-ignored",
+};
+
+const char *engine_obs_kind_name(enum obs_kind k)
+{
+	return (unsigned)k < OBS_KIND_COUNT && obs_names[k] ? obs_names[k] : "unknown";
+}
+
+int engine_result_add(struct engine_result *r, const struct obs *o)
+{
+	if (r->nobs >= MAX_OBS)
+		return 0; /* bounded: a hostile server cannot grow the report without limit */
+	if (r->nobs == r->capobs) {
+		size_t cap = r->capobs ? r->capobs * 2 : 16;
+		struct obs *v = realloc(r->obs, cap * sizeof *v);
+		if (!v)
+			return -1;
+		r->obs = v;
+		r->capobs = cap;
+	}
+	r->obs[r->nobs++] = *o;
+	return 0;
+}
+
+void engine_result_free(struct engine_result *r)
+{
+	free(r->obs);
+	free(r->pkts);
+	r->obs = NULL;
+	r->pkts = NULL;
+	r->nobs = r->capobs = r->npkts = r->cappkts = 0;
+}
+
+/* ---- services for the modules ---- */
+
+uint32_t engine_now_ms(const struct engine *e)
+{
+	return (uint32_t)(mono_ms() - e->t0);
+}
+
+uint32_t engine_end_ms(const struct engine *e)
+{
+	return e->end;
+}
+
+const struct net_addr *engine_target_addr(const struct engine *e)
+{
+	return &e->target;
+}
+
+const char *engine_target_host(const struct engine *e)
+{
+	return e->res->host;
+}
+
+uint16_t engine_port(const struct engine *e, const struct probe_inst *pi, size_t i)
+{
+	if (i >= ENGINE_MAX_PORTS)
+		return 0;
+	uint16_t o = e->opts->port_override[pi->index][i];
+	return o ? o : pi->mod->ports[i];
+}
+
+const uint8_t *engine_secret(const struct engine *e, size_t *len)
+{
+	*len = sizeof e->secret;
+	return e->secret;
+}
+
+int engine_watch(struct engine *e, struct probe_inst *pi, int fd)
+{
+	if (e->nw >= MAX_WATCH)
+		return -1;
+	e->w[e->nw].fd = fd;
+	e->w[e->nw].pi = pi;
+	e->nw++;
+	return 0;
+}
+
+void engine_unwatch(struct engine *e, int fd)
+{
+	for (size_t i = 0; i < e->nw; i++) {
+		if (e->w[i].fd == fd) {
+			e->w[i] = e->w[--e->nw];
+			return;
+		}
+	}
+}
+
+void engine_set_deadline(struct probe_inst *pi, uint32_t t_ms)
+{
+	pi->deadline_ms = t_ms;
+}
+
+void engine_done(struct probe_inst *pi)
+{
+	pi->done = true;
+	pi->deadline_ms = 0;
+}
+
+void engine_observe(struct engine *e, struct probe_inst *pi, const struct obs *o)
+{
+	struct obs c = *o;
+	if (!c.proto && pi)
+		c.proto = pi->mod->proto;
+	if (engine_result_add(e->res, &c) != 0)
+		e->oom = true;
+}
+
+void engine_packet(struct engine *e, struct probe_inst *pi, char dir, const struct net_addr *peer,
+		   const char *summary)
+{
+	struct engine_result *r = e->res;
+	if (r->npkts >= MAX_PKTS)
+		return;
+	if (r->npkts == r->cappkts) {
+		size_t cap = r->cappkts ? r->cappkts * 2 : 16;
+		struct engine_pkt *v = realloc(r->pkts, cap * sizeof *v);
+		if (!v) {
+			e->oom = true;
+			return;
+		}
+		r->pkts = v;
+		r->cappkts = cap;
+	}
+	struct engine_pkt *p = &r->pkts[r->npkts++];
+	memset(p, 0, sizeof *p);
+	p->t_ms = engine_now_ms(e);
+	p->dir = dir;
+	p->proto = pi ? pi->mod->proto : 0;
+	if (peer)
+		net_addr_str_port(peer, p->peer, sizeof p->peer);
+	fmt_into(p->summary, sizeof p->summary, "%s", summary);
+}
+
+/* ---- the run ---- */
+
+static void observe_resolution(struct engine *e, const struct net_resolved *nr)
+{
+	struct obs o = {0};
+	if (nr->status == NET_RESOLVE_OK) {
+		o.kind = OBS_RESOLVED;
+		o.value = nr->elapsed_ms;
+		size_t off = 0;
+		for (size_t i = 0; i < nr->n && off < sizeof o.text; i++) {
+			char a[NET_ADDRSTRLEN];
+			net_addr_str(&nr->addrs[i], a, sizeof a);
+			int k = snprintf(o.text + off, sizeof o.text - off, "%s%s", i ? " " : "", a);
+			if (k < 0)
+				break;
+			off += (size_t)k;
+		}
+		fmt_into(o.evidence, sizeof o.evidence, "%s resolves to %s", e->res->host, o.text);
+	} else {
+		o.kind = OBS_DNS_FAILED;
+		o.code = (int32_t)nr->status;
+		fmt_into(o.text, sizeof o.text, "%s", nr->reason);
+		const char *what = e->opts->family == AF_INET ? "an IPv4 address (A)"
+				   : e->opts->family == AF_INET6 ? "an IPv6 address (AAAA)"
+								  : "an address (A or AAAA)";
+		fmt_into(o.evidence, sizeof o.evidence, "%s does not resolve to %s: %s", e->res->host, what, nr->reason);
+	}
+	engine_observe(e, NULL, &o);
+}
+
+static void finish_all(struct engine *e, bool timed_out)
+{
+	for (size_t i = 0; i < e->ninst; i++) {
+		struct probe_inst *pi = &e->inst[i];
+		if (pi->mod) {
+			pi->mod->finish(e, pi, timed_out && !pi->done);
+			pi->mod = NULL;
+		}
+	}
+}
+
+static bool all_done(const struct engine *e)
+{
+	for (size_t i = 0; i < e->ninst; i++)
+		if (e->inst[i].mod && !e->inst[i].done)
+			return false;
+	return true;
+}
+
+int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->host, sizeof r->host, "%s", o->host);
+	r->probed_addr = -1;
+	r->selected = o->protocols;
+	uint32_t timeout = o->timeout_ms;
+	if (timeout == 0 || timeout > ENGINE_MAX_TIMEOUT_MS)
+		timeout = timeout ? ENGINE_MAX_TIMEOUT_MS : 10000u;
+	r->timeout_ms = timeout;
+
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	e->t0 = mono_ms();
+	e->end = timeout;
+	e->opts = o;
+	e->res = r;
+	if (getrandom(e->secret, sizeof e->secret, 0) != (ssize_t)sizeof e->secret) {
+		snprintf(err, errlen, "no randomness: %s", strerror(errno));
+		free(e);
+		return -1;
+	}
+
+	/* Name resolution gets the whole budget; it normally takes milliseconds. */
+	net_resolve(o->host, o->family, timeout, &r->resolved);
+	observe_resolution(e, &r->resolved);
+	if (r->resolved.status == NET_RESOLVE_OK) {
+		r->probed_addr = 0;
+		e->target = r->resolved.addrs[0];
+		for (size_t i = 0; probe_modules[i] && e->ninst < ENGINE_NPROTO; i++) {
+			const struct probe_module *m = probe_modules[i];
+			int idx = probe_protocol_index(m->name);
+			if (idx < 0 || !(o->protocols & m->proto))
+				continue;
+			struct probe_inst *pi = &e->inst[e->ninst++];
+			pi->mod = m;
+			pi->index = (size_t)idx;
+			r->probed |= m->proto;
+			if (m->start(e, pi) != 0) {
+				/* The module recorded why; it has nothing to finish. */
+				pi->mod = NULL;
+			}
+		}
+
+		struct pollfd pfd[MAX_WATCH];
+		struct probe_inst *owner[MAX_WATCH];
+		for (int loops = 0; loops < MAX_LOOPS && !e->oom; loops++) {
+			if (all_done(e))
+				break;
+			uint32_t now = engine_now_ms(e);
+			if (now >= e->end)
+				break;
+			uint32_t wake = e->end;
+			for (size_t i = 0; i < e->ninst; i++)
+				if (e->inst[i].mod && !e->inst[i].done && e->inst[i].deadline_ms && e->inst[i].deadline_ms < wake)
+					wake = e->inst[i].deadline_ms;
+			size_t n = e->nw;
+			for (size_t i = 0; i < n; i++) {
+				pfd[i].fd = e->w[i].fd;
+				pfd[i].events = POLLIN;
+				pfd[i].revents = 0;
+				owner[i] = e->w[i].pi;
+			}
+			int ms = wake > now ? (int)(wake - now) : 0;
+			int k = poll(pfd, n, ms);
+			if (k < 0 && errno != EINTR) {
+				snprintf(err, errlen, "poll: %s", strerror(errno));
+				break;
+			}
+			for (size_t i = 0; k > 0 && i < n; i++) {
+				if (!pfd[i].revents || !owner[i]->mod || owner[i]->done)
+					continue;
+				/* The module may have unwatched this fd while handling an earlier one. */
+				bool still = false;
+				for (size_t j = 0; j < e->nw; j++)
+					still = still || (e->w[j].fd == pfd[i].fd && e->w[j].pi == owner[i]);
+				if (still)
+					owner[i]->mod->on_readable(e, owner[i], pfd[i].fd);
+			}
+			now = engine_now_ms(e);
+			for (size_t i = 0; i < e->ninst; i++) {
+				struct probe_inst *pi = &e->inst[i];
+				if (pi->mod && !pi->done && pi->deadline_ms && pi->deadline_ms <= now) {
+					pi->deadline_ms = 0;
+					pi->mod->on_deadline(e, pi);
+				}
+			}
+		}
+	}
+	finish_all(e, true);
+	r->elapsed_ms = engine_now_ms(e);
+	bool oom = e->oom;
+	free(e);
+	if (oom) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}

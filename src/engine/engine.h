@@ -1,0 +1,131 @@
+/* The probe engine: one thread, one poll() loop, a deadline per probe instance, the whole run
+ * bounded by the caller's timeout. It resolves the target, starts every selected probe module
+ * (src/probes/registry.c) at once and collects what they observe.
+ *
+ * Probes observe, rules diagnose (src/rules), renderers report (src/report): the engine's output
+ * is a struct engine_result holding typed observations, each with an evidence sentence, and a
+ * log of the packets sent and received. Nothing here decides a Windows error. */
+#ifndef VPNDIAG_ENGINE_H
+#define VPNDIAG_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/net.h"
+#include "wire/ikev2.h"
+
+#define ENGINE_NPROTO 4      /* ikev2, l2tp, sstp, pptp: the order of kb_protocol_names */
+#define ENGINE_MAX_PORTS 4
+#define ENGINE_MAX_TIMEOUT_MS 300000u
+
+/* What a probe saw. The JSON name of each kind is engine_obs_kind_name(). */
+enum obs_kind {
+	OBS_RESOLVED,          /* text: the addresses; value: resolution ms */
+	OBS_DNS_FAILED,        /* text: the resolver's reason; code: enum net_resolve_status */
+	OBS_UDP_NO_ANSWER,     /* port; value: requests sent; code: ms waited in all */
+	OBS_UDP_ICMP,          /* port; code: ICMP type; value: ICMP code; text: net_icmp_class_id */
+	OBS_SEND_FAILED,       /* port; code: errno; text: strerror */
+	OBS_IKE_ACCEPTED,      /* port; set; prop: the proposal the server chose; code: KE group */
+	OBS_IKE_REFUSED,       /* port; set; code: error notify type; text: its name */
+	OBS_IKE_COOKIE,        /* port; set; value: cookie length; server demanded N(COOKIE) */
+	OBS_IKE_NO_ANSWER_AFTER_COOKIE, /* port; set; value: requests sent with the cookie */
+	OBS_IKE_INVALID_KE,    /* port; set; code: group the server wants; value: 1 if we proposed it */
+	OBS_IKE_MS_STATUS,     /* port; value: the Win32 code in Microsoft's notify 12345 */
+	OBS_IKE_NOTIFY,        /* port; code: a status notify in the reply; text: its name */
+	OBS_IKE_VENDOR_ID,     /* text: name (or hex); value: 1 when known */
+	OBS_IKE_FRAGMENTATION, /* value: 1 the server sent IKEV2_FRAGMENTATION_SUPPORTED, 0 not */
+	OBS_IKE_ALT_ACCEPTED,  /* set (an alternative proposal set); prop; fix, fix_command */
+	OBS_IKE_ALT_REFUSED,   /* set; code: error notify type (0 = no answer) */
+	OBS_NAT_CLIENT,        /* value: 1 our side is behind NAT, 0 not (from the server's NAT-D) */
+	OBS_NAT_SERVER,        /* value: 1 the server is behind NAT, 0 not */
+	OBS_RTT,               /* port; value: ms from the request to the first reply */
+	OBS_IKE_IGNORED,       /* port; text: why a datagram did not count as a reply */
+	OBS_KIND_COUNT
+};
+
+struct obs {
+	enum obs_kind kind;
+	unsigned proto;        /* KB_P_* bit, 0 for the whole target (DNS) */
+	uint16_t port;
+	bool natt;             /* from the probe sent behind the non-ESP marker (UDP 4500) */
+	int32_t code;
+	int64_t value;
+	char set[48];          /* profile proposal set name, "" when none */
+	char text[160];
+	char evidence[320];    /* one sentence for people */
+	char fix[400];         /* the client change the set implies (OBS_IKE_ALT_ACCEPTED) */
+	char fix_command[400];
+	bool has_prop;
+	struct ike2_proposal prop;
+};
+
+/* One packet in the verbose log, in the order sent and received. */
+struct engine_pkt {
+	uint32_t t_ms;         /* since the start of the run */
+	char dir;              /* '>' sent, '<' received, '!' ICMP error, '-' ignored */
+	unsigned proto;
+	char peer[NET_ADDRSTRLEN];
+	char summary[400];
+};
+
+struct engine_opts {
+	const char *host;
+	int family;                /* AF_UNSPEC, AF_INET, AF_INET6 */
+	unsigned protocols;        /* KB_P_* bits to probe */
+	uint32_t timeout_ms;       /* the bound on the whole run, including name resolution */
+	/* Tests only: replaces a module's default ports (0 = keep), indexed like kb_protocol_names. */
+	uint16_t port_override[ENGINE_NPROTO][ENGINE_MAX_PORTS];
+};
+
+struct engine_result {
+	char host[256];
+	struct net_resolved resolved;
+	int probed_addr;           /* index into resolved.addrs, -1 when nothing was probed */
+	unsigned selected;         /* KB_P_* bits asked for */
+	unsigned probed;           /* KB_P_* bits a probe module actually ran for */
+	uint32_t timeout_ms;
+	uint32_t elapsed_ms;
+	struct obs *obs;           /* heap; engine_result_free */
+	size_t nobs, capobs;
+	struct engine_pkt *pkts;   /* heap */
+	size_t npkts, cappkts;
+};
+
+/* Runs the probes. Returns 0 (the result may still hold a DNS failure), or -1 on a local error
+ * (out of memory) with a message in err. r must be freed with engine_result_free either way. */
+int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, size_t errlen);
+void engine_result_free(struct engine_result *r);
+
+/* Appends an observation to a result (copies it). Returns 0 or -1 when out of memory. Also used
+ * by tests to build results by hand. */
+int engine_result_add(struct engine_result *r, const struct obs *o);
+const char *engine_obs_kind_name(enum obs_kind k);
+
+/* ---- the interface the probe modules use (see probes/probe.h) ---- */
+
+struct engine;
+struct probe_inst;
+
+uint32_t engine_now_ms(const struct engine *e);        /* ms since the run started */
+uint32_t engine_end_ms(const struct engine *e);        /* when the run ends (same clock) */
+const struct net_addr *engine_target_addr(const struct engine *e); /* port 0 */
+const char *engine_target_host(const struct engine *e);
+/* The module's port i (after test overrides), 0 past the end. */
+uint16_t engine_port(const struct engine *e, const struct probe_inst *pi, size_t i);
+/* A random per-run key (for keyed reply matching). */
+const uint8_t *engine_secret(const struct engine *e, size_t *len);
+/* Calls pi's on_readable when fd is readable or has an error. At most 64 fds per run. */
+int engine_watch(struct engine *e, struct probe_inst *pi, int fd);
+void engine_unwatch(struct engine *e, int fd);
+/* Calls pi's on_deadline at t_ms (engine clock); 0 clears it. One deadline per instance. */
+void engine_set_deadline(struct probe_inst *pi, uint32_t t_ms);
+/* The instance has nothing more to do. */
+void engine_done(struct probe_inst *pi);
+/* Records an observation (the obs is copied; proto defaults to the module's). */
+void engine_observe(struct engine *e, struct probe_inst *pi, const struct obs *o);
+/* Records a packet summary for --verbose. */
+void engine_packet(struct engine *e, struct probe_inst *pi, char dir, const struct net_addr *peer,
+		   const char *summary);
+
+#endif

@@ -1,0 +1,525 @@
+/* Sockets and name resolution (see net.h). Linux: IP_RECVERR / IPV6_RECVERR and MSG_ERRQUEUE
+ * carry ICMP errors; glibc getaddrinfo_a + gai_suspend bound name resolution in time. */
+#define _GNU_SOURCE
+#include "net/net.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/text.h"
+
+/* ---------------------------------------------------------------- addresses */
+
+int net_addr_family(const struct net_addr *a)
+{
+	return a->ss.ss_family;
+}
+
+uint16_t net_addr_port(const struct net_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+	if (a->ss.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+	return 0;
+}
+
+void net_addr_set_port(struct net_addr *a, uint16_t port)
+{
+	if (a->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+	else if (a->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
+}
+
+size_t net_addr_bytes(const struct net_addr *a, const uint8_t **ip)
+{
+	if (a->ss.ss_family == AF_INET) {
+		*ip = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
+		return 4;
+	}
+	if (a->ss.ss_family == AF_INET6) {
+		*ip = (const uint8_t *)&((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
+		return 16;
+	}
+	*ip = NULL;
+	return 0;
+}
+
+void net_addr_str(const struct net_addr *a, char *out, size_t outlen)
+{
+	char buf[INET6_ADDRSTRLEN] = "?";
+	const uint8_t *ip;
+	size_t n = net_addr_bytes(a, &ip);
+	if (n)
+		inet_ntop(n == 4 ? AF_INET : AF_INET6, ip, buf, sizeof buf);
+	snprintf(out, outlen, "%s", buf);
+}
+
+void net_addr_str_port(const struct net_addr *a, char *out, size_t outlen)
+{
+	char buf[INET6_ADDRSTRLEN];
+	net_addr_str(a, buf, sizeof buf);
+	if (a->ss.ss_family == AF_INET6)
+		snprintf(out, outlen, "[%s]:%u", buf, (unsigned)net_addr_port(a));
+	else
+		snprintf(out, outlen, "%s:%u", buf, (unsigned)net_addr_port(a));
+}
+
+bool net_addr_equal(const struct net_addr *a, const struct net_addr *b)
+{
+	const uint8_t *x, *y;
+	size_t n = net_addr_bytes(a, &x), m = net_addr_bytes(b, &y);
+	return n && n == m && memcmp(x, y, n) == 0 && net_addr_port(a) == net_addr_port(b);
+}
+
+/* ---------------------------------------------------------------- name resolution */
+
+static bool is_dns_name(const char *h)
+{
+	size_t len = strlen(h);
+	if (len == 0 || len > 254 || (len == 254 && h[253] != '.'))
+		return false;
+	size_t label = 0;
+	bool all_digits = true; /* of the last label */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)h[i];
+		if (c == '.') {
+			if (label == 0 || h[i - 1] == '-')
+				return false;
+			label = 0;
+			if (i + 1 < len)
+				all_digits = true;
+			continue;
+		}
+		if (!(isalnum(c) || c == '-' || c == '_'))
+			return false;
+		if (label == 0 && c == '-')
+			return false;
+		if (!isdigit(c))
+			all_digits = false;
+		if (++label > 63)
+			return false;
+	}
+	if (label == 0 && h[len - 1] != '.')
+		return false;
+	/* A name whose last label is all digits ("1.2.3", "10.0.0.256") is a mistyped address. */
+	return !all_digits;
+}
+
+static int parse_literal(const char *host, int family, struct net_addr *out)
+{
+	char buf[300];
+	size_t len = strlen(host);
+	if (len >= sizeof buf)
+		return -1;
+	if (host[0] == '[' && len > 2 && host[len - 1] == ']') {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+	} else {
+		memcpy(buf, host, len + 1);
+	}
+	struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST};
+	struct addrinfo *res = NULL;
+	if (getaddrinfo(buf, NULL, &hints, &res) != 0 || !res)
+		return -1;
+	if (res->ai_addrlen > sizeof out->ss) {
+		freeaddrinfo(res);
+		return -1;
+	}
+	memset(out, 0, sizeof *out);
+	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+enum net_host_kind net_host_classify(const char *host)
+{
+	struct net_addr a;
+	if (!host || !*host)
+		return NET_HOST_INVALID;
+	if (strchr(host, ':') || host[0] == '[')
+		return parse_literal(host, AF_INET6, &a) == 0 ? NET_HOST_IPV6 : NET_HOST_INVALID;
+	if (strspn(host, "0123456789.") == strlen(host)) {
+		struct in_addr in;
+		return inet_pton(AF_INET, host, &in) == 1 ? NET_HOST_IPV4 : NET_HOST_INVALID;
+	}
+	return is_dns_name(host) ? NET_HOST_NAME : NET_HOST_INVALID;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One asynchronous lookup. When it cannot be cancelled at the deadline, the resolver's helper
+ * thread still owns it: it is parked in `abandoned` (kept reachable, never freed). */
+struct gai_job {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char name[256];
+};
+#define MAX_ABANDONED 16
+static struct gai_job *abandoned[MAX_ABANDONED];
+static size_t nabandoned;
+
+static void add_results(struct net_resolved *out, const struct addrinfo *res)
+{
+	for (const struct addrinfo *ai = res; ai && out->n < NET_MAX_ADDRS; ai = ai->ai_next) {
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) || ai->ai_addrlen > sizeof(struct sockaddr_storage))
+			continue;
+		struct net_addr a = {.len = ai->ai_addrlen};
+		memcpy(&a.ss, ai->ai_addr, ai->ai_addrlen);
+		bool dup = false;
+		for (size_t i = 0; i < out->n; i++)
+			dup = dup || net_addr_equal(&out->addrs[i], &a);
+		if (!dup)
+			out->addrs[out->n++] = a;
+	}
+}
+
+int net_resolve(const char *host, int family, uint32_t timeout_ms, struct net_resolved *out)
+{
+	memset(out, 0, sizeof *out);
+	uint64_t t0 = mono_ms();
+	enum net_host_kind kind = net_host_classify(host);
+	if (kind == NET_HOST_INVALID) {
+		out->status = NET_RESOLVE_ERROR;
+		snprintf(out->reason, sizeof out->reason, "not a valid host name or address");
+		return -1;
+	}
+	if (kind == NET_HOST_IPV4 || kind == NET_HOST_IPV6) {
+		int fam = kind == NET_HOST_IPV4 ? AF_INET : AF_INET6;
+		if (family != AF_UNSPEC && family != fam) {
+			out->status = NET_RESOLVE_ERROR;
+			snprintf(out->reason, sizeof out->reason, "%s is an IPv%d address", host, fam == AF_INET ? 4 : 6);
+			return -1;
+		}
+		if (parse_literal(host, fam, &out->addrs[0]) != 0) {
+			out->status = NET_RESOLVE_ERROR;
+			snprintf(out->reason, sizeof out->reason, "not a valid address");
+			return -1;
+		}
+		out->n = 1;
+		out->status = NET_RESOLVE_OK;
+		return 0;
+	}
+
+	struct gai_job *job = calloc(1, sizeof *job);
+	if (!job) {
+		out->status = NET_RESOLVE_ERROR;
+		snprintf(out->reason, sizeof out->reason, "out of memory");
+		return -1;
+	}
+	snprintf(job->name, sizeof job->name, "%s", host);
+	job->hints.ai_family = family;
+	job->hints.ai_socktype = SOCK_DGRAM;
+	job->cb.ar_name = job->name;
+	job->cb.ar_request = &job->hints;
+	struct gaicb *list[1] = {&job->cb};
+	int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+	if (rc != 0) {
+		out->status = NET_RESOLVE_ERROR;
+		snprintf(out->reason, sizeof out->reason, "%s", gai_strerror(rc));
+		free(job);
+		return -1;
+	}
+	/* Bounded: at most 1000 wake-ups, and never past the deadline. */
+	for (int spins = 0; spins < 1000; spins++) {
+		rc = gai_error(&job->cb);
+		if (rc != EAI_INPROGRESS)
+			break;
+		uint64_t now = mono_ms();
+		if (now - t0 >= timeout_ms)
+			break;
+		uint64_t left = timeout_ms - (now - t0);
+		struct timespec ts = {.tv_sec = (time_t)(left / 1000u), .tv_nsec = (long)(left % 1000u) * 1000000L};
+		const struct gaicb *const clist[1] = {&job->cb};
+		(void)gai_suspend(clist, 1, &ts);
+	}
+	out->elapsed_ms = (uint32_t)(mono_ms() - t0);
+	if (rc == EAI_INPROGRESS) {
+		out->status = NET_RESOLVE_TIMEOUT;
+		snprintf(out->reason, sizeof out->reason, "no answer from the resolver within %u ms", (unsigned)timeout_ms);
+		if (gai_cancel(&job->cb) == EAI_CANCELED || gai_error(&job->cb) != EAI_INPROGRESS) {
+			if (gai_error(&job->cb) == 0 && job->cb.ar_result)
+				freeaddrinfo(job->cb.ar_result);
+			free(job);
+		} else if (nabandoned < MAX_ABANDONED) {
+			abandoned[nabandoned++] = job; /* the helper thread still writes into it */
+		}
+		return -1;
+	}
+	if (rc == 0) {
+		add_results(out, job->cb.ar_result);
+		freeaddrinfo(job->cb.ar_result);
+		free(job);
+		if (out->n == 0) {
+			out->status = NET_RESOLVE_NXDOMAIN;
+			snprintf(out->reason, sizeof out->reason, "no IPv4 or IPv6 address");
+			return -1;
+		}
+		out->status = NET_RESOLVE_OK;
+		return 0;
+	}
+	free(job);
+	switch (rc) {
+	case EAI_NONAME:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		out->status = NET_RESOLVE_NXDOMAIN;
+		break;
+	case EAI_AGAIN:
+	case EAI_FAIL:
+		out->status = NET_RESOLVE_TEMPFAIL;
+		break;
+	default:
+		out->status = NET_RESOLVE_ERROR;
+		break;
+	}
+	snprintf(out->reason, sizeof out->reason, "%s", gai_strerror(rc));
+	return -1;
+}
+
+/* ---------------------------------------------------------------- UDP */
+
+static int set_recverr(int fd, int family)
+{
+	int one = 1;
+	if (family == AF_INET6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+	return setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
+}
+
+int net_udp_open(const struct net_addr *dst)
+{
+	int family = dst->ss.ss_family;
+	/* The kernel's ephemeral range normally excludes 500 and 4500; check anyway (bounded). */
+	for (int tries = 0; tries < 4; tries++) {
+		int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+		if (fd < 0)
+			return -1;
+		if (set_recverr(fd, family) != 0 || connect(fd, (const struct sockaddr *)&dst->ss, dst->len) != 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		struct net_addr local = {.len = sizeof local.ss};
+		if (getsockname(fd, (struct sockaddr *)&local.ss, &local.len) == 0) {
+			uint16_t p = net_addr_port(&local);
+			if (p != 500 && p != 4500)
+				return fd;
+		}
+		close(fd);
+	}
+	errno = EADDRINUSE;
+	return -1;
+}
+
+int net_udp_send(int fd, const uint8_t *buf, size_t len)
+{
+	ssize_t n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
+static enum net_icmp_class classify_icmp(bool v6, uint8_t type, uint8_t code)
+{
+	if (!v6) {
+		if (type != 3)
+			return NET_ICMP_OTHER;
+		switch (code) {
+		case 3: return NET_ICMP_PORT_UNREACHABLE;
+		case 9: case 10: case 13: return NET_ICMP_ADMIN_PROHIBITED;
+		case 1: return NET_ICMP_HOST_UNREACHABLE;
+		case 0: return NET_ICMP_NET_UNREACHABLE;
+		default: return NET_ICMP_OTHER;
+		}
+	}
+	if (type != 1)
+		return NET_ICMP_OTHER;
+	switch (code) {
+	case 4: return NET_ICMP_PORT_UNREACHABLE;
+	case 1: case 5: case 6: return NET_ICMP_ADMIN_PROHIBITED;
+	case 3: return NET_ICMP_HOST_UNREACHABLE;
+	case 0: return NET_ICMP_NET_UNREACHABLE;
+	default: return NET_ICMP_OTHER;
+	}
+}
+
+static bool read_errqueue(int fd, struct net_rx *rx)
+{
+	uint8_t data[64];
+	union {
+		char buf[512];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+	struct sockaddr_storage name;
+	struct msghdr msg = {.msg_name = &name, .msg_namelen = sizeof name, .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+	ssize_t n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+	if (n < 0)
+		return false;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
+		bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
+		if (!v4 && !v6)
+			continue;
+		struct sock_extended_err ee;
+		if (c->cmsg_len < CMSG_LEN(sizeof ee))
+			continue;
+		memcpy(&ee, CMSG_DATA(c), sizeof ee);
+		rx->err = (int)ee.ee_errno;
+		if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
+			rx->kind = NET_RX_ICMP;
+			rx->icmp6 = ee.ee_origin == SO_EE_ORIGIN_ICMP6;
+			rx->icmp_type = ee.ee_type;
+			rx->icmp_code = ee.ee_code;
+			rx->icmp_class = classify_icmp(rx->icmp6, ee.ee_type, ee.ee_code);
+			/* The offender (the node that sent the ICMP error) follows the struct. */
+			size_t have = c->cmsg_len - CMSG_LEN(0);
+			if (have >= sizeof ee + sizeof(struct sockaddr_in)) {
+				const uint8_t *off = CMSG_DATA(c) + sizeof ee;
+				sa_family_t fam;
+				memcpy(&fam, off, sizeof fam);
+				size_t sl = fam == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+				if ((fam == AF_INET || fam == AF_INET6) && have >= sizeof ee + sl) {
+					memcpy(&rx->from.ss, off, sl);
+					rx->from.len = (socklen_t)sl;
+				}
+			}
+		} else {
+			rx->kind = NET_RX_ERROR;
+		}
+		return true;
+	}
+	return false;
+}
+
+void net_udp_recv(int fd, uint8_t *buf, size_t cap, struct net_rx *rx)
+{
+	memset(rx, 0, sizeof *rx);
+	if (read_errqueue(fd, rx))
+		return;
+	struct iovec iov = {.iov_base = buf, .iov_len = cap};
+	struct msghdr msg = {.msg_name = &rx->from.ss, .msg_namelen = sizeof rx->from.ss, .msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			rx->kind = NET_RX_NONE;
+		} else {
+			rx->kind = NET_RX_ERROR;
+			rx->err = errno;
+		}
+		return;
+	}
+	rx->kind = NET_RX_DATA;
+	rx->from.len = msg.msg_namelen;
+	rx->len = (size_t)n;
+	rx->truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+}
+
+const char *net_icmp_class_name(enum net_icmp_class c)
+{
+	switch (c) {
+	case NET_ICMP_PORT_UNREACHABLE: return "port unreachable";
+	case NET_ICMP_ADMIN_PROHIBITED: return "administratively prohibited";
+	case NET_ICMP_HOST_UNREACHABLE: return "host unreachable";
+	case NET_ICMP_NET_UNREACHABLE: return "network unreachable";
+	default: return "unreachable (other)";
+	}
+}
+
+const char *net_icmp_class_id(enum net_icmp_class c)
+{
+	switch (c) {
+	case NET_ICMP_PORT_UNREACHABLE: return "port-unreachable";
+	case NET_ICMP_ADMIN_PROHIBITED: return "admin-prohibited";
+	case NET_ICMP_HOST_UNREACHABLE: return "host-unreachable";
+	case NET_ICMP_NET_UNREACHABLE: return "net-unreachable";
+	default: return "other";
+	}
+}
+
+/* ---------------------------------------------------------------- TCP */
+
+int net_tcp_connect_start(const struct net_addr *dst)
+{
+	int fd = socket(dst->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd < 0)
+		return -1;
+	/* Report ICMP errors at once instead of retrying SYNs until the kernel gives up. */
+	(void)set_recverr(fd, dst->ss.ss_family);
+	if (connect(fd, (const struct sockaddr *)&dst->ss, dst->len) != 0 && errno != EINPROGRESS) {
+		/* Immediate failures (e.g. ECONNREFUSED on loopback) are left for connect_result. */
+		if (errno != ECONNREFUSED && errno != ENETUNREACH && errno != EHOSTUNREACH) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+	}
+	return fd;
+}
+
+enum net_tcp_status net_tcp_connect_result(int fd, int *err)
+{
+	int e = 0;
+	socklen_t l = sizeof e;
+	*err = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) != 0) {
+		*err = errno;
+		return NET_TCP_ERROR;
+	}
+	*err = e;
+	switch (e) {
+	case 0: {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+			return NET_TCP_CONNECTED;
+		return errno == ENOTCONN ? NET_TCP_IN_PROGRESS : NET_TCP_ERROR;
+	}
+	case ECONNREFUSED: return NET_TCP_REFUSED;
+	case EHOSTUNREACH: case ENETUNREACH: case EACCES: case EPERM: case EHOSTDOWN: case ENETDOWN:
+		return NET_TCP_UNREACHABLE;
+	case ETIMEDOUT: return NET_TCP_TIMED_OUT;
+	default: return NET_TCP_ERROR;
+	}
+}
+
+const char *net_tcp_status_name(enum net_tcp_status s)
+{
+	switch (s) {
+	case NET_TCP_CONNECTED: return "connected";
+	case NET_TCP_IN_PROGRESS: return "in progress";
+	case NET_TCP_REFUSED: return "refused";
+	case NET_TCP_UNREACHABLE: return "unreachable";
+	case NET_TCP_TIMED_OUT: return "timed out";
+	default: return "error";
+	}
+}

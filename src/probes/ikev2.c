@@ -1,0 +1,794 @@
+/* IKEv2 first contact as the Windows built-in client makes it: IKE_SA_INIT on UDP 500 built from
+ * the client profile (data/profiles/windows-ikev2.txt), the same on UDP 4500 behind the non-ESP
+ * marker, COOKIE and INVALID_KE_PAYLOAD handled, and after NO_PROPOSAL_CHOSEN the profile's
+ * alternative proposal sets tried at once to learn what the server accepts.
+ *
+ * Reply matching: the initiator SPI is spi_make(run key, target, port, exchange id). A datagram
+ * counts only if it parses, is an IKE_SA_INIT response (R flag, message id 0), carries our SPIi
+ * (spi_check) and a non-zero SPIr; an SPIr of 0 is accepted only for a notify-only error reply
+ * (COOKIE, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN and the other error notifies, RFC 7296 2.6/2.21).
+ * Our own request reflected back has no R flag and is ignored. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "crypto/dh.h"
+#include "crypto/spi.h"
+#include "kb/kb.h"
+#include "net/net.h"
+#include "probes/probe.h"
+#include "profile/profile.h"
+#include "util/fmt.h"
+#include "wire/ikev2.h"
+
+#define MAX_XCHG (2 + PROFILE_MAX_SETS)
+#define MAX_COOKIE 64
+#define MAX_COOKIE_ROUNDS 2
+#define MAX_KE_ROUNDS 2
+#define PKT_CAP 4096
+#define RX_CAP 65536
+#define MAX_READS 16 /* datagrams read per wake-up */
+#define NONESP_LEN 4
+
+enum xchg_kind { X_MAIN, X_NATT, X_ALT };
+
+struct xchg {
+	enum xchg_kind kind;
+	const struct profile_set *set;
+	uint8_t id;                 /* spi_make probe id */
+	uint16_t port;
+	int fd;
+	struct net_addr dst, local;
+	uint64_t spi;
+	struct dh_key key;
+	uint16_t ke_group;
+	uint8_t nonce[256];
+	size_t nonce_len;
+	uint8_t cookie[MAX_COOKIE];
+	size_t cookie_len;
+	unsigned cookie_rounds, ke_rounds;
+	uint8_t pkt[PKT_CAP];
+	size_t pkt_len;
+	unsigned sends;             /* of the current message */
+	unsigned total_sends;
+	uint32_t first_send, last_send;
+	uint32_t next;              /* next retransmission or give-up time */
+	bool active;
+	bool answered;              /* any counted reply */
+};
+
+struct ike_state {
+	struct profile *prof;
+	struct spi_key key;
+	bool have_key;
+	struct xchg x[MAX_XCHG];
+	size_t nx;
+	bool alts_started;
+	bool nat_recorded;
+	uint8_t rx[RX_CAP];
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static void obs_init(struct obs *o, enum obs_kind kind, const struct xchg *x)
+{
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	o->proto = KB_P_IKEV2;
+	if (x) {
+		o->port = x->port;
+		o->natt = x->kind == X_NATT;
+		fmt_into(o->set, sizeof o->set, "%s", x->set ? x->set->name : "");
+	}
+}
+
+static const char *xchg_what(const struct xchg *x)
+{
+	return x->kind == X_NATT ? "IKE_SA_INIT (non-ESP marker)" : "IKE_SA_INIT";
+}
+
+static bool set_has_group(const struct profile_set *s, uint16_t group)
+{
+	for (size_t i = 0; i < s->nproposals; i++)
+		for (size_t t = 0; t < s->proposals[i].ntransforms; t++)
+			if (s->proposals[i].t[t].type == IKE2_T_DH && s->proposals[i].t[t].id == group)
+				return true;
+	return false;
+}
+
+static void spi_hex(uint64_t spi, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)spi);
+}
+
+/* Builds the IKE_SA_INIT for x into x->pkt (with the non-ESP marker on 4500). */
+static int build(struct ike_state *st, struct xchg *x)
+{
+	const struct profile *p = st->prof;
+	const uint8_t *lip, *rip;
+	size_t ll = net_addr_bytes(&x->local, &lip), rl = net_addr_bytes(&x->dst, &rip);
+	uint8_t natd_src[20], natd_dst[20];
+	ike2_natd_hash(x->spi, 0, lip, ll, net_addr_port(&x->local), natd_src);
+	ike2_natd_hash(x->spi, 0, rip, rl, x->port, natd_dst);
+	struct ike2_blob vids[PROFILE_MAX_VIDS];
+	size_t nv = profile_vid_blobs(p, vids, PROFILE_MAX_VIDS);
+	struct ike2_sa_init in = {
+		.spi_i = x->spi,
+		.proposals = x->set->proposals,
+		.nproposals = x->set->nproposals,
+		.ke_group = x->ke_group,
+		.ke_data = x->key.pub,
+		.ke_len = x->key.pub_len,
+		.nonce = x->nonce,
+		.nonce_len = x->nonce_len,
+		.cookie = x->cookie_len ? x->cookie : NULL,
+		.cookie_len = x->cookie_len,
+		.natd_src = p->natd ? natd_src : NULL,
+		.natd_dst = p->natd ? natd_dst : NULL,
+		.frag_supported = p->frag_supported,
+		.vids = vids,
+		.nvids = nv,
+	};
+	struct wbuf w;
+	wbuf_init(&w, x->pkt, sizeof x->pkt);
+	if (x->kind == X_NATT)
+		wbuf_zero(&w, NONESP_LEN);
+	if (ike2_build_sa_init(&w, &in) != 0 || w.err)
+		return -1;
+	x->pkt_len = w.len;
+	return 0;
+}
+
+static void log_sent(struct engine *e, struct probe_inst *pi, const struct ike_state *st, const struct xchg *x)
+{
+	char s[400], spi[17];
+	spi_hex(x->spi, spi);
+	fmt_into(s, sizeof s, "%s request SPIi=%s [%s] %zu proposal%s KE(%s) Ni(%zu)%s%s%s %zu VID%s, %zu bytes, send %u",
+		 xchg_what(x), spi, x->set->name, x->set->nproposals, x->set->nproposals == 1 ? "" : "s",
+		 ike2_transform_name(IKE2_T_DH, x->ke_group), x->nonce_len, x->cookie_len ? " N(COOKIE)" : "",
+		 st->prof->natd ? " N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP)" : "",
+		 st->prof->frag_supported ? " N(IKEV2_FRAGMENTATION_SUPPORTED)" : "", st->prof->nvids,
+		 st->prof->nvids == 1 ? "" : "s", x->pkt_len, x->sends);
+	engine_packet(e, pi, '>', &x->dst, s);
+}
+
+static uint32_t wait_after(const struct ike_state *st, unsigned send_no)
+{
+	const struct profile *p = st->prof;
+	if (p->nretransmit == 0)
+		return 1000;
+	size_t i = send_no < p->nretransmit ? send_no : p->nretransmit - 1;
+	return p->retransmit_ms[i] ? p->retransmit_ms[i] : 1;
+}
+
+static unsigned max_sends(const struct ike_state *st)
+{
+	return st->prof->nretransmit ? (unsigned)st->prof->nretransmit : 1;
+}
+
+static void send_now(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x)
+{
+	uint32_t now = engine_now_ms(e);
+	if (x->sends == 0)
+		x->first_send = now;
+	x->last_send = now;
+	if (net_udp_send(x->fd, x->pkt, x->pkt_len) != 0 && errno != ECONNREFUSED) {
+		/* ECONNREFUSED is a queued ICMP error: it is read from the error queue. */
+		struct obs o;
+		obs_init(&o, OBS_SEND_FAILED, x);
+		o.code = errno;
+		fmt_into(o.text, sizeof o.text, "%s", strerror(errno));
+		fmt_into(o.evidence, sizeof o.evidence, "could not send the %s to UDP %u: %s", xchg_what(x), x->port,
+			 strerror(errno));
+		engine_observe(e, pi, &o);
+	}
+	x->sends++;
+	x->total_sends++;
+	x->next = now + wait_after(st, x->sends - 1);
+	log_sent(e, pi, st, x);
+}
+
+static void update_deadline(struct probe_inst *pi, struct ike_state *st)
+{
+	uint32_t d = 0;
+	bool any = false;
+	for (size_t i = 0; i < st->nx; i++) {
+		if (!st->x[i].active)
+			continue;
+		any = true;
+		if (!d || st->x[i].next < d)
+			d = st->x[i].next;
+	}
+	if (!any) {
+		engine_done(pi);
+		return;
+	}
+	engine_set_deadline(pi, d ? d : 1);
+}
+
+static void close_xchg(struct engine *e, struct xchg *x)
+{
+	x->active = false;
+	if (x->fd >= 0) {
+		engine_unwatch(e, x->fd);
+		close(x->fd);
+		x->fd = -1;
+	}
+}
+
+/* Opens, keys and sends exchange x. Returns 0 or -1 (recorded). */
+static int start_xchg(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x)
+{
+	struct obs o;
+	x->fd = -1;
+	x->dst = *engine_target_addr(e);
+	net_addr_set_port(&x->dst, x->port);
+	x->ke_group = x->set->ke_group;
+	x->nonce_len = st->prof->nonce_len;
+	if (x->nonce_len == 0 || x->nonce_len > sizeof x->nonce)
+		x->nonce_len = 32;
+	const char *fail = NULL;
+	if (dh_keygen(x->ke_group, &x->key) != 0)
+		fail = "no key pair for the KE group";
+	else if (RAND_bytes(x->nonce, (int)x->nonce_len) != 1)
+		fail = "no randomness for the nonce";
+	else if ((x->fd = net_udp_open(&x->dst)) < 0)
+		fail = strerror(errno);
+	if (!fail) {
+		x->local.len = sizeof x->local.ss;
+		if (getsockname(x->fd, (struct sockaddr *)&x->local.ss, &x->local.len) != 0)
+			fail = strerror(errno);
+	}
+	if (!fail) {
+		x->spi = spi_make(&st->key, (const struct sockaddr *)&x->dst.ss, x->port, x->id, 0);
+		if (!x->spi)
+			fail = "no SPI";
+	}
+	if (!fail && build(st, x) != 0)
+		fail = "the IKE_SA_INIT does not fit the packet buffer";
+	if (!fail && engine_watch(e, pi, x->fd) != 0)
+		fail = "too many sockets";
+	if (fail) {
+		obs_init(&o, OBS_SEND_FAILED, x);
+		fmt_into(o.text, sizeof o.text, "%s", fail);
+		fmt_into(o.evidence, sizeof o.evidence, "could not probe UDP %u with proposal set %s: %s", x->port,
+			 x->set->name, fail);
+		engine_observe(e, pi, &o);
+		if (x->fd >= 0)
+			close(x->fd);
+		x->fd = -1;
+		dh_key_free(&x->key);
+		return -1;
+	}
+	x->active = true;
+	send_now(e, pi, st, x);
+	return 0;
+}
+
+static struct xchg *new_xchg(struct ike_state *st, enum xchg_kind kind, const struct profile_set *set, uint16_t port)
+{
+	if (st->nx >= MAX_XCHG)
+		return NULL;
+	struct xchg *x = &st->x[st->nx];
+	memset(x, 0, sizeof *x);
+	x->kind = kind;
+	x->set = set;
+	x->port = port;
+	x->fd = -1;
+	x->id = (uint8_t)st->nx;
+	st->nx++;
+	return x;
+}
+
+static void start_alternatives(struct engine *e, struct probe_inst *pi, struct ike_state *st, uint16_t port)
+{
+	if (st->alts_started)
+		return;
+	st->alts_started = true;
+	for (size_t i = 1; i < st->prof->nsets; i++) {
+		struct xchg *x = new_xchg(st, X_ALT, &st->prof->sets[i], port);
+		if (x)
+			start_xchg(e, pi, st, x);
+	}
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static void describe_reply(const struct ike2_msg *m, size_t len, char *s, size_t slen)
+{
+	char spi[17];
+	spi_hex(m->hdr.spi_r, spi);
+	fmt_into(s, slen, "%s %s SPIr=%s", ike2_exchange_name(m->hdr.exchange),
+		 (m->hdr.flags & IKE2_F_RESPONSE) ? "response" : "request", spi);
+	for (size_t i = 0; i < m->nproposals && i < 2; i++) {
+		char ps[160];
+		ike2_proposal_str(&m->proposals[i], ps, sizeof ps);
+		fmt_append(s, slen, " SA(%s)", ps);
+	}
+	if (m->has_ke)
+		fmt_append(s, slen, " KE(%s)", ike2_transform_name(IKE2_T_DH, m->ke_group));
+	if (m->nonce.p)
+		fmt_append(s, slen, " Nr(%zu)", m->nonce.len);
+	for (size_t i = 0; i < m->nnotifies; i++)
+		fmt_append(s, slen, " N(%s)", ike2_notify_name(m->notifies[i].type));
+	if (m->nvids)
+		fmt_append(s, slen, " %zu VID%s", m->nvids, m->nvids == 1 ? "" : "s");
+	fmt_append(s, slen, ", %zu bytes", len);
+}
+
+static void ignore(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_addr *from,
+		   const char *why)
+{
+	struct obs o;
+	obs_init(&o, OBS_IKE_IGNORED, x);
+	fmt_into(o.text, sizeof o.text, "%s", why);
+	char peer[NET_ADDRSTRLEN];
+	net_addr_str_port(from, peer, sizeof peer);
+	fmt_into(o.evidence, sizeof o.evidence, "a datagram from %s on UDP %u was not counted as a reply: %s", peer,
+		 x->port, why);
+	engine_observe(e, pi, &o);
+	engine_packet(e, pi, '-', from, why);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void record_nat(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+		       const struct ike2_msg *m, const struct net_addr *from)
+{
+	if (st->nat_recorded || x->kind == X_NATT)
+		return;
+	const uint8_t *ip;
+	size_t n;
+	uint8_t h[20];
+	char a[NET_ADDRSTRLEN];
+	struct obs o;
+	/* Their DESTINATION hash covers our address as they see it. */
+	const struct ike2_notify *d = ike2_find_notify(m, IKE2_N_NAT_DETECTION_DESTINATION_IP);
+	if (d && d->data_len == 20) {
+		n = net_addr_bytes(&x->local, &ip);
+		ike2_natd_hash(m->hdr.spi_i, m->hdr.spi_r, ip, n, net_addr_port(&x->local), h);
+		obs_init(&o, OBS_NAT_CLIENT, x);
+		o.value = memcmp(h, d->data, 20) != 0;
+		net_addr_str_port(&x->local, a, sizeof a);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 o.value ? "the server's NAT_DETECTION_DESTINATION_IP does not match our address %s: a NAT on our side rewrites it"
+				 : "the server's NAT_DETECTION_DESTINATION_IP matches our address %s: no NAT on our side",
+			 a);
+		engine_observe(e, pi, &o);
+	}
+	/* Their SOURCE hash(es) cover the address they send from; compare with where it came from. */
+	bool have_src = false, match = false;
+	n = net_addr_bytes(from, &ip);
+	ike2_natd_hash(m->hdr.spi_i, m->hdr.spi_r, ip, n, net_addr_port(from), h);
+	for (size_t i = 0; i < m->nnotifies; i++) {
+		const struct ike2_notify *s = &m->notifies[i];
+		if (s->type != IKE2_N_NAT_DETECTION_SOURCE_IP || s->data_len != 20)
+			continue;
+		have_src = true;
+		match = match || memcmp(h, s->data, 20) == 0;
+	}
+	if (have_src) {
+		obs_init(&o, OBS_NAT_SERVER, x);
+		o.value = !match;
+		net_addr_str_port(from, a, sizeof a);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 o.value ? "the server's NAT_DETECTION_SOURCE_IP does not match %s, the address the reply came from: the server is behind NAT (its own address differs)"
+				 : "the server's NAT_DETECTION_SOURCE_IP matches %s, the address the reply came from: the server is not behind NAT",
+			 a);
+		engine_observe(e, pi, &o);
+	}
+	st->nat_recorded = st->nat_recorded || d || have_src;
+}
+
+static void record_accepted(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+			    const struct ike2_msg *m, const struct net_addr *from)
+{
+	struct obs o;
+	char ps[160];
+	uint32_t now = engine_now_ms(e);
+	ike2_proposal_str(&m->proposals[0], ps, sizeof ps);
+	obs_init(&o, x->kind == X_ALT ? OBS_IKE_ALT_ACCEPTED : OBS_IKE_ACCEPTED, x);
+	o.code = m->has_ke ? m->ke_group : 0;
+	o.has_prop = true;
+	o.prop = m->proposals[0];
+	fmt_into(o.text, sizeof o.text, "%s", ps);
+	if (x->kind == X_ALT) {
+		fmt_into(o.fix, sizeof o.fix, "%s", x->set->fix);
+		fmt_into(o.fix_command, sizeof o.fix_command, "%s", x->set->fix_command);
+		fmt_into(o.evidence, sizeof o.evidence, "with proposal set %s (%s) the server chose %s", x->set->name,
+			 x->set->title, ps);
+	} else {
+		fmt_into(o.evidence, sizeof o.evidence, "the server answered the %s on UDP %u and chose %s", xchg_what(x),
+			 x->port, ps);
+	}
+	engine_observe(e, pi, &o);
+
+	obs_init(&o, OBS_RTT, x);
+	o.value = now - x->last_send;
+	fmt_into(o.evidence, sizeof o.evidence, "round trip %lld ms on UDP %u", (long long)o.value, x->port);
+	engine_observe(e, pi, &o);
+
+	if (x->kind == X_ALT)
+		return;
+	if (x->kind == X_MAIN) {
+		record_nat(e, pi, st, x, m, from);
+		obs_init(&o, OBS_IKE_FRAGMENTATION, x);
+		o.value = ike2_find_notify(m, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
+		fmt_into(o.evidence, sizeof o.evidence,
+			 o.value ? "the server sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383)"
+				 : "the server did not send IKEV2_FRAGMENTATION_SUPPORTED: it will not fragment IKE_AUTH");
+		engine_observe(e, pi, &o);
+		for (size_t i = 0; i < m->nvids; i++) {
+			obs_init(&o, OBS_IKE_VENDOR_ID, x);
+			o.value = profile_vid_describe(m->vids[i].p, m->vids[i].len, o.text, sizeof o.text);
+			fmt_into(o.evidence, sizeof o.evidence, "the server sent vendor ID %s", o.text);
+			engine_observe(e, pi, &o);
+		}
+	}
+	for (size_t i = 0; i < m->nnotifies; i++) {
+		const struct ike2_notify *n = &m->notifies[i];
+		if (n->type == IKE2_N_NAT_DETECTION_SOURCE_IP || n->type == IKE2_N_NAT_DETECTION_DESTINATION_IP ||
+		    n->type == IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED || n->type == IKE2_N_MS_STATUS)
+			continue;
+		obs_init(&o, OBS_IKE_NOTIFY, x);
+		o.code = n->type;
+		fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(n->type));
+		fmt_into(o.evidence, sizeof o.evidence, "the server's IKE_SA_INIT response carries N(%s) (type %u)", o.text,
+			 (unsigned)n->type);
+		engine_observe(e, pi, &o);
+	}
+}
+
+static void record_ms_status(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike2_msg *m)
+{
+	const struct ike2_notify *n = ike2_find_notify(m, IKE2_N_MS_STATUS);
+	if (!n)
+		return;
+	struct obs o;
+	obs_init(&o, OBS_IKE_MS_STATUS, x);
+	o.code = IKE2_N_MS_STATUS;
+	o.value = n->data_len >= 4 ? (int64_t)be32(n->data) : -1;
+	fmt_into(o.text, sizeof o.text, "MS_STATUS(%lld)", (long long)o.value);
+	fmt_into(o.evidence, sizeof o.evidence, "the server sent Microsoft's status notify 12345 with Win32 code %lld",
+		 (long long)o.value);
+	engine_observe(e, pi, &o);
+}
+
+/* An error reply ends the exchange; returns true when the exchange goes on (a retry). */
+static bool handle_error(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+			 const struct ike2_msg *m, const struct ike2_notify *err)
+{
+	struct obs o;
+	if (err->type == IKE2_N_INVALID_KE_PAYLOAD) {
+		uint16_t want = err->data_len >= 2 ? (uint16_t)(err->data[0] << 8 | err->data[1]) : 0;
+		bool proposed = want && set_has_group(x->set, want);
+		obs_init(&o, OBS_IKE_INVALID_KE, x);
+		o.code = want;
+		o.value = proposed;
+		fmt_into(o.text, sizeof o.text, "%s", ike2_transform_name(IKE2_T_DH, want));
+		fmt_into(o.evidence, sizeof o.evidence, "the server answered INVALID_KE_PAYLOAD: it wants DH group %u (%s)%s",
+			 (unsigned)want, o.text, proposed ? "" : ", which this proposal set does not offer");
+		engine_observe(e, pi, &o);
+		if (proposed && want != x->ke_group && x->ke_rounds < MAX_KE_ROUNDS && dh_group_supported(want)) {
+			struct dh_key k;
+			if (dh_keygen(want, &k) == 0) {
+				dh_key_free(&x->key);
+				x->key = k;
+				x->ke_group = want;
+				x->ke_rounds++;
+				if (build(st, x) == 0) {
+					x->sends = 0;
+					send_now(e, pi, st, x);
+					return true;
+				}
+			}
+		}
+	}
+	if (x->kind == X_ALT) {
+		obs_init(&o, OBS_IKE_ALT_REFUSED, x);
+		o.code = err->type;
+		fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(err->type));
+		fmt_into(o.evidence, sizeof o.evidence, "with proposal set %s (%s) the server answered %s", x->set->name,
+			 x->set->title, o.text);
+		engine_observe(e, pi, &o);
+		return false;
+	}
+	obs_init(&o, OBS_IKE_REFUSED, x);
+	o.code = err->type;
+	fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(err->type));
+	fmt_into(o.evidence, sizeof o.evidence, "the server answered the %s on UDP %u (proposal set %s) with %s (type %u)",
+		 xchg_what(x), x->port, x->set->name, o.text, (unsigned)err->type);
+	engine_observe(e, pi, &o);
+	obs_init(&o, OBS_RTT, x);
+	o.value = engine_now_ms(e) - x->last_send;
+	fmt_into(o.evidence, sizeof o.evidence, "round trip %lld ms on UDP %u", (long long)o.value, x->port);
+	engine_observe(e, pi, &o);
+	if (x->kind == X_MAIN && (err->type == IKE2_N_NO_PROPOSAL_CHOSEN || err->type == IKE2_N_INVALID_KE_PAYLOAD))
+		start_alternatives(e, pi, st, x->port);
+	(void)m;
+	return false;
+}
+
+static bool only_notifies(const struct ike2_msg *m)
+{
+	return m->nproposals == 0 && !m->has_ke && !m->nonce.p && m->nnotifies > 0 && !m->has_sk;
+}
+
+/* Handles one datagram for x. Returns true when x is finished. */
+static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+			    const uint8_t *buf, size_t len, const struct net_addr *from)
+{
+	char why[200];
+	if (x->kind == X_NATT) {
+		if (len < NONESP_LEN || be32(buf) != 0) {
+			ignore(e, pi, x, from, len == 1 && buf[0] == 0xff ? "a NAT keepalive" : "no non-ESP marker (ESP or not IKE)");
+			return false;
+		}
+		buf += NONESP_LEN;
+		len -= NONESP_LEN;
+	}
+	struct ike2_msg *m = calloc(1, sizeof *m);
+	if (!m)
+		return false;
+	bool finished = false;
+	if (ike2_parse(buf, len, m, why, sizeof why) != 0) {
+		char w2[240];
+		fmt_into(w2, sizeof w2, "does not parse as IKEv2: %s", why);
+		ignore(e, pi, x, from, w2);
+		goto out;
+	}
+	if (!spi_check(&st->key, m->hdr.spi_i, (const struct sockaddr *)&x->dst.ss, x->port, x->id, 0)) {
+		ignore(e, pi, x, from, "not our initiator SPI");
+		goto out;
+	}
+	if (!(m->hdr.flags & IKE2_F_RESPONSE)) {
+		ignore(e, pi, x, from, "not a response (R flag clear): our own request reflected, or a request");
+		goto out;
+	}
+	if (m->hdr.exchange != IKE2_SA_INIT || m->hdr.msg_id != 0) {
+		ignore(e, pi, x, from, "not an IKE_SA_INIT response with message ID 0");
+		goto out;
+	}
+	const struct ike2_notify *err = ike2_first_error(m);
+	const struct ike2_notify *cookie = ike2_find_notify(m, IKE2_N_COOKIE);
+	if (m->hdr.spi_r == 0 && !(only_notifies(m) && (err || cookie))) {
+		ignore(e, pi, x, from, "responder SPI is zero in a reply that is not a notify-only error or COOKIE");
+		goto out;
+	}
+	char s[400];
+	describe_reply(m, len, s, sizeof s);
+	engine_packet(e, pi, '<', from, s);
+	x->answered = true;
+	record_ms_status(e, pi, x, m);
+
+	if (cookie && !err && m->nproposals == 0) {
+		struct obs o;
+		if (cookie->data_len < 1 || cookie->data_len > MAX_COOKIE || x->cookie_rounds >= MAX_COOKIE_ROUNDS) {
+			ignore(e, pi, x, from, "a COOKIE we cannot use (bad length or asked too often)");
+			goto out;
+		}
+		if (x->cookie_rounds == 0) {
+			obs_init(&o, OBS_IKE_COOKIE, x);
+			o.value = (int64_t)cookie->data_len;
+			fmt_into(o.evidence, sizeof o.evidence,
+				 "the server answered with N(COOKIE) (%zu bytes): it asks for a return-routability check before it commits state",
+				 cookie->data_len);
+			engine_observe(e, pi, &o);
+		}
+		memcpy(x->cookie, cookie->data, cookie->data_len);
+		x->cookie_len = cookie->data_len;
+		x->cookie_rounds++;
+		if (build(st, x) == 0) {
+			x->sends = 0;
+			send_now(e, pi, st, x);
+		} else {
+			finished = true;
+		}
+		goto out;
+	}
+	if (err) {
+		finished = !handle_error(e, pi, st, x, m, err);
+		goto out;
+	}
+	if (m->nproposals != 1 || !m->has_ke || !m->nonce.p) {
+		ignore(e, pi, x, from, "an IKE_SA_INIT response without exactly one proposal, a KE and a nonce");
+		x->answered = false;
+		goto out;
+	}
+	record_accepted(e, pi, st, x, m, from);
+	finished = true;
+out:
+	free(m);
+	return finished;
+}
+
+static void record_icmp(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_rx *rx)
+{
+	struct obs o;
+	char from[NET_ADDRSTRLEN] = "?";
+	if (rx->from.len)
+		net_addr_str(&rx->from, from, sizeof from);
+	if (x->kind == X_ALT) {
+		obs_init(&o, OBS_IKE_ALT_REFUSED, x);
+		fmt_into(o.text, sizeof o.text, "ICMP %s", net_icmp_class_name(rx->icmp_class));
+		fmt_into(o.evidence, sizeof o.evidence, "with proposal set %s the server's side answered ICMP %s",
+			 x->set->name, net_icmp_class_name(rx->icmp_class));
+	} else {
+		obs_init(&o, OBS_UDP_ICMP, x);
+		o.code = rx->icmp_type;
+		o.value = rx->icmp_code;
+		fmt_into(o.text, sizeof o.text, "%s", net_icmp_class_id(rx->icmp_class));
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "ICMP%s %s (type %u code %u) from %s after the %s to UDP %u", rx->icmp6 ? "v6" : "",
+			 net_icmp_class_name(rx->icmp_class), rx->icmp_type, rx->icmp_code, from, xchg_what(x), x->port);
+	}
+	engine_observe(e, pi, &o);
+	char s[160];
+	fmt_into(s, sizeof s, "ICMP%s %s (type %u code %u) from %s", rx->icmp6 ? "v6" : "",
+		 net_icmp_class_name(rx->icmp_class), rx->icmp_type, rx->icmp_code, from);
+	engine_packet(e, pi, '!', &x->dst, s);
+}
+
+static void record_no_answer(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+			     bool cut_short)
+{
+	struct obs o;
+	uint32_t waited = engine_now_ms(e) - x->first_send;
+	if (x->kind == X_ALT) {
+		obs_init(&o, OBS_IKE_ALT_REFUSED, x);
+		fmt_into(o.text, sizeof o.text, "no answer");
+		fmt_into(o.evidence, sizeof o.evidence, "with proposal set %s no answer to %u requests", x->set->name,
+			 x->total_sends);
+	} else if (x->cookie_len) {
+		obs_init(&o, OBS_IKE_NO_ANSWER_AFTER_COOKIE, x);
+		o.value = x->sends;
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "no answer to %u %s requests carrying the server's COOKIE on UDP %u within %.1f s", x->sends,
+			 xchg_what(x), x->port, waited / 1000.0);
+	} else {
+		obs_init(&o, OBS_UDP_NO_ANSWER, x);
+		o.value = x->total_sends;
+		o.code = (int32_t)waited;
+		fmt_into(o.evidence, sizeof o.evidence, "no answer to %u %s request%s to %s:%u within %.1f s%s",
+			 x->total_sends, xchg_what(x), x->total_sends == 1 ? "" : "s", engine_target_host(e), x->port,
+			 waited / 1000.0,
+			 cut_short && x->sends < max_sends(st) ? " (the run's --timeout ended the retransmissions)" : "");
+	}
+	engine_observe(e, pi, &o);
+}
+
+/* ---------------------------------------------------------------- module callbacks */
+
+static int ikev2_start(struct engine *e, struct probe_inst *pi)
+{
+	struct obs o;
+	char err[300];
+	struct ike_state *st = calloc(1, sizeof *st);
+	struct profile *prof = st ? calloc(1, sizeof *prof) : NULL;
+	if (!st || !prof) {
+		free(st);
+		return -1;
+	}
+	st->prof = prof;
+	size_t klen;
+	const uint8_t *secret = engine_secret(e, &klen);
+	const char *fail = NULL;
+	if (profile_load_builtin("windows-ikev2", prof, err, sizeof err) != 0)
+		fail = err;
+	else if (prof->nsets == 0)
+		fail = "the Windows IKEv2 profile has no proposal set";
+	else if (klen < SPI_KEY_LEN || spi_key_set(&st->key, secret) != 0)
+		fail = "no SPI key";
+	if (fail) {
+		memset(&o, 0, sizeof o);
+		o.kind = OBS_SEND_FAILED;
+		o.proto = KB_P_IKEV2;
+		fmt_into(o.text, sizeof o.text, "%s", fail);
+		fmt_into(o.evidence, sizeof o.evidence, "the IKEv2 probe could not start: %s", fail);
+		engine_observe(e, pi, &o);
+		free(prof);
+		free(st);
+		return -1;
+	}
+	st->have_key = true;
+	pi->state = st;
+	uint16_t p500 = engine_port(e, pi, 0), p4500 = engine_port(e, pi, 1);
+	struct xchg *x = new_xchg(st, X_MAIN, &prof->sets[0], p500);
+	start_xchg(e, pi, st, x);
+	if (p4500) {
+		x = new_xchg(st, X_NATT, &prof->sets[0], p4500);
+		start_xchg(e, pi, st, x);
+	}
+	update_deadline(pi, st);
+	return 0;
+}
+
+static void ikev2_on_readable(struct engine *e, struct probe_inst *pi, int fd)
+{
+	struct ike_state *st = pi->state;
+	struct xchg *x = NULL;
+	for (size_t i = 0; i < st->nx && !x; i++)
+		if (st->x[i].active && st->x[i].fd == fd)
+			x = &st->x[i];
+	if (!x)
+		return;
+	for (int n = 0; n < MAX_READS && x->active; n++) {
+		struct net_rx rx;
+		net_udp_recv(fd, st->rx, sizeof st->rx, &rx);
+		if (rx.kind == NET_RX_NONE)
+			break;
+		bool finished = false;
+		if (rx.kind == NET_RX_ICMP) {
+			if (rx.icmp_class == NET_ICMP_OTHER)
+				continue; /* e.g. time exceeded: keep waiting */
+			record_icmp(e, pi, x, &rx);
+			finished = true;
+		} else if (rx.kind == NET_RX_DATA) {
+			if (rx.truncated) {
+				ignore(e, pi, x, &rx.from, "a datagram larger than 64 KiB");
+				continue;
+			}
+			finished = handle_datagram(e, pi, st, x, st->rx, rx.len, &rx.from);
+		} else {
+			continue; /* a local error without ICMP detail: keep waiting */
+		}
+		if (finished)
+			close_xchg(e, x);
+	}
+	update_deadline(pi, st);
+}
+
+static void ikev2_on_deadline(struct engine *e, struct probe_inst *pi)
+{
+	struct ike_state *st = pi->state;
+	uint32_t now = engine_now_ms(e);
+	for (size_t i = 0; i < st->nx; i++) {
+		struct xchg *x = &st->x[i];
+		if (!x->active || x->next > now)
+			continue;
+		if (x->sends < max_sends(st)) {
+			send_now(e, pi, st, x);
+		} else {
+			record_no_answer(e, pi, st, x, false);
+			close_xchg(e, x);
+		}
+	}
+	update_deadline(pi, st);
+}
+
+static void ikev2_finish(struct engine *e, struct probe_inst *pi, bool timed_out)
+{
+	struct ike_state *st = pi->state;
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nx; i++) {
+		struct xchg *x = &st->x[i];
+		if (x->active && timed_out && x->sends)
+			record_no_answer(e, pi, st, x, true);
+		close_xchg(e, x);
+		dh_key_free(&x->key);
+	}
+	if (st->have_key)
+		spi_key_free(&st->key);
+	free(st->prof);
+	free(st);
+	pi->state = NULL;
+}
+
+const struct probe_module probe_ikev2 = {
+	.name = "ikev2",
+	.title = "IKEv2",
+	.proto = KB_P_IKEV2,
+	.ports = {500, 4500, 0, 0},
+	.start = ikev2_start,
+	.on_readable = ikev2_on_readable,
+	.on_deadline = ikev2_on_deadline,
+	.finish = ikev2_finish,
+};

@@ -1,0 +1,52 @@
+/* The probe module interface (zmap's probe_module_t in spirit): one struct of callbacks per
+ * protocol, listed in one static table (registry.c). Adding a protocol touches its own file,
+ * its codec, its rules and its tests, plus one line in that table.
+ *
+ * A module never prints and never decides a Windows error: it sends, reads, and records
+ * observations through engine_observe(). The engine owns time; modules never sleep. */
+#ifndef VPNDIAG_PROBE_H
+#define VPNDIAG_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+
+/* One running probe of one module against one target. The engine allocates it and keeps it
+ * until the run ends; `state` belongs to the module (allocated in start, freed in finish). */
+struct probe_inst {
+	const struct probe_module *mod;
+	size_t index;            /* protocol index (kb_protocol_names) */
+	void *state;
+	uint32_t deadline_ms;    /* 0 = none */
+	bool done;
+};
+
+struct probe_module {
+	const char *name;        /* JSON key: "ikev2", "l2tp", "sstp", "pptp" */
+	const char *title;       /* "IKEv2" */
+	unsigned proto;          /* KB_P_* bit */
+	uint16_t ports[ENGINE_MAX_PORTS]; /* default ports, 0 ends the list */
+	/* Opens sockets, sends the first packets, sets a deadline. Returns 0, or -1 when it could not
+	 * start (it then records why as an observation and frees what it allocated). */
+	int (*start)(struct engine *e, struct probe_inst *pi);
+	/* fd (one the module watches) is readable or has a pending error. The module reads into its
+	 * own buffers; nothing it is handed outlives the call. */
+	void (*on_readable)(struct engine *e, struct probe_inst *pi, int fd);
+	/* The instance's deadline passed (it was cleared before the call). */
+	void (*on_deadline)(struct engine *e, struct probe_inst *pi);
+	/* Called exactly once at the end (also after engine_done): timed_out when the run's bound was
+	 * reached first. Records outstanding "no answer" observations, closes fds, frees state. */
+	void (*finish)(struct engine *e, struct probe_inst *pi, bool timed_out);
+};
+
+/* The registry: modules in a fixed order, NULL-terminated. */
+extern const struct probe_module *const probe_modules[];
+/* The module for a protocol name, or NULL when that protocol has no probe yet. */
+const struct probe_module *probe_find(const char *name);
+/* Index of a Windows protocol name in kb_protocol_names (0..3), or -1. */
+int probe_protocol_index(const char *name);
+
+extern const struct probe_module probe_ikev2;
+
+#endif

@@ -1,0 +1,388 @@
+/* Text, JSON and monitoring renderers of a probe run (see probe_report.h). */
+#include "report/probe_report.h"
+
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/fmt.h"
+#include "util/text.h"
+
+#define WIDTH 100
+
+/* ---------------------------------------------------------------- shared */
+
+int report_exit_code(const struct engine_result *r, const struct diagnosis *d)
+{
+	bool any = false, all_work = true;
+	for (int i = 0; i < ENGINE_NPROTO; i++) {
+		if (d->p[i].verdict == VERDICT_FAILS)
+			return VD_EXIT_NOT_FOUND;
+		if (d->p[i].verdict == VERDICT_NOT_PROBED)
+			continue;
+		any = true;
+		all_work = all_work && d->p[i].verdict == VERDICT_WORKS;
+	}
+	(void)r;
+	return any && all_work ? VD_EXIT_OK : VD_EXIT_UNKNOWN;
+}
+
+static const char *error_title(const struct kb *kb, uint32_t code)
+{
+	const struct kb_entry *e = kb && code ? kb_find_code(kb, code) : NULL;
+	return e ? e->title : NULL;
+}
+
+static void error_str(uint32_t code, char *out, size_t len)
+{
+	if (!code)
+		fmt_into(out, len, "-");
+	else if (kb_is_hresult(code))
+		kb_code_hex(code, out, len);
+	else
+		fmt_into(out, len, "%u", (unsigned)code);
+}
+
+static const char *proto_name(unsigned bit)
+{
+	for (int i = 0; i < ENGINE_NPROTO; i++)
+		if (bit == 1u << i)
+			return kb_protocol_names[i];
+	return NULL;
+}
+
+static int64_t rtt_of(const struct engine_result *r, unsigned proto)
+{
+	for (size_t i = 0; i < r->nobs; i++)
+		if (r->obs[i].kind == OBS_RTT && r->obs[i].proto == proto && !r->obs[i].natt)
+			return r->obs[i].value;
+	return -1;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static struct json_object *str_or_null(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *fixes_json(const struct finding *f)
+{
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; f && i < f->nfixes; i++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "text", json_object_new_string(f->fixes[i].text));
+		json_object_object_add(o, "command", str_or_null(f->fixes[i].command));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static struct json_object *error_json(uint32_t code)
+{
+	return code ? json_object_new_int64((int64_t)code) : NULL;
+}
+
+static struct json_object *finding_json(const struct finding *f, const struct kb *kb)
+{
+	struct json_object *o = json_object_new_object();
+	char hex[16];
+	json_object_object_add(o, "cause", json_object_new_string(f->cause));
+	json_object_object_add(o, "protocol", str_or_null(proto_name(f->proto)));
+	json_object_object_add(o, "verdict", json_object_new_string(rules_verdict_name(f->verdict)));
+	json_object_object_add(o, "severity", json_object_new_string(rules_severity_name(f->severity)));
+	json_object_object_add(o, "windows_error", error_json(f->windows_error));
+	if (f->windows_error)
+		kb_code_hex(f->windows_error, hex, sizeof hex);
+	json_object_object_add(o, "windows_error_hex", f->windows_error ? json_object_new_string(hex) : NULL);
+	json_object_object_add(o, "windows_error_title", str_or_null(error_title(kb, f->windows_error)));
+	json_object_object_add(o, "basis", json_object_new_string(kb_basis_name(f->basis)));
+	json_object_object_add(o, "summary", json_object_new_string(f->summary));
+	struct json_object *ev = json_object_new_array();
+	for (size_t i = 0; i < f->nevidence; i++)
+		json_object_array_add(ev, json_object_new_string(f->evidence[i]));
+	json_object_object_add(o, "evidence", ev);
+	json_object_object_add(o, "fixes", fixes_json(f));
+	return o;
+}
+
+static struct json_object *obs_json(const struct obs *ob)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(engine_obs_kind_name(ob->kind)));
+	json_object_object_add(o, "protocol", str_or_null(proto_name(ob->proto)));
+	json_object_object_add(o, "port", ob->port ? json_object_new_int(ob->port) : NULL);
+	json_object_object_add(o, "natt", json_object_new_boolean(ob->natt));
+	json_object_object_add(o, "code", json_object_new_int(ob->code));
+	json_object_object_add(o, "value", json_object_new_int64(ob->value));
+	json_object_object_add(o, "set", str_or_null(ob->set));
+	json_object_object_add(o, "text", str_or_null(ob->text));
+	json_object_object_add(o, "evidence", json_object_new_string(ob->evidence));
+	return o;
+}
+
+static struct json_object *tri(int v)
+{
+	return v < 0 ? NULL : json_object_new_boolean(v != 0);
+}
+
+struct json_object *report_json(const struct engine_result *r, const struct diagnosis *d, const struct kb *kb,
+				bool with_packets)
+{
+	struct json_object *root = json_object_new_object();
+	json_object_object_add(root, "schema", json_object_new_string(REPORT_SCHEMA));
+
+	struct json_object *t = json_object_new_object();
+	json_object_object_add(t, "host", json_object_new_string(r->host));
+	struct json_object *addrs = json_object_new_array();
+	for (size_t i = 0; i < r->resolved.n; i++) {
+		char a[NET_ADDRSTRLEN];
+		net_addr_str(&r->resolved.addrs[i], a, sizeof a);
+		json_object_array_add(addrs, json_object_new_string(a));
+	}
+	json_object_object_add(t, "addresses", addrs);
+	if (r->probed_addr >= 0 && (size_t)r->probed_addr < r->resolved.n) {
+		char a[NET_ADDRSTRLEN];
+		net_addr_str(&r->resolved.addrs[r->probed_addr], a, sizeof a);
+		json_object_object_add(t, "probed_address", json_object_new_string(a));
+	} else {
+		json_object_object_add(t, "probed_address", NULL);
+	}
+	json_object_object_add(root, "target", t);
+
+	struct json_object *ps = json_object_new_object();
+	for (int i = 0; i < ENGINE_NPROTO; i++) {
+		const struct proto_verdict *p = &d->p[i];
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "verdict", json_object_new_string(rules_verdict_name(p->verdict)));
+		json_object_object_add(o, "windows_error", error_json(p->windows_error));
+		json_object_object_add(o, "windows_error_title", str_or_null(error_title(kb, p->windows_error)));
+		json_object_object_add(o, "cause", str_or_null(p->cause));
+		json_object_object_add(o, "summary", json_object_new_string(p->summary));
+		json_object_object_add(o, "fixes", fixes_json(p->finding >= 0 ? &d->f[p->finding] : NULL));
+		json_object_object_add(ps, kb_protocol_names[i], o);
+	}
+	json_object_object_add(root, "protocols", ps);
+
+	struct json_object *nat = json_object_new_object();
+	json_object_object_add(nat, "client_behind_nat", tri(d->nat_client));
+	json_object_object_add(nat, "server_behind_nat", tri(d->nat_server));
+	json_object_object_add(root, "nat", nat);
+
+	struct json_object *fs = json_object_new_array();
+	for (size_t i = 0; i < d->nf; i++)
+		json_object_array_add(fs, finding_json(&d->f[i], kb));
+	json_object_object_add(root, "findings", fs);
+
+	struct json_object *os = json_object_new_array();
+	for (size_t i = 0; i < r->nobs; i++)
+		json_object_array_add(os, obs_json(&r->obs[i]));
+	json_object_object_add(root, "observations", os);
+
+	json_object_object_add(root, "recommended",
+			       d->recommended >= 0 ? json_object_new_string(kb_protocol_names[d->recommended]) : NULL);
+	json_object_object_add(root, "elapsed_ms", json_object_new_int64(r->elapsed_ms));
+	json_object_object_add(root, "timeout_ms", json_object_new_int64(r->timeout_ms));
+	if (with_packets) {
+		struct json_object *pk = json_object_new_array();
+		for (size_t i = 0; i < r->npkts; i++) {
+			const struct engine_pkt *p = &r->pkts[i];
+			struct json_object *o = json_object_new_object();
+			char dir[2] = {p->dir, 0};
+			json_object_object_add(o, "t_ms", json_object_new_int64(p->t_ms));
+			json_object_object_add(o, "dir", json_object_new_string(dir));
+			json_object_object_add(o, "protocol", str_or_null(proto_name(p->proto)));
+			json_object_object_add(o, "peer", str_or_null(p->peer));
+			json_object_object_add(o, "summary", json_object_new_string(p->summary));
+			json_object_array_add(pk, o);
+		}
+		json_object_object_add(root, "packets", pk);
+	}
+	return root;
+}
+
+/* ---------------------------------------------------------------- text */
+
+struct style {
+	bool on;
+};
+
+static const char *col(const struct style *s, const char *code)
+{
+	return s->on ? code : "";
+}
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_DIM "\033[2m"
+
+static const char *verdict_colour(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_FAILS: return C_RED;
+	case VERDICT_WORKS: return C_GREEN;
+	case VERDICT_UNKNOWN: return C_YELLOW;
+	default: return C_DIM;
+	}
+}
+
+static void print_command(FILE *out, const char *cmd)
+{
+	/* Multi-line commands keep their lines, each indented. */
+	const char *p = cmd;
+	for (int lines = 0; *p && lines < 20; lines++) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+		fprintf(out, "          %.*s\n", n, p);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+void report_text(FILE *out, const struct engine_result *r, const struct diagnosis *d, const struct kb *kb,
+		 bool colour)
+{
+	struct style st = {colour};
+	char addr[NET_ADDRSTRLEN] = "";
+	if (r->probed_addr >= 0)
+		net_addr_str(&r->resolved.addrs[r->probed_addr], addr, sizeof addr);
+	fprintf(out, "%svpndiag probe %s%s%s%s%s in %.1f s%s\n\n", col(&st, C_BOLD), r->host, addr[0] ? " (" : "", addr,
+		addr[0] ? ")" : "", "", r->elapsed_ms / 1000.0, col(&st, C_RESET));
+
+	fprintf(out, "%-11s %-11s %s\n", "PROTOCOL", "VERDICT", "WINDOWS ERROR / CAUSE");
+	for (int i = 0; i < ENGINE_NPROTO; i++) {
+		const struct proto_verdict *p = &d->p[i];
+		const char *vn = rules_verdict_name(p->verdict);
+		fprintf(out, "%-11s %s%-11s%s ", kb_protocol_title(1u << i), col(&st, verdict_colour(p->verdict)), vn,
+			col(&st, C_RESET));
+		if (p->windows_error) {
+			char e[16];
+			error_str(p->windows_error, e, sizeof e);
+			const char *title = error_title(kb, p->windows_error);
+			fprintf(out, "%s%s%s", e, title ? "  " : "", title ? title : "");
+			fputc('\n', out);
+			fprintf(out, "%24s", "");
+			fprintf(out, "%s: ", p->cause);
+			text_wrap(out, p->summary, 24 + (int)strlen(p->cause) + 2, 26, WIDTH);
+		} else {
+			if (p->cause[0])
+				fprintf(out, "%s: ", p->cause);
+			text_wrap(out, p->summary, 24 + (p->cause[0] ? (int)strlen(p->cause) + 2 : 0), 24, WIDTH);
+		}
+	}
+
+	if (d->nf) {
+		fprintf(out, "\n%sFindings%s\n", col(&st, C_BOLD), col(&st, C_RESET));
+		for (size_t i = 0; i < d->nf; i++) {
+			const struct finding *f = &d->f[i];
+			const char *sev = f->severity == SEV_FAILURE ? "FAILS" : f->severity == SEV_WARNING ? "WARNING" : "INFO";
+			const char *c = f->severity == SEV_FAILURE ? C_RED : f->severity == SEV_WARNING ? C_YELLOW : C_DIM;
+			fprintf(out, "\n%s[%s]%s %s %s", col(&st, c), sev, col(&st, C_RESET), kb_protocol_title(f->proto), f->cause);
+			if (f->windows_error) {
+				char e[16];
+				error_str(f->windows_error, e, sizeof e);
+				fprintf(out, " -> Windows error %s", e);
+			}
+			fprintf(out, " (basis: %s%s)\n", kb_basis_name(f->basis),
+				f->basis == KB_INFERRED ? ", a hypothesis to confirm" : "");
+			fprintf(out, "  ");
+			text_wrap(out, f->summary, 2, 2, WIDTH);
+			for (size_t k = 0; k < f->nevidence; k++) {
+				fprintf(out, "  evidence: ");
+				text_wrap(out, f->evidence[k], 12, 12, WIDTH);
+			}
+			for (size_t k = 0; k < f->nfixes; k++) {
+				fprintf(out, "  fix: ");
+				text_wrap(out, f->fixes[k].text, 7, 7, WIDTH);
+				if (f->fixes[k].command[0])
+					print_command(out, f->fixes[k].command);
+			}
+		}
+	}
+
+	const char *nat[] = {"unknown", "no", "yes"};
+	fprintf(out, "\nNAT: client side %s, server side %s\n", nat[d->nat_client + 1], nat[d->nat_server + 1]);
+	if (d->recommended >= 0) {
+		fprintf(out, "Recommended protocol: %s%s%s\n", col(&st, C_GREEN), kb_protocol_title(1u << d->recommended),
+			col(&st, C_RESET));
+	} else {
+		fprintf(out, "Recommended protocol: none known to work yet");
+		for (int i = 0; i < ENGINE_NPROTO; i++)
+			if (d->p[i].verdict == VERDICT_UNKNOWN && d->p[i].checks_passed)
+				fprintf(out, " (%s passed every check made so far)", kb_protocol_title(1u << i));
+		fputc('\n', out);
+	}
+}
+
+void report_packets(FILE *out, const struct engine_result *r)
+{
+	for (size_t i = 0; i < r->npkts; i++) {
+		const struct engine_pkt *p = &r->pkts[i];
+		const char *proto = proto_name(p->proto);
+		fprintf(out, "%7.3f %c %-6s %-24s %s\n", p->t_ms / 1000.0, p->dir, proto ? proto : "-", p->peer, p->summary);
+	}
+}
+
+/* ---------------------------------------------------------------- monitoring */
+
+int report_monitoring_state(const struct engine_result *r, const struct diagnosis *d)
+{
+	bool any = false, warn = false, undecided = false;
+	for (int i = 0; i < ENGINE_NPROTO; i++) {
+		const struct proto_verdict *p = &d->p[i];
+		if (p->verdict == VERDICT_FAILS)
+			return REPORT_MON_CRITICAL;
+		if (p->verdict == VERDICT_NOT_PROBED)
+			continue;
+		any = true;
+		if (p->verdict == VERDICT_UNKNOWN && !p->checks_passed)
+			undecided = true;
+	}
+	for (size_t i = 0; i < d->nf; i++)
+		warn = warn || d->f[i].severity == SEV_WARNING;
+	(void)r;
+	if (!any || undecided)
+		return REPORT_MON_UNKNOWN;
+	return warn ? REPORT_MON_WARNING : REPORT_MON_OK;
+}
+
+int report_monitoring(FILE *out, const struct engine_result *r, const struct diagnosis *d)
+{
+	static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+	int state = report_monitoring_state(r, d);
+	char line[2048];
+	fmt_into(line, sizeof line, "VPNDIAG %s - ", names[state]);
+	bool first = true;
+	for (int i = 0; i < ENGINE_NPROTO; i++) {
+		const struct proto_verdict *p = &d->p[i];
+		if (p->verdict == VERDICT_NOT_PROBED)
+			continue;
+		char e[16] = "";
+		if (p->windows_error)
+			error_str(p->windows_error, e, sizeof e);
+		fmt_append(line, sizeof line, "%s%s: %s%s%s%s%s (%s)", first ? "" : "; ", kb_protocol_names[i],
+			   rules_verdict_name(p->verdict), e[0] ? " " : "", e, p->cause[0] ? " " : "", p->cause, p->summary);
+		first = false;
+	}
+	if (first)
+		fmt_append(line, sizeof line, "no protocol probed");
+	/* The status text must not contain '|' (it starts the performance data). */
+	for (char *c = line; *c; c++)
+		if (*c == '|' || *c == '\n')
+			*c = '/';
+	fmt_append(line, sizeof line, " |");
+	for (int i = 0; i < ENGINE_NPROTO; i++) {
+		if (!(r->probed & (1u << i)))
+			continue;
+		int64_t rtt = rtt_of(r, 1u << i);
+		if (rtt >= 0)
+			fmt_append(line, sizeof line, " rtt_%s=%lldms;;;0", kb_protocol_names[i], (long long)rtt);
+		else
+			fmt_append(line, sizeof line, " rtt_%s=U", kb_protocol_names[i]);
+	}
+	fmt_append(line, sizeof line, " time=%ums;;;0;%u", (unsigned)r->elapsed_ms, (unsigned)r->timeout_ms);
+	fprintf(out, "%s\n", line);
+	return state;
+}

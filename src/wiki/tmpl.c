@@ -1,0 +1,285 @@
+/* The template engine and the set of template files. */
+#include "wiki/tmpl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kb/kb.h"
+#include "util/text.h"
+
+extern const struct kb_blob wiki_builtin_blobs[];
+extern const size_t wiki_builtin_count;
+
+#define WIKI_MAX_FILE (256u * 1024u)
+#define NAME_MAX_LEN 64
+
+void wiki_vars_text(struct wiki_vars *vs, const char *name, const char *value)
+{
+	if (vs->n < WIKI_MAX_VARS)
+		vs->v[vs->n++] = (struct wiki_var){name, value, false};
+}
+
+void wiki_vars_html(struct wiki_vars *vs, const char *name, const char *html)
+{
+	if (vs->n < WIKI_MAX_VARS)
+		vs->v[vs->n++] = (struct wiki_var){name, html, true};
+}
+
+static const struct wiki_var *find_var(const struct wiki_vars *vs, const char *name, size_t n)
+{
+	for (size_t i = vs->n; i-- > 0;)
+		if (strlen(vs->v[i].name) == n && memcmp(vs->v[i].name, name, n) == 0)
+			return &vs->v[i];
+	return NULL;
+}
+
+static size_t line_of(const char *start, const char *p)
+{
+	size_t line = 1;
+	for (const char *q = start; q < p; q++)
+		line += *q == '\n';
+	return line;
+}
+
+static int is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+struct tctx {
+	const char *tname;
+	const char *start; /* the whole template, for line numbers */
+	const struct wiki_vars *vs;
+	struct html_buf *out;
+	char *err;
+	size_t errlen;
+	int depth;
+};
+
+/* One placeholder at p ("{{"): its sigil ('#', '^', '/' or 0), name and total length. */
+struct ph {
+	char sigil;
+	const char *name;
+	size_t namelen;
+	size_t len;
+};
+
+static int parse_ph(struct tctx *t, const char *p, const char *end, struct ph *ph)
+{
+	const char *q = p + 2;
+	while (q < end && *q == ' ')
+		q++;
+	ph->sigil = 0;
+	if (q < end && (*q == '#' || *q == '^' || *q == '/'))
+		ph->sigil = *q++;
+	while (q < end && *q == ' ')
+		q++;
+	ph->name = q;
+	while (q < end && is_name_char(*q))
+		q++;
+	ph->namelen = (size_t)(q - ph->name);
+	while (q < end && *q == ' ')
+		q++;
+	if (ph->namelen == 0 || ph->namelen > NAME_MAX_LEN || end - q < 2 || q[0] != '}' || q[1] != '}') {
+		snprintf(t->err, t->errlen, "%s line %zu: malformed placeholder (write {{name}})", t->tname,
+			 line_of(t->start, p));
+		return -1;
+	}
+	ph->len = (size_t)(q + 2 - p);
+	return 0;
+}
+
+static const char *find_open(const char *p, const char *end)
+{
+	for (; p + 1 < end; p++)
+		if (p[0] == '{' && p[1] == '{')
+			return p;
+	return NULL;
+}
+
+static int render(struct tctx *t, const char *p, const char *end)
+{
+	if (++t->depth > 16) {
+		snprintf(t->err, t->errlen, "%s: blocks nested too deeply", t->tname);
+		return -1;
+	}
+	while (p < end) {
+		const char *o = find_open(p, end);
+		if (!o) {
+			html_raw_n(t->out, p, (size_t)(end - p));
+			break;
+		}
+		html_raw_n(t->out, p, (size_t)(o - p));
+		struct ph ph;
+		if (parse_ph(t, o, end, &ph) != 0)
+			return -1;
+		const struct wiki_var *v = find_var(t->vs, ph.name, ph.namelen);
+		if (!v) {
+			snprintf(t->err, t->errlen, "%s line %zu: unknown placeholder '%.*s'", t->tname,
+				 line_of(t->start, o), (int)ph.namelen, ph.name);
+			return -1;
+		}
+		if (ph.sigil == '/') {
+			snprintf(t->err, t->errlen, "%s line %zu: {{/%.*s}} without an opening {{#%.*s}}", t->tname,
+				 line_of(t->start, o), (int)ph.namelen, ph.name, (int)ph.namelen, ph.name);
+			return -1;
+		}
+		if (ph.sigil == 0) {
+			if (v->html)
+				html_raw(t->out, v->value);
+			else
+				html_attr(t->out, v->value);
+			p = o + ph.len;
+			continue;
+		}
+		/* A block: find its {{/name}} (blocks of the same name do not nest). */
+		const char *body = o + ph.len, *q = body, *close = NULL;
+		struct ph cp = {0, NULL, 0, 0};
+		while ((q = find_open(q, end)) != NULL) {
+			if (parse_ph(t, q, end, &cp) != 0)
+				return -1;
+			if (cp.sigil == '/' && cp.namelen == ph.namelen && memcmp(cp.name, ph.name, ph.namelen) == 0) {
+				close = q;
+				break;
+			}
+			q += cp.len;
+		}
+		if (!close) {
+			snprintf(t->err, t->errlen, "%s line %zu: {{%c%.*s}} is never closed with {{/%.*s}}", t->tname,
+				 line_of(t->start, o), ph.sigil, (int)ph.namelen, ph.name, (int)ph.namelen, ph.name);
+			return -1;
+		}
+		bool nonempty = v->value && v->value[0];
+		if ((ph.sigil == '#') == nonempty && render(t, body, close) != 0)
+			return -1;
+		p = close + cp.len;
+	}
+	t->depth--;
+	return 0;
+}
+
+int wiki_tmpl_render(const char *tname, const char *tmpl, size_t len, const struct wiki_vars *vs,
+		     struct html_buf *out, char *err, size_t errlen)
+{
+	struct tctx t = {tname, tmpl, vs, out, err, errlen, 0};
+	return render(&t, tmpl, tmpl + len);
+}
+
+/* ---- the set of template files --------------------------------------------------------------- */
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* Reads DIR/wiki/NAME when it exists. Returns 1 when read, 0 when absent, -1 on error. */
+static int read_override(const char *dir, const char *name, char **data, size_t *len, char *err, size_t errlen)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/wiki/%s", dir, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (unsigned long long)st.st_size > WIKI_MAX_FILE) {
+		snprintf(err, errlen, "%s: not a regular file of at most %u bytes", path, WIKI_MAX_FILE);
+		close(fd);
+		return -1;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (!buf || got != (size_t)st.st_size) {
+		snprintf(err, errlen, "%s: short read", path);
+		free(buf);
+		return -1;
+	}
+	buf[got] = '\0';
+	if (!text_valid_utf8(buf, got) || memchr(buf, '\0', got)) {
+		snprintf(err, errlen, "%s: not UTF-8 text", path);
+		free(buf);
+		return -1;
+	}
+	*data = buf;
+	*len = got;
+	return 1;
+}
+
+int wiki_files_load(struct wiki_files *fs, const char *data_dir, char *err, size_t errlen)
+{
+	fs->n = 0;
+	fs->f = calloc(wiki_builtin_count ? wiki_builtin_count : 1, sizeof *fs->f);
+	if (!fs->f) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < wiki_builtin_count; i++) {
+		const struct kb_blob *b = &wiki_builtin_blobs[i];
+		if (!b->name)
+			continue;
+		struct wiki_file *f = &fs->f[fs->n];
+		f->name = dup_n(b->name, strlen(b->name));
+		int r = 0;
+		if (f->name && data_dir)
+			r = read_override(data_dir, b->name, &f->data, &f->len, err, errlen);
+		if (r < 0) {
+			free(f->name);
+			wiki_files_free(fs);
+			return -1;
+		}
+		if (r == 1) {
+			f->from_data = true;
+		} else {
+			f->data = dup_n((const char *)b->data, b->len);
+			f->len = b->len;
+		}
+		if (!f->name || !f->data) {
+			free(f->name);
+			free(f->data);
+			wiki_files_free(fs);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		fs->n++;
+	}
+	return 0;
+}
+
+void wiki_files_free(struct wiki_files *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		free(fs->f[i].name);
+		free(fs->f[i].data);
+	}
+	free(fs->f);
+	fs->f = NULL;
+	fs->n = 0;
+}
+
+const struct wiki_file *wiki_files_find(const struct wiki_files *fs, const char *name)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcmp(fs->f[i].name, name) == 0)
+			return &fs->f[i];
+	return NULL;
+}

@@ -1,0 +1,228 @@
+/* IKEv2 (RFC 7296) message codec: header, payload chain, SA/proposal/transform, KE, nonce,
+ * notify, vendor ID. Pure functions over bounds-checked buffers (wire/wbuf.h); no I/O.
+ *
+ * Parsing is two steps in the iked manner: ike2_parse() walks the payload chain and checks every
+ * length against what remains, then fills a struct ike2_msg whose pointers point INTO the caller's
+ * buffer (the buffer must outlive the struct). Unknown non-critical payloads are skipped; an
+ * encrypted payload (SK, 46; SKF, 53) is recorded but not decrypted here.
+ *
+ * Validation rules (a message failing any of them is rejected, with the reason in err):
+ *   - header: 28 bytes, major version 2, Length field == bytes received;
+ *   - every payload: generic header fits, 4 <= Payload Length <= bytes left; at most
+ *     IKE2_MAX_PAYLOADS payloads; the chain ends (Next Payload 0) exactly at the end, or with an
+ *     SK/SKF payload that covers the rest of the message;
+ *   - an unknown payload type with the critical bit set is rejected ("unsupported critical
+ *     payload N"); an unknown non-critical one is skipped (its type still appears in
+ *     payload_types[]);
+ *   - SA: proposals and transforms each with Last/More 0/2 resp. 0/3 consistent with their
+ *     position, lengths inside their parent, counts matching Num Transforms, SPI Size <= 8,
+ *     attributes well-formed (TV when the AF bit is set, else TLV), Key Length must be TV;
+ *   - at most one SA, KE and Nonce; at most IKE2_MAX_PROPOSALS / _TRANSFORMS / _NOTIFIES /
+ *     _VIDS of each kind; Notify SPI Size within its payload.
+ *
+ * CHANGES against the first version of this header (announced for the probe code):
+ *   - struct ike2_notify has `spi` (into the buffer, spi_size bytes);
+ *   - struct ike2_msg has payload_types[]/npayloads (wire order, incl. skipped ones) and
+ *     skf_num/skf_total for an SKF payload;
+ *   - name lookups in reverse (ike2_transform_lookup) for the profile files;
+ *   - a generic message writer (ike2_w_*) used by ike2_build_sa_init and by tests / fake
+ *     responders to build responses (COOKIE, NO_PROPOSAL_CHOSEN, a chosen proposal);
+ *   - wbuf_put_u8_at in wire/wbuf.h; ike1_natd_hash for the IKEv1 (RFC 3947) NAT-D. */
+#ifndef VPNDIAG_WIRE_IKEV2_H
+#define VPNDIAG_WIRE_IKEV2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire/wbuf.h"
+
+#define IKE2_HDR_LEN 28
+#define IKE2_MAX_MSG 65535
+#define IKE2_MAX_PROPOSALS 32
+#define IKE2_MAX_TRANSFORMS 16
+#define IKE2_MAX_NOTIFIES 32
+#define IKE2_MAX_VIDS 32
+#define IKE2_MAX_PAYLOADS 64
+
+/* Exchange types */
+enum { IKE2_SA_INIT = 34, IKE2_AUTH = 35, IKE2_CREATE_CHILD_SA = 36, IKE2_INFORMATIONAL = 37 };
+/* Header flags */
+enum { IKE2_F_INITIATOR = 0x08, IKE2_F_VERSION = 0x10, IKE2_F_RESPONSE = 0x20 };
+/* Payload types */
+enum {
+	IKE2_PL_NONE = 0, IKE2_PL_SA = 33, IKE2_PL_KE = 34, IKE2_PL_IDI = 35, IKE2_PL_IDR = 36,
+	IKE2_PL_CERT = 37, IKE2_PL_CERTREQ = 38, IKE2_PL_AUTH = 39, IKE2_PL_NONCE = 40,
+	IKE2_PL_NOTIFY = 41, IKE2_PL_DELETE = 42, IKE2_PL_VID = 43, IKE2_PL_TSI = 44, IKE2_PL_TSR = 45,
+	IKE2_PL_SK = 46, IKE2_PL_CP = 47, IKE2_PL_EAP = 48, IKE2_PL_SKF = 53,
+};
+/* Transform types and the ids Windows and servers use */
+enum { IKE2_T_ENCR = 1, IKE2_T_PRF = 2, IKE2_T_INTEG = 3, IKE2_T_DH = 4, IKE2_T_ESN = 5 };
+enum { IKE2_ENCR_3DES = 3, IKE2_ENCR_AES_CBC = 12, IKE2_ENCR_AES_GCM_16 = 20 };
+enum { IKE2_PRF_HMAC_SHA1 = 2, IKE2_PRF_HMAC_SHA2_256 = 5, IKE2_PRF_HMAC_SHA2_384 = 6, IKE2_PRF_HMAC_SHA2_512 = 7 };
+enum { IKE2_AUTH_HMAC_SHA1_96 = 2, IKE2_AUTH_HMAC_SHA2_256_128 = 12, IKE2_AUTH_HMAC_SHA2_384_192 = 13,
+       IKE2_AUTH_HMAC_SHA2_512_256 = 14 };
+enum { IKE2_DH_MODP1024 = 2, IKE2_DH_MODP2048 = 14, IKE2_DH_ECP256 = 19, IKE2_DH_ECP384 = 20, IKE2_DH_ECP521 = 21 };
+#define IKE2_ATTR_KEY_LENGTH 14
+/* Notify types used by the probes (error types < 16384, status types >= 16384) */
+enum {
+	IKE2_N_UNSUPPORTED_CRITICAL_PAYLOAD = 1, IKE2_N_INVALID_IKE_SPI = 4, IKE2_N_INVALID_MAJOR_VERSION = 5,
+	IKE2_N_INVALID_SYNTAX = 7, IKE2_N_INVALID_MESSAGE_ID = 9, IKE2_N_NO_PROPOSAL_CHOSEN = 14,
+	IKE2_N_INVALID_KE_PAYLOAD = 17, IKE2_N_AUTHENTICATION_FAILED = 24, IKE2_N_TS_UNACCEPTABLE = 38,
+	IKE2_N_INTERNAL_ADDRESS_FAILURE = 36, IKE2_N_FAILED_CP_REQUIRED = 37,
+	IKE2_N_TEMPORARY_FAILURE = 43, IKE2_N_CHILD_SA_NOT_FOUND = 44,
+	IKE2_N_MS_STATUS = 12345, /* Microsoft private: carries a Win32 error code */
+	IKE2_N_INITIAL_CONTACT = 16384, IKE2_N_NAT_DETECTION_SOURCE_IP = 16388,
+	IKE2_N_NAT_DETECTION_DESTINATION_IP = 16389, IKE2_N_COOKIE = 16390,
+	IKE2_N_MOBIKE_SUPPORTED = 16396, IKE2_N_MULTIPLE_AUTH_SUPPORTED = 16404,
+	IKE2_N_REDIRECT_SUPPORTED = 16406, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED = 16430,
+	IKE2_N_SIGNATURE_HASH_ALGORITHMS = 16431,
+};
+
+struct ike2_header {
+	uint64_t spi_i, spi_r;
+	uint8_t next_payload;
+	uint8_t version; /* 0x20 for IKEv2 */
+	uint8_t exchange;
+	uint8_t flags;
+	uint32_t msg_id;
+	uint32_t length;
+};
+
+struct ike2_transform {
+	uint8_t type;
+	uint16_t id;
+	uint16_t key_len; /* Key Length attribute in bits, 0 when absent */
+};
+
+struct ike2_proposal {
+	uint8_t num;
+	uint8_t protocol; /* 1 IKE, 2 AH, 3 ESP */
+	uint8_t spi_size;
+	uint8_t spi[8];
+	size_t ntransforms;
+	struct ike2_transform t[IKE2_MAX_TRANSFORMS];
+};
+
+struct ike2_notify {
+	uint8_t protocol;
+	uint16_t type;
+	uint8_t spi_size;
+	const uint8_t *spi;  /* spi_size bytes into the message buffer (NULL when 0) */
+	const uint8_t *data; /* into the message buffer */
+	size_t data_len;
+};
+
+struct ike2_blob {
+	const uint8_t *p; /* into the message buffer */
+	size_t len;
+};
+
+struct ike2_msg {
+	struct ike2_header hdr;
+	size_t nproposals;
+	struct ike2_proposal proposals[IKE2_MAX_PROPOSALS];
+	bool has_ke;
+	uint16_t ke_group;
+	struct ike2_blob ke;
+	struct ike2_blob nonce;
+	size_t nnotifies;
+	struct ike2_notify notifies[IKE2_MAX_NOTIFIES];
+	size_t nvids;
+	struct ike2_blob vids[IKE2_MAX_VIDS];
+	bool has_sk;                /* an SK or SKF payload was present (not decrypted here) */
+	uint8_t sk_type;            /* IKE2_PL_SK or IKE2_PL_SKF */
+	uint8_t sk_first_inner;     /* its Next Payload field */
+	struct ike2_blob sk;        /* the SK/SKF payload body (after the 4-byte generic header) */
+	uint16_t skf_num, skf_total; /* SKF only: Fragment Number, Total Fragments */
+	size_t npayloads;
+	uint8_t payload_types[IKE2_MAX_PAYLOADS]; /* every payload in wire order */
+	const uint8_t *raw;         /* the whole message as received */
+	size_t raw_len;
+};
+
+/* Parses one IKEv2 message (without a non-ESP marker). Returns 0, or -1 with a one-line reason
+ * ("payload 41 length 9 exceeds the 5 bytes left") in err. Pure. */
+int ike2_parse(const uint8_t *buf, size_t len, struct ike2_msg *out, char *err, size_t errlen);
+
+/* Lookup helpers over a parsed message. */
+const struct ike2_notify *ike2_find_notify(const struct ike2_msg *m, uint16_t type);
+/* The first notify with type < 16384 (an error), or NULL. */
+const struct ike2_notify *ike2_first_error(const struct ike2_msg *m);
+
+/* ---- building ---- */
+
+/* What goes into an IKE_SA_INIT request. Proposals carry their transforms; KE data and nonce are
+ * supplied by the caller (random or fixed for tests). */
+struct ike2_sa_init {
+	uint64_t spi_i;
+	const struct ike2_proposal *proposals;
+	size_t nproposals;
+	uint16_t ke_group;
+	const uint8_t *ke_data;
+	size_t ke_len;
+	const uint8_t *nonce;
+	size_t nonce_len;
+	const uint8_t *cookie; /* N(COOKIE) data to put first, or NULL */
+	size_t cookie_len;
+	const uint8_t *natd_src; /* 20-byte SHA-1 NAT_DETECTION_SOURCE_IP data, or NULL */
+	const uint8_t *natd_dst; /* 20-byte NAT_DETECTION_DESTINATION_IP data, or NULL */
+	bool frag_supported;     /* add N(IKEV2_FRAGMENTATION_SUPPORTED) */
+	const struct ike2_blob *vids;
+	size_t nvids;
+};
+
+/* Writes a complete IKE_SA_INIT request into w (header length patched). Returns 0, -1 on overflow.
+ * Payload order (Windows'): [N(COOKIE)] SA KE Ni [N(NAT_DETECTION_SOURCE_IP)]
+ * [N(NAT_DETECTION_DESTINATION_IP)] [N(IKEV2_FRAGMENTATION_SUPPORTED)] V... Proposals with
+ * num 0 are numbered 1..n, protocol 0 becomes 1 (IKE). About 880 bytes for the Windows default. */
+int ike2_build_sa_init(struct wbuf *w, const struct ike2_sa_init *in);
+
+/* Generic writer: ike2_w_begin writes the header (its next_payload and length are ignored and
+ * patched); each ike2_w_* call appends one payload and sets the previous Next Payload field;
+ * ike2_w_end patches the Length and returns the message size, or -1 if w overflowed at any
+ * point. All bytes go into w's caller-provided buffer; the writer keeps only offsets. */
+struct ike2_writer {
+	struct wbuf *w;
+	size_t start;   /* offset of the header in w */
+	size_t np_off;  /* offset of the Next Payload field to patch for the next payload */
+};
+void ike2_w_begin(struct ike2_writer *iw, struct wbuf *w, const struct ike2_header *h);
+/* Any payload with an opaque body (VID, Nonce, CERTREQ...). critical sets the C bit. */
+void ike2_w_payload(struct ike2_writer *iw, uint8_t type, bool critical, const uint8_t *body, size_t len);
+void ike2_w_sa(struct ike2_writer *iw, const struct ike2_proposal *p, size_t n);
+void ike2_w_ke(struct ike2_writer *iw, uint16_t group, const uint8_t *data, size_t len);
+void ike2_w_notify(struct ike2_writer *iw, uint8_t protocol, uint16_t type, const uint8_t *spi,
+		   uint8_t spi_size, const uint8_t *data, size_t len);
+int ike2_w_end(struct ike2_writer *iw);
+
+/* NAT detection data (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP | port). addr is 4 or 16 bytes,
+ * port in host order. out gets 20 bytes. */
+void ike2_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t addr_len, uint16_t port,
+		    uint8_t out[20]);
+/* IKEv1 NAT-D (RFC 3947 3.2): HASH(CKY-I | CKY-R | IP | port) with the negotiated hash, named as
+ * OpenSSL knows it ("SHA1", "SHA256", "MD5"...). Writes *outlen bytes (<= 64) to out.
+ * Returns 0, or -1 for an unknown digest or out too small. (Lives here until wire/ikev1.) */
+int ike1_natd_hash(const char *digest, uint64_t cky_i, uint64_t cky_r, const uint8_t *addr,
+		   size_t addr_len, uint16_t port, uint8_t *out, size_t outcap, size_t *outlen);
+
+/* Names for reports: "NO_PROPOSAL_CHOSEN", "AES_CBC_256", "HMAC_SHA2_256_128", "MODP_1024"...
+ * Unknown values give "UNKNOWN". Generated from one table each. */
+const char *ike2_notify_name(uint16_t type);
+const char *ike2_exchange_name(uint8_t exchange);
+const char *ike2_transform_name(uint8_t type, uint16_t id);
+/* "AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024" for a proposal: transforms grouped by type
+ * in the order ENCR, INTEG, PRF, DH, ESN (wire order within a type); unknown ids as "ENCR_99". */
+void ike2_proposal_str(const struct ike2_proposal *p, char *out, size_t outlen);
+/* The transform type "ENCR", "PRF", "INTEG", "DH", "ESN". */
+const char *ike2_transform_type_name(uint8_t type);
+/* "SA", "KE", "Nonce", "N", "V", "SK", "SKF"... */
+const char *ike2_payload_name(uint8_t type);
+/* Reverse lookup for data files: the transform id of type `type` whose name ("AES_CBC",
+ * "PRF_HMAC_SHA1", "MODP_1024") or keyword ("aes-cbc", "hmac-sha1", "modp1024") equals word
+ * (ASCII case-insensitive). Returns true and sets *id when found. */
+bool ike2_transform_lookup(uint8_t type, const char *word, uint16_t *id);
+/* Same for notify types ("NAT_DETECTION_SOURCE_IP"); true and *type when found. */
+bool ike2_notify_lookup(const char *word, uint16_t *type);
+
+#endif

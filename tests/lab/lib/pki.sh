@@ -1,0 +1,65 @@
+# shellcheck shell=bash
+# vpndiag lab: the lab CA and the server certificate variants, made at run
+# time with strongSwan's pki tool. Output in $STATE/pki:
+#   ca.crt            the lab root CA (CA_FILE; the client trusts it)
+#   server.key/.crt   the server certificate of the scenario's variant
+#   chain.crt         intermediates the server sends (may be empty)
+#   fullchain.crt     server.crt + chain.crt (for nginx)
+#   server.id         the identity charon uses (IDr)
+# Variants (server.cert=): good, wrong-name, expired, untrusted-ca,
+# no-server-auth, ip-san-only, large-chain, crl-unreachable.
+
+pki_q() { pki "$@" 2>/dev/null; }   # pki prints harmless TPM noise on stderr
+
+pki_build() {
+	local v=${S[server.cert]} d=$STATE/pki
+	local dn="C=XX, O=vpndiag lab, CN=$SERVER_NAME"
+	local san=(--san "$SERVER_NAME" --san "dns:$TARGET4")
+	local flags=(--flag serverAuth --flag ikeIntermediate)
+	local dates=(--lifetime 1000) issuer_crt=$d/ca.crt issuer_key=$d/ca.key extra=() i
+	mkdir -p "$d"
+	pki_q --gen --type rsa --size 2048 --outform pem >"$d/ca.key"
+	pki_q --self --ca --lifetime 3650 --in "$d/ca.key" --type rsa \
+		--dn "C=XX, O=vpndiag lab, CN=vpndiag lab root CA $LAB_ID" --outform pem >"$d/ca.crt"
+	pki_q --gen --type rsa --size 2048 --outform pem >"$d/server.key"
+	: >"$d/chain.crt"
+	echo "$SERVER_NAME" >"$d/server.id"
+	case $v in
+	good) ;;
+	wrong-name)
+		dn="C=XX, O=vpndiag lab, CN=other.lab.test"; san=(--san other.lab.test)
+		echo other.lab.test >"$d/server.id" ;;
+	expired)
+		dates=(--not-before "2020-01-01 00:00:00" --not-after "2021-01-01 00:00:00" --dateform "%Y-%m-%d %H:%M:%S") ;;
+	untrusted-ca)
+		pki_q --gen --type rsa --size 2048 --outform pem >"$d/rogue-ca.key"
+		pki_q --self --ca --lifetime 3650 --in "$d/rogue-ca.key" --type rsa \
+			--dn "C=XX, O=somebody else, CN=untrusted root CA $LAB_ID" --outform pem >"$d/rogue-ca.crt"
+		issuer_crt=$d/rogue-ca.crt; issuer_key=$d/rogue-ca.key ;;
+	no-server-auth)
+		flags=(--flag clientAuth) ;;
+	ip-san-only)
+		dn="C=XX, O=vpndiag lab, CN=vpndiag lab server"; san=(--san "$TARGET4")
+		echo "$TARGET4" >"$d/server.id" ;;
+	crl-unreachable)
+		extra=(--crl "http://$CRL_NAME/lab.crl") ;;
+	large-chain)
+		# root -> 3 intermediates -> server with many SANs: the IKE_AUTH
+		# answer (IDr CERT CERT... AUTH) is about 5 KB, far above 1500.
+		for i in 1 2 3; do
+			pki_q --gen --type rsa --size 2048 --outform pem >"$d/int$i.key"
+			pki_q --issue --cacert "$issuer_crt" --cakey "$issuer_key" --type priv --in "$d/int$i.key" \
+				--ca --dn "C=XX, O=vpndiag lab, CN=vpndiag lab intermediate CA $i with a long name to make the chain larger" \
+				--lifetime 3000 --outform pem >"$d/int$i.crt"
+			cat "$d/int$i.crt" >>"$d/chain.crt.tmp"
+			issuer_crt=$d/int$i.crt; issuer_key=$d/int$i.key
+		done
+		# nginx and charon want the chain leaf-first (int3, int2, int1)
+		for i in 3 2 1; do cat "$d/int$i.crt"; done >"$d/chain.crt"; rm -f "$d/chain.crt.tmp"
+		for i in $(seq 1 60); do san+=(--san "alt-name-$i.vpn.lab.test"); done ;;
+	esac
+	pki_q --issue --cacert "$issuer_crt" --cakey "$issuer_key" --type priv --in "$d/server.key" \
+		--dn "$dn" "${san[@]}" "${flags[@]}" "${extra[@]}" "${dates[@]}" --outform pem >"$d/server.crt"
+	[[ -s $d/server.crt ]] || die "pki: issuing the server certificate failed"
+	cat "$d/server.crt" "$d/chain.crt" >"$d/fullchain.crt"
+}
