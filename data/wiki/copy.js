@@ -35,7 +35,12 @@
         setTimeout(function () { b.textContent = 'Copy'; }, 1500);
       });
     });
-    pre.classList.add('has-copy');
-    pre.appendChild(b);
+    /* The button sits in a wrapper, not in the <pre>, so that it stays put when a long command
+     * scrolls sideways. */
+    var wrap = document.createElement('div');
+    wrap.className = 'cmd-wrap';
+    pre.parentNode.insertBefore(wrap, pre);
+    wrap.appendChild(pre);
+    wrap.appendChild(b);
   });
 })();

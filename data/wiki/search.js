@@ -220,6 +220,8 @@ var VpndiagSearch = (function () {
       for (i = 0; i < entries.length; i++) df += termScore(entries[i], terms[t]) > 0 ? 1 : 0;
       idf.push(Math.log((entries.length + 1) / (df + 1)) + 0.1);
     }
+    /* The terms joined by '-' ("nat traversal" -> "nat-traversal") name a tag when they are one. */
+    var phrase = terms.join('-');
     var lw = lower(words), hits = [];
     for (i = 0; i < entries.length; i++) {
       var e = entries[i], score = 0, matched = 0;
@@ -230,7 +232,8 @@ var VpndiagSearch = (function () {
       }
       if (score <= 0) continue;
       score *= matched / nt;
-      if (nt > 1 && (prepared(e).title.indexOf(lw) >= 0 || prepared(e).quick.indexOf(lw) >= 0)) score *= 1.5;
+      if (nt > 1 && (prepared(e).title.indexOf(lw) >= 0 || prepared(e).quick.indexOf(lw) >= 0 ||
+                     e.tags.indexOf(phrase) >= 0)) score *= 1.5;
       hits.push({ entry: e, score: score });
     }
     hits.sort(function (x, y) {

@@ -266,6 +266,14 @@ static double term_score(const struct kb_entry *e, const char *term)
 	return s;
 }
 
+static int has_tag(const struct kb_entry *e, const char *tag)
+{
+	for (size_t i = 0; i < e->tags.n; i++)
+		if (strcmp(e->tags.v[i], tag) == 0)
+			return 1;
+	return 0;
+}
+
 static int cmp_hit(const void *a, const void *b)
 {
 	const struct kb_hit *x = a, *y = b;
@@ -288,6 +296,17 @@ size_t kb_search_words(const struct kb *kb, const char *words, struct kb_hit *hi
 			df += term_score(&kb->entries[i], terms[t]) > 0;
 		idf[t] = log((double)(kb->n + 1) / (double)(df + 1)) + 0.1;
 	}
+	/* The terms joined by '-' ("nat traversal" -> "nat-traversal") name a tag when they are one. */
+	char phrase[MAX_TERMS * TERM_LEN];
+	size_t off = 0;
+	for (size_t t = 0; t < nt; t++) {
+		size_t k = strlen(terms[t]);
+		if (t)
+			phrase[off++] = '-';
+		memcpy(phrase + off, terms[t], k);
+		off += k;
+	}
+	phrase[off] = '\0';
 	struct kb_hit *all = calloc(kb->n, sizeof *all);
 	if (!all)
 		return 0;
@@ -305,7 +324,7 @@ size_t kb_search_words(const struct kb *kb, const char *words, struct kb_hit *hi
 			continue;
 		/* Entries that match every term come first; the whole phrase in title or tags helps. */
 		score *= (double)matched / (double)nt;
-		if (nt > 1 && (text_istr(e->title, words) || text_istr(e->quick, words)))
+		if (nt > 1 && (text_istr(e->title, words) || text_istr(e->quick, words) || has_tag(e, phrase)))
 			score *= 1.5;
 		all[n].entry = e;
 		all[n].score = score;

@@ -343,7 +343,7 @@ static void record_nat(struct engine *e, struct probe_inst *pi, struct ike_state
 		       const struct ike2_msg *m, const struct net_addr *from)
 {
 	if (st->nat_recorded || x->kind == X_NATT)
-		return;
+		return; /* NAT-D of the first accepted exchange on UDP 500 (default or alternative set) */
 	const uint8_t *ip;
 	size_t n;
 	uint8_t h[20];
@@ -415,10 +415,11 @@ static void record_accepted(struct engine *e, struct probe_inst *pi, struct ike_
 	fmt_into(o.evidence, sizeof o.evidence, "round trip %lld ms on UDP %u", (long long)o.value, x->port);
 	engine_observe(e, pi, &o);
 
+	if (x->kind != X_NATT)
+		record_nat(e, pi, st, x, m, from);
 	if (x->kind == X_ALT)
 		return;
 	if (x->kind == X_MAIN) {
-		record_nat(e, pi, st, x, m, from);
 		obs_init(&o, OBS_IKE_FRAGMENTATION, x);
 		o.value = ike2_find_notify(m, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
 		fmt_into(o.evidence, sizeof o.evidence,

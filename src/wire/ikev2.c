@@ -62,7 +62,8 @@
 	X(16430, "IKEV2_FRAGMENTATION_SUPPORTED") X(16431, "SIGNATURE_HASH_ALGORITHMS")            \
 	X(16432, "CLONE_IKE_SA_SUPPORTED") X(16433, "CLONE_IKE_SA") X(16434, "PUZZLE")             \
 	X(16435, "USE_PPK") X(16436, "PPK_IDENTITY") X(16437, "NO_PPK_AUTH")                       \
-	X(16438, "INTERMEDIATE_EXCHANGE_SUPPORTED")
+	X(16438, "INTERMEDIATE_EXCHANGE_SUPPORTED") X(16439, "IP4_ALLOWED") X(16440, "IP6_ALLOWED")     \
+	X(16441, "ADDITIONAL_KEY_EXCHANGE") X(16442, "USE_AGGFRAG")
 
 /* Transform ids: (type, id, NAME as strongSwan prints it, keyword for data files). */
 #define IKE2_TRANSFORMS(X)                                                                         \
@@ -691,12 +692,25 @@ int ike2_build_sa_init(struct wbuf *w, const struct ike2_sa_init *in)
 	ike2_w_sa(&iw, in->proposals, in->nproposals);
 	ike2_w_ke(&iw, in->ke_group, in->ke_data, in->ke_len);
 	ike2_w_payload(&iw, IKE2_PL_NONCE, false, in->nonce, in->nonce_len);
-	if (in->natd_src)
-		ike2_w_notify(&iw, 0, IKE2_N_NAT_DETECTION_SOURCE_IP, NULL, 0, in->natd_src, 20);
-	if (in->natd_dst)
-		ike2_w_notify(&iw, 0, IKE2_N_NAT_DETECTION_DESTINATION_IP, NULL, 0, in->natd_dst, 20);
-	if (in->frag_supported)
-		ike2_w_notify(&iw, 0, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
+	if (in->notify_order) {
+		for (size_t i = 0; i < in->nnotify_order; i++) {
+			uint16_t t = in->notify_order[i];
+			if (t == IKE2_N_NAT_DETECTION_SOURCE_IP || t == IKE2_N_NAT_DETECTION_DESTINATION_IP) {
+				const uint8_t *d = t == IKE2_N_NAT_DETECTION_SOURCE_IP ? in->natd_src : in->natd_dst;
+				if (d)
+					ike2_w_notify(&iw, 0, t, NULL, 0, d, 20);
+			} else if (t != IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED || in->frag_supported) {
+				ike2_w_notify(&iw, 0, t, NULL, 0, NULL, 0);
+			}
+		}
+	} else {
+		if (in->natd_src)
+			ike2_w_notify(&iw, 0, IKE2_N_NAT_DETECTION_SOURCE_IP, NULL, 0, in->natd_src, 20);
+		if (in->natd_dst)
+			ike2_w_notify(&iw, 0, IKE2_N_NAT_DETECTION_DESTINATION_IP, NULL, 0, in->natd_dst, 20);
+		if (in->frag_supported)
+			ike2_w_notify(&iw, 0, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
+	}
 	for (size_t i = 0; i < in->nvids; i++)
 		ike2_w_payload(&iw, IKE2_PL_VID, false, in->vids[i].p, in->vids[i].len);
 	return ike2_w_end(&iw) < 0 ? -1 : 0;

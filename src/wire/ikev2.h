@@ -27,6 +27,7 @@
  *   - name lookups in reverse (ike2_transform_lookup) for the profile files;
  *   - a generic message writer (ike2_w_*) used by ike2_build_sa_init and by tests / fake
  *     responders to build responses (COOKIE, NO_PROPOSAL_CHOSEN, a chosen proposal);
+ *   - struct ike2_sa_init has notify_order/nnotify_order (optional, profile-driven order);
  *   - wbuf_put_u8_at in wire/wbuf.h; ike1_natd_hash for the IKEv1 (RFC 3947) NAT-D. */
 #ifndef VPNDIAG_WIRE_IKEV2_H
 #define VPNDIAG_WIRE_IKEV2_H
@@ -170,6 +171,12 @@ struct ike2_sa_init {
 	bool frag_supported;     /* add N(IKEV2_FRAGMENTATION_SUPPORTED) */
 	const struct ike2_blob *vids;
 	size_t nvids;
+	/* Optional (added; NULL keeps the order below): the notify types after the nonce in wire
+	 * order, e.g. struct profile's notifies[]. NAT-D entries are sent only when natd_src /
+	 * natd_dst is set, FRAGMENTATION_SUPPORTED only when frag_supported; any other type is sent
+	 * with empty data. */
+	const uint16_t *notify_order;
+	size_t nnotify_order;
 };
 
 /* Writes a complete IKE_SA_INIT request into w (header length patched). Returns 0, -1 on overflow.

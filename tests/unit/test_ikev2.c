@@ -61,6 +61,7 @@ static size_t build_set(const struct profile *p, const struct profile_set *s, ui
 		.natd_src = p->natd ? src : NULL, .natd_dst = p->natd ? dst : NULL,
 		.frag_supported = p->frag_supported,
 		.vids = vids, .nvids = profile_vid_blobs(p, vids, PROFILE_MAX_VIDS),
+		.notify_order = p->notifies, .nnotify_order = p->nnotifies,
 	};
 	struct wbuf w;
 	wbuf_init(&w, buf, cap);
@@ -174,6 +175,32 @@ static void test_cookie_goes_first(void **state)
 	assert_int_equal(m->notifies[0].data_len, 24);
 	assert_memory_equal(m->notifies[0].data, cookie, 24);
 	assert_int_equal(m->payload_types[1], IKE2_PL_SA);
+	free(m);
+}
+
+static void test_profile_notify_order(void **state)
+{
+	(void)state;
+	struct ike2_msg *m = calloc(1, sizeof *m);
+	uint8_t buf[1024], natd[20];
+	char err[200];
+	const uint16_t order[] = {IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED, IKE2_N_NAT_DETECTION_DESTINATION_IP,
+				  IKE2_N_SIGNATURE_HASH_ALGORITHMS, IKE2_N_NAT_DETECTION_SOURCE_IP};
+	struct ike2_proposal p = {.ntransforms = 1, .t = {{IKE2_T_DH, 2, 0}}};
+	memset(natd, 0x44, sizeof natd);
+	struct ike2_sa_init in = {.spi_i = SPI, .proposals = &p, .nproposals = 1, .ke_group = 2,
+				  .nonce = natd, .nonce_len = 16, .natd_dst = natd, .frag_supported = true,
+				  .notify_order = order, .nnotify_order = 4};
+	struct wbuf w;
+	wbuf_init(&w, buf, sizeof buf);
+	assert_int_equal(ike2_build_sa_init(&w, &in), 0);
+	assert_int_equal(ike2_parse(buf, w.len, m, err, sizeof err), 0);
+	/* no natd_src: that one is left out */
+	assert_int_equal(m->nnotifies, 3);
+	assert_int_equal(m->notifies[0].type, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED);
+	assert_int_equal(m->notifies[1].type, IKE2_N_NAT_DETECTION_DESTINATION_IP);
+	assert_int_equal(m->notifies[1].data_len, 20);
+	assert_int_equal(m->notifies[2].type, IKE2_N_SIGNATURE_HASH_ALGORITHMS);
 	free(m);
 }
 
@@ -651,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_windows_sa_init_round_trip),
 		cmocka_unit_test(test_every_set_round_trips),
 		cmocka_unit_test(test_cookie_goes_first),
+		cmocka_unit_test(test_profile_notify_order),
 		cmocka_unit_test(test_build_overflow),
 		cmocka_unit_test(test_truncation_everywhere),
 		cmocka_unit_test(test_overlong_payload_lengths),

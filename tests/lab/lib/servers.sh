@@ -106,6 +106,11 @@ server_charon() {
 	[[ $ikev2 == off && ${S[server.ikev1]} == off ]] && return 0
 	charon_conf "$d" srv "${S[server.ikev2.cookies]}" 0
 	id=$(cat "$STATE/pki/server.id")
+	# wrong-name: the admin installed a certificate for another name; charon
+	# then identifies itself by the certificate's subject, whatever IDr the
+	# client asks for (Windows sends no IDr at all).
+	local idline="id = $id"
+	[[ ${S[server.cert]} == wrong-name ]] && idline="id = %any"
 	cp "$STATE/pki/server.crt" "$d/swanctl/x509/server.crt"
 	cp "$STATE/pki/server.key" "$d/swanctl/private/server.key"
 	if [[ -s $STATE/pki/chain.crt ]]; then
@@ -128,7 +133,7 @@ server_charon() {
     local {
       auth = pubkey
       certs = server.crt
-      id = $id
+      $idline
     }
     remote {
       auth = eap-mschapv2
