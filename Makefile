@@ -16,6 +16,7 @@ help:
 	@echo "make check    build and run every test (unit, fuzz smoke, lab) through ctest"
 	@echo "make asan     the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
 	@echo "make demo     show vpndiag at work"
+	@echo "make wiki     build the error wiki (a static web site) into $(BUILD)/wiki"
 	@echo "make install  install vpndiag and its man page under $(PREFIX)"
 
 deps:
@@ -36,6 +37,9 @@ asan:
 
 demo: build
 	@sh tools/demo.sh $(BUILD)/vpndiag
+
+wiki: build
+	$(BUILD)/vpndiag wiki build $(if $(WIKI_BASE_URL),--base-url $(WIKI_BASE_URL)) $(BUILD)/wiki
 
 install: build
 	cmake --install $(BUILD)

@@ -45,8 +45,8 @@ void cli_probe_help(FILE *out)
 		"Options:\n");
 	cli_print_options(out, probe_opts);
 	fprintf(out,
-		"\nExit codes: 0 every probed protocol works; 1 a protocol fails (including a name that does\n"
-		"not resolve: Windows error 868); 2 usage error (bad address, --timeout, protocol name);\n"
+		"\nExit codes: 0 every probed protocol works; 1 a protocol fails; 2 bad input: an invalid\n"
+		"address, --timeout, protocol name, or a name that does not resolve (reported as 868);\n"
 		"3 no protocol failed but at least one is undecided; 4 internal error.\n"
 		"With --monitoring: 0 OK (no protocol fails, every check made passed), 1 WARNING (a warning\n"
 		"finding), 2 CRITICAL (a protocol fails), 3 UNKNOWN (undecided, nothing probed, or a usage\n"

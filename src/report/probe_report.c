@@ -14,6 +14,9 @@
 int report_exit_code(const struct engine_result *r, const struct diagnosis *d)
 {
 	bool any = false, all_work = true;
+	/* A name that does not resolve is bad input (exit 2), reported in full as Windows error 868. */
+	if (r->resolved.status != NET_RESOLVE_OK)
+		return VD_EXIT_USAGE;
 	for (int i = 0; i < ENGINE_NPROTO; i++) {
 		if (d->p[i].verdict == VERDICT_FAILS)
 			return VD_EXIT_NOT_FOUND;
@@ -22,7 +25,6 @@ int report_exit_code(const struct engine_result *r, const struct diagnosis *d)
 		any = true;
 		all_work = all_work && d->p[i].verdict == VERDICT_WORKS;
 	}
-	(void)r;
 	return any && all_work ? VD_EXIT_OK : VD_EXIT_UNKNOWN;
 }
 

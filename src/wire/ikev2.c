@@ -743,20 +743,3 @@ void ike2_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t 
 		memset(md, 0, 20);
 	memcpy(out, md, 20);
 }
-
-int ike1_natd_hash(const char *digest, uint64_t cky_i, uint64_t cky_r, const uint8_t *addr, size_t addr_len,
-		   uint16_t port, uint8_t *out, size_t outcap, size_t *outlen)
-{
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-	EVP_MD *alg = EVP_MD_fetch(NULL, digest, NULL);
-	if (!alg)
-		return -1;
-	int rc = natd_digest(alg, cky_i, cky_r, addr, addr_len, port, md, &n);
-	EVP_MD_free(alg);
-	if (rc < 0 || n > outcap)
-		return -1;
-	memcpy(out, md, n);
-	*outlen = n;
-	return 0;
-}

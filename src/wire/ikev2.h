@@ -28,7 +28,7 @@
  *   - a generic message writer (ike2_w_*) used by ike2_build_sa_init and by tests / fake
  *     responders to build responses (COOKIE, NO_PROPOSAL_CHOSEN, a chosen proposal);
  *   - struct ike2_sa_init has notify_order/nnotify_order (optional, profile-driven order);
- *   - wbuf_put_u8_at in wire/wbuf.h; ike1_natd_hash for the IKEv1 (RFC 3947) NAT-D. */
+ *   - wbuf_put_u8_at in wire/wbuf.h. (IKEv1 NAT-D is ike1_natd in crypto/ike1_keys.h.) */
 #ifndef VPNDIAG_WIRE_IKEV2_H
 #define VPNDIAG_WIRE_IKEV2_H
 
@@ -207,12 +207,6 @@ int ike2_w_end(struct ike2_writer *iw);
  * port in host order. out gets 20 bytes. */
 void ike2_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t addr_len, uint16_t port,
 		    uint8_t out[20]);
-/* IKEv1 NAT-D (RFC 3947 3.2): HASH(CKY-I | CKY-R | IP | port) with the negotiated hash, named as
- * OpenSSL knows it ("SHA1", "SHA256", "MD5"...). Writes *outlen bytes (<= 64) to out.
- * Returns 0, or -1 for an unknown digest or out too small. (Lives here until wire/ikev1.) */
-int ike1_natd_hash(const char *digest, uint64_t cky_i, uint64_t cky_r, const uint8_t *addr,
-		   size_t addr_len, uint16_t port, uint8_t *out, size_t outcap, size_t *outlen);
-
 /* Names for reports: "NO_PROPOSAL_CHOSEN", "AES_CBC_256", "HMAC_SHA2_256_128", "MODP_1024"...
  * Unknown values give "UNKNOWN". Generated from one table each. */
 const char *ike2_notify_name(uint16_t type);

@@ -429,17 +429,6 @@ static void test_natd_vectors(void **state)
 	ike2_natd_hash(SPI, 0, a6, 16, 500, h);
 	unhex("9bbdb9b85c4968af03a73f051323d6e067cf4027", want, 20);
 	assert_memory_equal(h, want, 20);
-	/* IKEv1 / RFC 3947 with SHA-1 */
-	uint8_t out[64];
-	size_t outlen = 0;
-	assert_int_equal(ike1_natd_hash("SHA1", SPI, 0xfedcba9876543210ULL, a2, 4, 500, out, sizeof out, &outlen), 0);
-	assert_int_equal(outlen, 20);
-	unhex("f4fb4c3283214f79ac030def00e8bff648f16cc6", want, 20);
-	assert_memory_equal(out, want, 20);
-	assert_int_equal(ike1_natd_hash("SHA256", SPI, 1, a2, 4, 500, out, sizeof out, &outlen), 0);
-	assert_int_equal(outlen, 32);
-	assert_int_equal(ike1_natd_hash("SHA256", SPI, 1, a2, 4, 500, out, 20, &outlen), -1);
-	assert_int_equal(ike1_natd_hash("NO-SUCH-DIGEST", SPI, 1, a2, 4, 500, out, sizeof out, &outlen), -1);
 }
 
 static void test_name_tables(void **state)
