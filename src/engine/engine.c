@@ -46,28 +46,16 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+#define OBS_X(id, name) [id] = name,
 static const char *const obs_names[OBS_KIND_COUNT] = {
-	[OBS_RESOLVED] = "resolved",
-	[OBS_DNS_FAILED] = "dns-failed",
-	[OBS_UDP_NO_ANSWER] = "udp-no-answer",
-	[OBS_UDP_ICMP] = "udp-icmp",
-	[OBS_SEND_FAILED] = "send-failed",
-	[OBS_IKE_ACCEPTED] = "ike-accepted",
-	[OBS_IKE_REFUSED] = "ike-refused",
-	[OBS_IKE_COOKIE] = "ike-cookie",
-	[OBS_IKE_NO_ANSWER_AFTER_COOKIE] = "ike-no-answer-after-cookie",
-	[OBS_IKE_INVALID_KE] = "ike-invalid-ke",
-	[OBS_IKE_MS_STATUS] = "ike-ms-status",
-	[OBS_IKE_NOTIFY] = "ike-notify",
-	[OBS_IKE_VENDOR_ID] = "ike-vendor-id",
-	[OBS_IKE_FRAGMENTATION] = "ike-fragmentation",
-	[OBS_IKE_ALT_ACCEPTED] = "ike-alt-accepted",
-	[OBS_IKE_ALT_REFUSED] = "ike-alt-refused",
-	[OBS_NAT_CLIENT] = "nat-client",
-	[OBS_NAT_SERVER] = "nat-server",
-	[OBS_RTT] = "rtt",
-	[OBS_IKE_IGNORED] = "ike-ignored",
+#include "engine/obs_core.def"
+#include "engine/obs_ikev2.def"
+#include "engine/obs_l2tp.def"
+#include "engine/obs_sstp.def"
+#include "engine/obs_pptp.def"
+#include "engine/obs_cert.def"
 };
+#undef OBS_X
 
 const char *engine_obs_kind_name(enum obs_kind k)
 {

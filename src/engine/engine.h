@@ -19,30 +19,19 @@
 #define ENGINE_MAX_PORTS 4
 #define ENGINE_MAX_TIMEOUT_MS 300000u
 
-/* What a probe saw. The JSON name of each kind is engine_obs_kind_name(). */
+/* What a probe saw. The kinds are listed per protocol in engine/obs_*.def, so that each probe
+ * adds its own without touching the others; the JSON name of each is engine_obs_kind_name(). */
+#define OBS_X(id, name) id,
 enum obs_kind {
-	OBS_RESOLVED,          /* text: the addresses; value: resolution ms */
-	OBS_DNS_FAILED,        /* text: the resolver's reason; code: enum net_resolve_status */
-	OBS_UDP_NO_ANSWER,     /* port; value: requests sent; code: ms waited in all */
-	OBS_UDP_ICMP,          /* port; code: ICMP type; value: ICMP code; text: net_icmp_class_id */
-	OBS_SEND_FAILED,       /* port; code: errno; text: strerror */
-	OBS_IKE_ACCEPTED,      /* port; set; prop: the proposal the server chose; code: KE group */
-	OBS_IKE_REFUSED,       /* port; set; code: error notify type; text: its name */
-	OBS_IKE_COOKIE,        /* port; set; value: cookie length; server demanded N(COOKIE) */
-	OBS_IKE_NO_ANSWER_AFTER_COOKIE, /* port; set; value: requests sent with the cookie */
-	OBS_IKE_INVALID_KE,    /* port; set; code: group the server wants; value: 1 if we proposed it */
-	OBS_IKE_MS_STATUS,     /* port; value: the Win32 code in Microsoft's notify 12345 */
-	OBS_IKE_NOTIFY,        /* port; code: a status notify in the reply; text: its name */
-	OBS_IKE_VENDOR_ID,     /* text: name (or hex); value: 1 when known */
-	OBS_IKE_FRAGMENTATION, /* value: 1 the server sent IKEV2_FRAGMENTATION_SUPPORTED, 0 not */
-	OBS_IKE_ALT_ACCEPTED,  /* set (an alternative proposal set); prop; fix, fix_command */
-	OBS_IKE_ALT_REFUSED,   /* set; code: error notify type (0 = no answer) */
-	OBS_NAT_CLIENT,        /* value: 1 our side is behind NAT, 0 not (from the server's NAT-D) */
-	OBS_NAT_SERVER,        /* value: 1 the server is behind NAT, 0 not */
-	OBS_RTT,               /* port; value: ms from the request to the first reply */
-	OBS_IKE_IGNORED,       /* port; text: why a datagram did not count as a reply */
+#include "engine/obs_core.def"
+#include "engine/obs_ikev2.def"
+#include "engine/obs_l2tp.def"
+#include "engine/obs_sstp.def"
+#include "engine/obs_pptp.def"
+#include "engine/obs_cert.def"
 	OBS_KIND_COUNT
 };
+#undef OBS_X
 
 struct obs {
 	enum obs_kind kind;
