@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -14,8 +15,9 @@
 #include "probes/probe.h"
 #include "report/probe_report.h"
 #include "rules/rules.h"
+#include "util/secret.h"
 
-enum { OPT_PROTOCOLS = 1000, OPT_TIMEOUT, OPT_JSON, OPT_MONITORING, OPT_VERBOSE };
+enum { OPT_PROTOCOLS = 1000, OPT_TIMEOUT, OPT_JSON, OPT_MONITORING, OPT_VERBOSE, OPT_PSK_FILE, OPT_CA_FILE };
 
 static const struct cli_option probe_opts[] = {
 	{{"ipv4", no_argument, NULL, '4'}, NULL, "use IPv4 only (A records)"},
@@ -25,6 +27,8 @@ static const struct cli_option probe_opts[] = {
 	{{"json", no_argument, NULL, OPT_JSON}, NULL, "print the report as JSON (schema vpndiag/1, docs/json.md)"},
 	{{"monitoring", no_argument, NULL, OPT_MONITORING}, NULL, "one Nagios/Icinga status line; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"},
 	{{"verbose", no_argument, NULL, OPT_VERBOSE}, NULL, "also list the packets sent and received, in order"},
+	{{"psk-file", required_argument, NULL, OPT_PSK_FILE}, "PATH", "the IPsec pre-shared key, first line of PATH ('-' = stdin); or set VPNDIAG_PSK. Never on the command line"},
+	{{"ca-file", required_argument, NULL, OPT_CA_FILE}, "PATH", "PEM roots the clients trust, instead of the system store"},
 	{{"help", no_argument, NULL, 'h'}, NULL, "this help"},
 	{{NULL, 0, NULL, 0}, NULL, NULL},
 };
@@ -33,7 +37,8 @@ void cli_probe_help(FILE *out)
 {
 	fprintf(out,
 		"usage: vpndiag probe HOST [-4|-6] [--protocols LIST] [--timeout SECONDS]\n"
-		"                          [--json | --monitoring] [--verbose]\n\n"
+		"                          [--json | --monitoring] [--verbose]\n"
+		"                          [--psk-file PATH] [--ca-file PATH]\n\n"
 		"Probes the VPN server HOST (a name, an IPv4 or an IPv6 address) as the Windows built-in\n"
 		"client would and reports, per protocol (IKEv2, L2TP/IPsec, SSTP, PPTP), a verdict:\n"
 		"  works       every step Windows takes was checked and passed\n"
@@ -92,8 +97,20 @@ static int parse_timeout(const char *s, uint32_t *ms)
 	return 0;
 }
 
+static int probe_run(int argc, char **argv, struct secret *psk);
+
 int cli_probe(int argc, char **argv)
 {
+	struct secret psk = {NULL, 0};
+	int rc = probe_run(argc, argv, &psk);
+	secret_wipe(&psk); /* on every path */
+	return rc;
+}
+
+static int probe_run(int argc, char **argv, struct secret *psk)
+{
+	const char *psk_file = NULL, *ca_file = NULL;
+	char serr[200];
 	int family = AF_UNSPEC;
 	bool json = false, monitoring = false, verbose = false, v4 = false, v6 = false;
 	unsigned protocols = KB_P_ALL;
@@ -120,6 +137,8 @@ int cli_probe(int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_MONITORING: monitoring = true; break;
 		case OPT_VERBOSE: verbose = true; break;
+		case OPT_PSK_FILE: psk_file = optarg; break;
+		case OPT_CA_FILE: ca_file = optarg; break;
 		case 'h': cli_probe_help(stdout); return VD_EXIT_OK;
 		default: return usage;
 		}
@@ -152,7 +171,19 @@ int cli_probe(int argc, char **argv)
 		return usage;
 	}
 
-	struct engine_opts o = {.host = host, .family = family, .protocols = protocols, .timeout_ms = timeout_ms};
+	if (ca_file && access(ca_file, R_OK) != 0) {
+		cli_error("probe", "cannot read --ca-file %s", ca_file);
+		return usage;
+	}
+	/* The key: from --psk-file, else from VPNDIAG_PSK (taken out of the environment at once). */
+	if (psk_file ? secret_read_file(psk, psk_file, serr, sizeof serr) != 0
+		     : secret_from_env(psk, "VPNDIAG_PSK", serr, sizeof serr) < 0) {
+		cli_error("probe", "%s", serr);
+		return usage;
+	}
+
+	struct engine_opts o = {.host = host, .family = family, .protocols = protocols, .timeout_ms = timeout_ms,
+				.ca_file = ca_file, .psk = psk->p, .psk_len = psk->len};
 	struct engine_result *r = calloc(1, sizeof *r);
 	struct diagnosis *d = calloc(1, sizeof *d);
 	char err[300];

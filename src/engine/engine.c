@@ -109,6 +109,11 @@ const char *engine_target_host(const struct engine *e)
 	return e->res->host;
 }
 
+const struct engine_opts *engine_options(const struct engine *e)
+{
+	return e->opts;
+}
+
 uint16_t engine_port(const struct engine *e, const struct probe_inst *pi, size_t i)
 {
 	if (i >= ENGINE_MAX_PORTS)

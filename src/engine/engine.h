@@ -63,6 +63,9 @@ struct engine_opts {
 	int family;                /* AF_UNSPEC, AF_INET, AF_INET6 */
 	unsigned protocols;        /* KB_P_* bits to probe */
 	uint32_t timeout_ms;       /* the bound on the whole run, including name resolution */
+	const char *ca_file;       /* --ca-file: PEM roots to trust instead of the system store, or NULL */
+	const uint8_t *psk;        /* --psk-file / VPNDIAG_PSK: the pre-shared key, or NULL (never logged) */
+	size_t psk_len;
 	/* Tests only: replaces a module's default ports (0 = keep), indexed like kb_protocol_names. */
 	uint16_t port_override[ENGINE_NPROTO][ENGINE_MAX_PORTS];
 };
@@ -100,6 +103,8 @@ uint32_t engine_now_ms(const struct engine *e);        /* ms since the run start
 uint32_t engine_end_ms(const struct engine *e);        /* when the run ends (same clock) */
 const struct net_addr *engine_target_addr(const struct engine *e); /* port 0 */
 const char *engine_target_host(const struct engine *e);
+/* The options of the run (ca_file, psk...). */
+const struct engine_opts *engine_options(const struct engine *e);
 /* The module's port i (after test overrides), 0 past the end. */
 uint16_t engine_port(const struct engine *e, const struct probe_inst *pi, size_t i);
 /* A random per-run key (for keyed reply matching). */

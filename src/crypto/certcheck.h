@@ -1,0 +1,95 @@
+/* The server certificate, checked the way Windows checks it, as FACTS (no verdicts): the IKEv2
+ * probe (certificates from IKE_AUTH CERT payloads) and the SSTP probe (the TLS chain) both fill a
+ * struct certcheck from the chain the server sent, and their rules map the facts to Windows errors
+ * (13801/13806/0x80070040 for IKEv2; 0x800B0109/0x800B010F/0x800B0101/0x80092013... for SSTP).
+ * Facts: shared/reference/windows-vpn-facts.md §2.9, §3.5, §7, §8 items 8-9, 11.
+ *
+ * Pure apart from reading the CA file / system store: no network here. Revocation reachability
+ * (fetching CRL distribution points and OCSP responders) is done by the probe, from the URLs
+ * this module extracts. Ownership: certcheck_run copies what it needs; the caller keeps the
+ * DER buffers and frees nothing of certcheck but through certcheck_free. */
+#ifndef VPNDIAG_CRYPTO_CERTCHECK_H
+#define VPNDIAG_CRYPTO_CERTCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define CERTCHECK_MAX_CHAIN 10
+#define CERTCHECK_MAX_URLS 8
+#define CERTCHECK_MAX_NAMES 16
+
+struct certcheck_der {
+	const uint8_t *p; /* one DER certificate, as the server sent it */
+	size_t len;
+};
+
+struct certcheck_input {
+	const struct certcheck_der *chain; /* leaf first, in the order the server sent them */
+	size_t nchain;
+	const char *host;    /* what the user typed as the server: a DNS name or an IP literal */
+	const char *ca_file; /* PEM bundle of trusted roots (--ca-file), or NULL for the system store */
+	time_t now;          /* the time to check validity at (tests pass a fixed time) */
+};
+
+enum certcheck_key { CERTCHECK_KEY_OTHER, CERTCHECK_KEY_RSA, CERTCHECK_KEY_EC, CERTCHECK_KEY_ED25519, CERTCHECK_KEY_ED448 };
+
+struct certcheck {
+	bool parsed;                  /* the leaf parsed as X.509 */
+	char subject[256], issuer[256];  /* one-line RFC 2253 names */
+	char subject_cn[128];
+	size_t ndns;                  /* dNSName SANs */
+	char dns[CERTCHECK_MAX_NAMES][128];
+	size_t nip;                   /* iPAddress SANs, as text */
+	char ip[CERTCHECK_MAX_NAMES][64];
+
+	/* Name: does the host the user typed match? Windows: a DNS name must be in a dNSName SAN or the
+	 * subject CN; an IP address must be written as a dNSName SAN (an iPAddress SAN is not enough). */
+	bool host_is_ip;
+	bool name_in_dns_san;         /* host (or the IP as text) matches a dNSName (wildcards per RFC 6125) */
+	bool name_in_cn;
+	bool ip_only_in_ipaddress_san; /* host is an IP that appears only as an iPAddress SAN */
+
+	/* EKU */
+	bool has_eku_ext;             /* no EKU extension at all = any purpose */
+	bool eku_server_auth;         /* 1.3.6.1.5.5.7.3.1 */
+	bool eku_ike_intermediate;    /* 1.3.6.1.5.5.8.2.2 */
+	bool eku_any;                 /* 2.5.29.37.0 */
+
+	/* Dates */
+	time_t not_before, not_after;
+	bool not_yet_valid, expired;
+
+	/* Key and signature */
+	enum certcheck_key key_type;
+	int key_bits;
+	char curve[32];               /* "P-256", "P-384", "P-521", "" */
+	bool key_rejected_by_windows; /* P-521 or EdDSA (Ed25519/Ed448) */
+	char sig_hash[32];            /* "sha256", "sha1", "md5" ... of the leaf's signature */
+
+	/* Chain to the trust store */
+	bool chain_ok;                /* verifies to a trusted root (X509_verify_cert with the store) */
+	int verify_error;             /* OpenSSL X509_V_ERR_* of the first problem, 0 when chain_ok */
+	char verify_error_text[128];
+	bool untrusted_root;          /* the chain is complete but ends in a root not in the store */
+	bool missing_intermediate;    /* the issuer of some certificate is neither sent nor trusted */
+	bool intermediates_sent;      /* the server sent more than the leaf */
+	size_t nsent;                 /* certificates the server sent */
+	size_t chain_len;             /* length of the verified chain (0 when not verified) */
+
+	/* Where revocation and missing issuers can be fetched (http/https/ldap URLs as written). */
+	size_t ncrl, nocsp, naia;
+	char crl[CERTCHECK_MAX_URLS][256];
+	char ocsp[CERTCHECK_MAX_URLS][256];
+	char aia_ca_issuers[CERTCHECK_MAX_URLS][256];
+};
+
+/* Fills *out from the chain. Returns 0 (facts filled, even when they are bad news), or -1 when the
+ * leaf does not parse or the trust store cannot be read, with a one-line reason in err. */
+int certcheck_run(const struct certcheck_input *in, struct certcheck *out, char *err, size_t errlen);
+
+/* Short names for reports: "rsa", "ec", "ed25519". */
+const char *certcheck_key_name(enum certcheck_key k);
+
+#endif

@@ -1,0 +1,102 @@
+#include "util/secret.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+static int take(struct secret *s, const uint8_t *buf, size_t n, char *err, size_t errlen)
+{
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0) {
+		snprintf(err, errlen, "the secret is empty");
+		return -1;
+	}
+	if (memchr(buf, '\n', n) || memchr(buf, '\0', n)) {
+		snprintf(err, errlen, "the secret must be one line of text");
+		return -1;
+	}
+	secret_wipe(s);
+	s->p = malloc(n);
+	if (!s->p) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	(void)mlock(s->p, n); /* best effort: keep it out of swap */
+	memcpy(s->p, buf, n);
+	s->len = n;
+	return 0;
+}
+
+int secret_read_file(struct secret *s, const char *path, char *err, size_t errlen)
+{
+	uint8_t buf[SECRET_MAX + 3];
+	size_t got = 0;
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open the secret file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
+		snprintf(err, errlen, "the secret file %s is not a regular file or pipe", path);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return -1;
+	}
+	while (got < sizeof buf) {
+		ssize_t r = read(fd, buf + got, sizeof buf - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		if (memchr(buf, '\n', got))
+			break;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	uint8_t *nl = memchr(buf, '\n', got);
+	size_t n = nl ? (size_t)(nl - buf) + 1 : got;
+	int rc;
+	if (n > SECRET_MAX + 2) {
+		snprintf(err, errlen, "the secret in %s is longer than %u bytes", path, SECRET_MAX);
+		rc = -1;
+	} else {
+		rc = take(s, buf, n, err, errlen);
+	}
+	OPENSSL_cleanse(buf, sizeof buf);
+	return rc;
+}
+
+int secret_from_env(struct secret *s, const char *name, char *err, size_t errlen)
+{
+	char *v = getenv(name);
+	if (!v || !*v)
+		return 0;
+	size_t n = strlen(v);
+	int rc = n > SECRET_MAX ? -1 : take(s, (const uint8_t *)v, n, err, errlen);
+	if (n > SECRET_MAX)
+		snprintf(err, errlen, "%s is longer than %u bytes", name, SECRET_MAX);
+	OPENSSL_cleanse(v, n);
+	unsetenv(name);
+	return rc == 0 ? 1 : -1;
+}
+
+void secret_wipe(struct secret *s)
+{
+	if (s->p) {
+		OPENSSL_cleanse(s->p, s->len);
+		munlock(s->p, s->len);
+		free(s->p);
+	}
+	s->p = NULL;
+	s->len = 0;
+}
