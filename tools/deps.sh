@@ -3,7 +3,7 @@
 # nothing is missing. The lab's server packages are listed in tests/lab/packages.txt.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev libssl-dev libjson-c-dev libcmocka-dev
+pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev libssl-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev
       man-db iproute2 nftables"
 # Package lists of the parts that need more: the lab's servers, the wiki's checkers.
 for list in "$here/tests/lab/packages.txt" "$here/tools/packages-wiki.txt"; do

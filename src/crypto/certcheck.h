@@ -46,36 +46,47 @@ struct certcheck {
 
 	/* Name: does the host the user typed match? Windows: a DNS name must be in a dNSName SAN or the
 	 * subject CN; an IP address must be written as a dNSName SAN (an iPAddress SAN is not enough). */
+	char host[256];               /* added: in->host as checked (printable ASCII), "" when none */
 	bool host_is_ip;
 	bool name_in_dns_san;         /* host (or the IP as text) matches a dNSName (wildcards per RFC 6125) */
 	bool name_in_cn;
 	bool ip_only_in_ipaddress_san; /* host is an IP that appears only as an iPAddress SAN */
+	/* Added: the name as Windows would accept it: an IP host only through a dNSName SAN; a DNS host
+	 * through a dNSName SAN or the CN (the CN is accepted even when SANs exist [I]). Wildcards:
+	 * whole left-most label only, never "*.tld", never for IP hosts. False when no host given. */
+	bool name_ok;
 
 	/* EKU */
 	bool has_eku_ext;             /* no EKU extension at all = any purpose */
 	bool eku_server_auth;         /* 1.3.6.1.5.5.7.3.1 */
 	bool eku_ike_intermediate;    /* 1.3.6.1.5.5.8.2.2 */
 	bool eku_any;                 /* 2.5.29.37.0 */
+	bool eku_client_auth;         /* added: 1.3.6.1.5.5.7.3.2 (a client certificate on a server) */
 
 	/* Dates */
 	time_t not_before, not_after;
 	bool not_yet_valid, expired;
+	bool dates_ok;                /* added: both dates parsed (false: not_before/not_after are 0) */
 
 	/* Key and signature */
 	enum certcheck_key key_type;
 	int key_bits;
 	char curve[32];               /* "P-256", "P-384", "P-521", "" */
 	bool key_rejected_by_windows; /* P-521 or EdDSA (Ed25519/Ed448) */
-	char sig_hash[32];            /* "sha256", "sha1", "md5" ... of the leaf's signature */
+	char sig_hash[32];            /* "sha256", "sha1", "md5" ... of the leaf's signature; "intrinsic" for EdDSA */
+	bool sig_weak;                /* added: the leaf is signed with MD2/MD4/MD5/SHA-1 */
 
 	/* Chain to the trust store */
 	bool chain_ok;                /* verifies to a trusted root (X509_verify_cert with the store) */
 	int verify_error;             /* OpenSSL X509_V_ERR_* of the first problem, 0 when chain_ok */
 	char verify_error_text[128];
+	int verify_error_depth;       /* added: chain position of that first problem (0 = leaf) */
+	bool ca_date_invalid;         /* added: an issuer certificate (depth > 0) is expired or not yet valid */
 	bool untrusted_root;          /* the chain is complete but ends in a root not in the store */
 	bool missing_intermediate;    /* the issuer of some certificate is neither sent nor trusted */
 	bool intermediates_sent;      /* the server sent more than the leaf */
 	size_t nsent;                 /* certificates the server sent */
+	size_t nsent_unparsed;        /* added: of those after the leaf, how many did not parse (ignored) */
 	size_t chain_len;             /* length of the verified chain (0 when not verified) */
 
 	/* Where revocation and missing issuers can be fetched (http/https/ldap URLs as written). */
@@ -91,5 +102,8 @@ int certcheck_run(const struct certcheck_input *in, struct certcheck *out, char 
 
 /* Short names for reports: "rsa", "ec", "ed25519". */
 const char *certcheck_key_name(enum certcheck_key k);
+
+/* Added: clears *c (it owns no heap memory today; call it anyway so that it may later). */
+void certcheck_free(struct certcheck *c);
 
 #endif

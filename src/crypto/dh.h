@@ -30,4 +30,15 @@ size_t dh_pub_len(uint16_t group);
 int dh_keygen(uint16_t group, struct dh_key *k);
 void dh_key_free(struct dh_key *k);
 
+/* The shared secret g^ir (RFC 7296 2.14) of k and the peer's KE data (same encoding as pub):
+ * MODP left-padded to the prime length, ECP the x coordinate only (RFC 5903 section 7). peer_len
+ * must equal dh_pub_len(k->group); an ECP point not on the curve, or a MODP value outside
+ * 2..p-2, is rejected. Returns the secret length (<= cap), or -1. out belongs to the caller (wipe
+ * it after use). */
+int dh_shared(const struct dh_key *k, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t cap);
+/* Tests: a key pair from a known private value and its public value (RFC 5903 / 5114 vectors),
+ * both big-endian; pub in KE encoding. Returns 0 or -1. */
+int dh_key_import(uint16_t group, const uint8_t *priv, size_t priv_len, const uint8_t *pub, size_t pub_len,
+		  struct dh_key *k);
+
 #endif

@@ -23,6 +23,7 @@
 struct watch {
 	int fd;
 	struct probe_inst *pi;
+	bool want_write;           /* also wake on POLLOUT (engine_watch_write) */
 };
 
 struct engine {
@@ -134,8 +135,16 @@ int engine_watch(struct engine *e, struct probe_inst *pi, int fd)
 		return -1;
 	e->w[e->nw].fd = fd;
 	e->w[e->nw].pi = pi;
+	e->w[e->nw].want_write = false;
 	e->nw++;
 	return 0;
+}
+
+void engine_watch_write(struct engine *e, int fd, bool on)
+{
+	for (size_t i = 0; i < e->nw; i++)
+		if (e->w[i].fd == fd)
+			e->w[i].want_write = on;
 }
 
 void engine_unwatch(struct engine *e, int fd)
@@ -305,7 +314,7 @@ int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, 
 			size_t n = e->nw;
 			for (size_t i = 0; i < n; i++) {
 				pfd[i].fd = e->w[i].fd;
-				pfd[i].events = POLLIN;
+				pfd[i].events = (short)(POLLIN | (e->w[i].want_write ? POLLOUT : 0));
 				pfd[i].revents = 0;
 				owner[i] = e->w[i].pi;
 			}

@@ -112,6 +112,9 @@ const uint8_t *engine_secret(const struct engine *e, size_t *len);
 /* Calls pi's on_readable when fd is readable or has an error. At most 64 fds per run. */
 int engine_watch(struct engine *e, struct probe_inst *pi, int fd);
 void engine_unwatch(struct engine *e, int fd);
+/* Also calls on_readable when the watched fd is writable (a TCP connect completing, TLS wanting
+ * to write), until switched off again. */
+void engine_watch_write(struct engine *e, int fd, bool on);
 /* Calls pi's on_deadline at t_ms (engine clock); 0 clears it. One deadline per instance. */
 void engine_set_deadline(struct probe_inst *pi, uint32_t t_ms);
 /* The instance has nothing more to do. */

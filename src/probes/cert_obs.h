@@ -1,0 +1,17 @@
+/* Records the facts of a struct certcheck as observations (kinds in engine/obs_cert.def), each with
+ * an evidence sentence. Shared by the probes that see a server certificate (IKEv2 IKE_AUTH, SSTP).
+ * Facts only: which Windows error they mean is decided by each protocol's rules. */
+#ifndef VPNDIAG_PROBES_CERT_OBS_H
+#define VPNDIAG_PROBES_CERT_OBS_H
+
+#include "crypto/certcheck.h"
+#include "probes/probe.h"
+
+/* proto: the KB_P_* bit of the protocol the certificate came from. c is read only, not kept. */
+void cert_observe(struct engine *e, struct probe_inst *pi, const struct certcheck *c, unsigned proto);
+
+/* The same observations appended to a result (tests, and callers without an engine). Returns 0,
+ * or -1 when out of memory. */
+int cert_observe_result(struct engine_result *r, const struct certcheck *c, unsigned proto);
+
+#endif
