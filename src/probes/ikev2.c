@@ -14,18 +14,29 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
+#include <time.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "crypto/certcheck.h"
 #include "crypto/dh.h"
+#include "crypto/ike2_keys.h"
+#include "crypto/ike2_sig.h"
 #include "crypto/spi.h"
 #include "kb/kb.h"
 #include "net/net.h"
+#include "probes/cert_obs.h"
 #include "probes/probe.h"
 #include "profile/profile.h"
 #include "util/fmt.h"
+#include "wire/ike2_frag.h"
+#include "wire/ike2_inner.h"
 #include "wire/ikev2.h"
 
-#define MAX_XCHG (2 + PROFILE_MAX_SETS)
+#define MAX_XCHG (3 + PROFILE_MAX_SETS)
 #define MAX_COOKIE 64
 #define MAX_COOKIE_ROUNDS 2
 #define MAX_KE_ROUNDS 2
@@ -34,7 +45,33 @@
 #define MAX_READS 16 /* datagrams read per wake-up */
 #define NONESP_LEN 4
 
-enum xchg_kind { X_MAIN, X_NATT, X_ALT };
+/* X_SMALL: a second IKE_SA whose IKE_AUTH carries no CERTREQ, started when the Windows-like
+ * IKE_AUTH is not answered at once: a server that sends its certificate only when asked then
+ * answers with a small reply, which tells "the large reply is lost on the path" from "the server
+ * does not answer IKE_AUTH". */
+enum xchg_kind { X_MAIN, X_NATT, X_ALT, X_SMALL };
+/* PH_INIT: IKE_SA_INIT; PH_AUTH: IKE_AUTH sent (message 1); PH_DELETE: INFORMATIONAL delete
+ * sent (message 2) after the first EAP request. */
+enum xchg_phase { PH_INIT, PH_AUTH, PH_DELETE };
+
+/* IKE_AUTH state of one exchange (heap, only after an accepted IKE_SA_INIT). It owns copies of
+ * everything it needs: the IKE_SA_INIT response as received (signed by the server's AUTH), the
+ * keys (wiped on free) and the fragments received so far. */
+struct auth_ctx {
+	uint64_t spi_r;
+	struct ike2_keys keys;
+	uint8_t init_resp[8192];
+	size_t init_resp_len;
+	bool natt;                 /* on UDP 4500 behind the non-ESP marker */
+	uint16_t port;
+	size_t req_len;
+	size_t reply_bytes;
+	unsigned nfrag_msgs;
+	bool done_auth;
+	struct ike2_frag frag;
+	uint8_t plain[IKE2_MAX_MSG];
+	uint8_t whole[IKE2_FRAG_MAX_BYTES];
+};
 
 struct xchg {
 	enum xchg_kind kind;
@@ -59,6 +96,8 @@ struct xchg {
 	uint32_t next;              /* next retransmission or give-up time */
 	bool active;
 	bool answered;              /* any counted reply */
+	enum xchg_phase phase;
+	struct auth_ctx *a;         /* PH_AUTH / PH_DELETE */
 };
 
 struct ike_state {
@@ -69,10 +108,20 @@ struct ike_state {
 	size_t nx;
 	bool alts_started;
 	bool nat_recorded;
+	bool auth_started;          /* one Windows-like IKE_AUTH per run */
+	bool small_started;
 	uint8_t rx[RX_CAP];
 };
 
 /* ---------------------------------------------------------------- helpers */
+
+static void auth_free(struct xchg *x);
+static int start_auth(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+		      const struct ike2_msg *m, const uint8_t *raw, size_t rawlen, const struct net_addr *from);
+static bool auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+			  const uint8_t *buf, size_t len, const struct net_addr *from);
+static void start_small(struct engine *e, struct probe_inst *pi, struct ike_state *st, const struct xchg *like);
+static void auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *x, bool cut_short);
 
 static void obs_init(struct obs *o, enum obs_kind kind, const struct xchg *x)
 {
@@ -147,6 +196,16 @@ static void log_sent(struct engine *e, struct probe_inst *pi, const struct ike_s
 {
 	char s[400], spi[17];
 	spi_hex(x->spi, spi);
+	if (x->phase != PH_INIT) {
+		fmt_into(s, sizeof s, "%s request SPIi=%s %s, %zu bytes%s, send %u",
+			 x->phase == PH_AUTH ? "IKE_AUTH" : "INFORMATIONAL", spi,
+			 x->phase == PH_AUTH ? (x->kind == X_SMALL ? "[SK{IDi N CP SA TSi TSr}] (no CERTREQ)"
+								   : "[SK{IDi CERTREQ N CP SA TSi TSr}] (no AUTH: EAP)")
+					     : "[SK{D}] (delete the IKE SA)",
+			 x->pkt_len, x->a && x->a->natt ? " (UDP 4500, non-ESP marker)" : "", x->sends);
+		engine_packet(e, pi, '>', &x->dst, s);
+		return;
+	}
 	fmt_into(s, sizeof s, "%s request SPIi=%s [%s] %zu proposal%s KE(%s) Ni(%zu)%s%s%s %zu VID%s, %zu bytes, send %u",
 		 xchg_what(x), spi, x->set->name, x->set->nproposals, x->set->nproposals == 1 ? "" : "s",
 		 ike2_transform_name(IKE2_T_DH, x->ke_group), x->nonce_len, x->cookie_len ? " N(COOKIE)" : "",
@@ -213,6 +272,7 @@ static void update_deadline(struct probe_inst *pi, struct ike_state *st)
 static void close_xchg(struct engine *e, struct xchg *x)
 {
 	x->active = false;
+	auth_free(x);
 	if (x->fd >= 0) {
 		engine_unwatch(e, x->fd);
 		close(x->fd);
@@ -527,6 +587,8 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 			    const uint8_t *buf, size_t len, const struct net_addr *from)
 {
 	char why[200];
+	if (x->phase != PH_INIT)
+		return auth_datagram(e, pi, st, x, buf, len, from);
 	if (x->kind == X_NATT) {
 		if (len < NONESP_LEN || be32(buf) != 0) {
 			ignore(e, pi, x, from, len == 1 && buf[0] == 0xff ? "a NAT keepalive" : "no non-ESP marker (ESP or not IKE)");
@@ -594,6 +656,16 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 		}
 		goto out;
 	}
+	if (err && x->kind == X_SMALL) {
+		struct obs o;
+		obs_init(&o, OBS_IKE_AUTH_SMALL, x);
+		fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(err->type));
+		fmt_into(o.evidence, sizeof o.evidence, "the second IKE_SA_INIT (for an IKE_AUTH without CERTREQ) was refused with %s",
+			 o.text);
+		engine_observe(e, pi, &o);
+		finished = true;
+		goto out;
+	}
 	if (err) {
 		finished = !handle_error(e, pi, st, x, m, err);
 		goto out;
@@ -603,8 +675,15 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 		x->answered = false;
 		goto out;
 	}
-	record_accepted(e, pi, st, x, m, from);
+	if (x->kind != X_SMALL)
+		record_accepted(e, pi, st, x, m, from);
 	finished = true;
+	if (x->kind == X_SMALL || (x->kind != X_NATT && !st->auth_started)) {
+		if (x->kind != X_SMALL)
+			st->auth_started = true;
+		if (start_auth(e, pi, st, x, m, buf, len, from) == 0)
+			finished = false;
+	}
 out:
 	free(m);
 	return finished;
@@ -662,6 +741,523 @@ static void record_no_answer(struct engine *e, struct probe_inst *pi, struct ike
 			 waited / 1000.0,
 			 cut_short && x->sends < max_sends(st) ? " (the run's --timeout ended the retransmissions)" : "");
 	}
+	engine_observe(e, pi, &o);
+}
+
+/* ---------------------------------------------------------------- IKE_AUTH */
+
+static void auth_free(struct xchg *x)
+{
+	if (!x->a)
+		return;
+	ike2_keys_wipe(&x->a->keys);
+	free(x->a);
+	x->a = NULL;
+}
+
+static void auth_obs(struct obs *o, enum obs_kind kind, const struct xchg *x)
+{
+	obs_init(o, kind, x);
+	if (x->a) {
+		o->port = x->a->port;
+		o->natt = x->a->natt;
+	}
+}
+
+/* A NAT between us and the server per the server's NAT-D (RFC 7296 2.23: then both sides move
+ * to UDP 4500). */
+static bool natd_mismatch(const struct xchg *x, const struct ike2_msg *m, const struct net_addr *from)
+{
+	const uint8_t *ip;
+	size_t n;
+	uint8_t h[20];
+	const struct ike2_notify *d = ike2_find_notify(m, IKE2_N_NAT_DETECTION_DESTINATION_IP);
+	if (d && d->data_len == 20) {
+		n = net_addr_bytes(&x->local, &ip);
+		ike2_natd_hash(m->hdr.spi_i, m->hdr.spi_r, ip, n, net_addr_port(&x->local), h);
+		if (memcmp(h, d->data, 20) != 0)
+			return true;
+	}
+	bool have_src = false, match = false;
+	n = net_addr_bytes(from, &ip);
+	ike2_natd_hash(m->hdr.spi_i, m->hdr.spi_r, ip, n, net_addr_port(from), h);
+	for (size_t i = 0; i < m->nnotifies; i++) {
+		const struct ike2_notify *sn = &m->notifies[i];
+		if (sn->type != IKE2_N_NAT_DETECTION_SOURCE_IP || sn->data_len != 20)
+			continue;
+		have_src = true;
+		match = match || memcmp(h, sn->data, 20) == 0;
+	}
+	return have_src && !match;
+}
+
+/* SHA-1 of the SubjectPublicKeyInfo of each root in the CA file (the CERTREQ "Certification
+ * Authority" field, RFC 7296 3.7), at most max. Returns the bytes written. */
+static size_t ca_hashes(const char *path, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (!f)
+		return 0;
+	for (int i = 0; i < 64 && n + 20 <= max; i++) {
+		X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
+		if (!c)
+			break;
+		unsigned char *der = NULL;
+		int dl = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c), &der);
+		unsigned int hl = 0;
+		if (dl > 0 && EVP_Digest(der, (size_t)dl, out + n, &hl, EVP_sha1(), NULL) && hl == 20)
+			n += 20;
+		OPENSSL_free(der);
+		X509_free(c);
+	}
+	fclose(f);
+	return n;
+}
+
+static void ts_any(uint8_t family, struct ike2_ts *t)
+{
+	memset(t, 0, sizeof *t);
+	t->type = family == 6 ? 8 : 7;
+	t->port_hi = 0xffff;
+	memset(t->hi, 0xff, family == 6 ? 16 : 4);
+}
+
+/* Seals msg (inner payloads) as message id `mid` of exchange `xt` into x->pkt. */
+static int seal(struct xchg *x, uint8_t xt, uint32_t mid, uint8_t first, const uint8_t *inner, size_t ilen)
+{
+	struct ike2_header h = {.spi_i = x->spi, .spi_r = x->a->spi_r, .exchange = xt, .flags = IKE2_F_INITIATOR, .msg_id = mid};
+	struct wbuf w;
+	wbuf_init(&w, x->pkt, sizeof x->pkt);
+	if (x->a->natt)
+		wbuf_zero(&w, NONESP_LEN);
+	if (ike2_sk_seal(&x->a->keys, true, &h, first, inner, ilen, NULL, &w) < 0 || w.err)
+		return -1;
+	x->pkt_len = w.len;
+	return 0;
+}
+
+static void auth_unreadable(struct engine *e, struct probe_inst *pi, struct xchg *x, const char *why)
+{
+	struct obs o;
+	auth_obs(&o, x->kind == X_SMALL ? OBS_IKE_AUTH_SMALL : OBS_IKE_AUTH_UNREADABLE, x);
+	fmt_into(o.text, sizeof o.text, "%s", why);
+	fmt_into(o.evidence, sizeof o.evidence, "%s: %s",
+		 x->kind == X_SMALL ? "the second IKE_AUTH (without CERTREQ) could not be completed" : "IKE_AUTH could not be checked", why);
+	engine_observe(e, pi, &o);
+}
+
+/* Derives the keys from the accepted IKE_SA_INIT and sends IKE_AUTH. Returns 0 when x goes on. */
+static int start_auth(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+		      const struct ike2_msg *m, const uint8_t *raw, size_t rawlen, const struct net_addr *from)
+{
+	char err[200];
+	struct ike2_suite suite;
+	uint8_t gir[512];
+	const struct profile *p = st->prof;
+	if (p->nchild == 0 || !p->auth_id_address) {
+		auth_unreadable(e, pi, x, "the client profile has no IKE_AUTH part");
+		return -1;
+	}
+	if (ike2_suite_from_proposal(&m->proposals[0], &suite, err, sizeof err) != 0) {
+		auth_unreadable(e, pi, x, err);
+		return -1;
+	}
+	if (rawlen > sizeof x->a->init_resp) {
+		return -1;
+	}
+	int gl = dh_shared(&x->key, m->ke.p, m->ke.len, gir, sizeof gir);
+	if (gl < 0 || m->ke_group != x->ke_group) {
+		auth_unreadable(e, pi, x, "the server's KE payload gives no Diffie-Hellman secret");
+		return -1;
+	}
+	x->a = calloc(1, sizeof *x->a);
+	if (!x->a)
+		return -1;
+	struct auth_ctx *a = x->a;
+	a->spi_r = m->hdr.spi_r;
+	memcpy(a->init_resp, raw, rawlen);
+	a->init_resp_len = rawlen;
+	int rc = ike2_derive(&suite, x->nonce, x->nonce_len, m->nonce.p, m->nonce.len, gir, (size_t)gl, m->hdr.spi_i,
+			     m->hdr.spi_r, &a->keys);
+	OPENSSL_cleanse(gir, sizeof gir);
+	if (rc != 0) {
+		auth_unreadable(e, pi, x, "key derivation failed");
+		auth_free(x);
+		return -1;
+	}
+	ike2_frag_init(&a->frag);
+	a->port = x->port;
+	uint16_t p4500 = engine_port(e, pi, 1);
+	if (natd_mismatch(x, m, from) && p4500 && x->kind != X_NATT) {
+		/* Windows moves to UDP 4500 after NAT detection [observed, facts 2.7]. */
+		struct net_addr d = x->dst;
+		net_addr_set_port(&d, p4500);
+		int fd = net_udp_open(&d);
+		if (fd < 0 || engine_watch(e, pi, fd) != 0) {
+			if (fd >= 0)
+				close(fd);
+			auth_unreadable(e, pi, x, "could not open a socket to UDP 4500");
+			auth_free(x);
+			return -1;
+		}
+		engine_unwatch(e, x->fd);
+		close(x->fd);
+		x->fd = fd;
+		x->local.len = sizeof x->local.ss;
+		getsockname(fd, (struct sockaddr *)&x->local.ss, &x->local.len);
+		a->natt = true;
+		a->port = p4500;
+	}
+	/* The request: IDi = our address, [CERTREQ], N..., CP, SA (ESP), TSi, TSr. */
+	const uint8_t *lip;
+	size_t ll = net_addr_bytes(&x->local, &lip);
+	uint8_t hashes[20 * 32];
+	size_t hl = ca_hashes(engine_options(e)->ca_file, hashes, sizeof hashes);
+	struct ike2_proposal child[PROFILE_MAX_CHILD];
+	for (size_t i = 0; i < p->nchild; i++) {
+		child[i] = p->child[i];
+		RAND_bytes(child[i].spi, 4);
+	}
+	struct ike2_ts ts[2];
+	for (size_t i = 0; i < p->nauth_ts && i < 2; i++)
+		ts_any(p->auth_ts[i], &ts[i]);
+	struct ike2_auth_req req = {
+		.id_type = ll == 16 ? IKE2_ID_IPV6_ADDR : IKE2_ID_IPV4_ADDR,
+		.id = lip,
+		.id_len = ll,
+		.certreq = p->auth_certreq && x->kind != X_SMALL,
+		.certreq_hashes = hashes,
+		.certreq_len = hl,
+		.notifies = p->auth_notifies,
+		.nnotifies = p->nauth_notifies,
+		.cp_type = p->nauth_cp ? IKE2_CFG_REQUEST : 0,
+		.cp_attrs = p->auth_cp,
+		.ncp_attrs = p->nauth_cp,
+		.child = child,
+		.nchild = p->nchild,
+		.tsi = ts,
+		.tsr = ts,
+		.ntsi = p->nauth_ts,
+		.ntsr = p->nauth_ts,
+	};
+	uint8_t inner[2048];
+	struct wbuf w;
+	uint8_t first = 0;
+	wbuf_init(&w, inner, sizeof inner);
+	if (ike2_build_auth_inner(&w, &req, &first) != 0 || seal(x, IKE2_AUTH, 1, first, inner, w.len) != 0) {
+		auth_unreadable(e, pi, x, "the IKE_AUTH request does not fit the packet buffer");
+		auth_free(x);
+		return -1;
+	}
+	a->req_len = x->pkt_len;
+	x->phase = PH_AUTH;
+	x->sends = 0;
+	x->total_sends = 0;
+	send_now(e, pi, st, x);
+	return 0;
+}
+
+static void send_delete(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x)
+{
+	uint8_t inner[64];
+	struct wbuf w;
+	uint8_t first = 0;
+	wbuf_init(&w, inner, sizeof inner);
+	if (ike2_build_delete_inner(&w, &first) != 0 || seal(x, IKE2_INFORMATIONAL, 2, first, inner, w.len) != 0) {
+		x->active = false;
+		return;
+	}
+	x->phase = PH_DELETE;
+	x->sends = 0;
+	send_now(e, pi, st, x);
+}
+
+static void verify_auth(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike2_inner *in)
+{
+	struct obs o;
+	struct auth_ctx *a = x->a;
+	const struct ike2_cert *leaf = NULL;
+	for (size_t i = 0; i < in->ncerts && !leaf; i++)
+		if (in->certs[i].encoding == IKE2_CERT_X509_SIG)
+			leaf = &in->certs[i];
+	if (!leaf) {
+		auth_obs(&o, OBS_IKE_AUTH_NO_CERT, x);
+		o.code = in->has_auth ? in->auth_method : 0;
+		o.value = (int64_t)in->ncerts;
+		fmt_into(o.text, sizeof o.text, "%s", in->has_auth ? ike2_auth_method_name(in->auth_method) : "no AUTH");
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "the server's IKE_AUTH reply carries no X.509 certificate (%zu CERT payload%s of other encodings; AUTH: %s)",
+			 in->ncerts, in->ncerts == 1 ? "" : "s", o.text);
+		engine_observe(e, pi, &o);
+		return;
+	}
+	if (in->has_auth && in->has_id) {
+		uint8_t octets[8192 + 256 + IKE2_MAX_PRF_LEN];
+		int ol = ike2_auth_octets(&a->keys, true, a->init_resp, a->init_resp_len, x->nonce, x->nonce_len,
+					  in->id_body.p, in->id_body.len, octets, sizeof octets);
+		struct ike2_sig_result res;
+		enum ike2_sig_status stt = ol < 0 ? IKE2_SIG_UNCHECKED
+			: ike2_auth_verify(in->auth_method, in->auth_data.p, in->auth_data.len, leaf->data.p, leaf->data.len,
+					   octets, (size_t)ol, &res);
+		if (ol < 0) {
+			memset(&res, 0, sizeof res);
+			fmt_into(res.why, sizeof res.why, "the signed octets do not fit the buffer");
+		}
+		auth_obs(&o, OBS_IKE_AUTH_SIGNATURE, x);
+		o.value = stt == IKE2_SIG_OK ? 1 : stt == IKE2_SIG_BAD ? 0 : -1;
+		o.code = in->auth_method;
+		fmt_into(o.text, sizeof o.text, "%s", res.alg);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 stt == IKE2_SIG_OK ? "the server's AUTH (%s) verifies with its certificate's public key over this exchange (its IKE_SA_INIT response, our nonce, its IDr): it holds the certificate's private key%s"
+			 : stt == IKE2_SIG_BAD ? "the server's AUTH (%s) does NOT verify with its certificate's public key: %s"
+					       : "the server's AUTH (%s) could not be checked: %s",
+			 res.alg, stt == IKE2_SIG_OK ? "" : res.why);
+		engine_observe(e, pi, &o);
+	} else {
+		auth_obs(&o, OBS_IKE_AUTH_SIGNATURE, x);
+		o.value = -1;
+		fmt_into(o.text, sizeof o.text, "no AUTH");
+		fmt_into(o.evidence, sizeof o.evidence, "the server sent a certificate but no %s payload: nothing to verify",
+			 in->has_auth ? "IDr" : "AUTH");
+		engine_observe(e, pi, &o);
+	}
+	/* The certificate as Windows checks it (facts only; rules decide). */
+	struct certcheck_der chain[CERTCHECK_MAX_CHAIN];
+	size_t n = 0;
+	for (size_t i = 0; i < in->ncerts && n < CERTCHECK_MAX_CHAIN; i++)
+		if (in->certs[i].encoding == IKE2_CERT_X509_SIG)
+			chain[n++] = (struct certcheck_der){in->certs[i].data.p, in->certs[i].data.len};
+	struct certcheck *cc = calloc(1, sizeof *cc);
+	char err[200];
+	if (!cc)
+		return;
+	struct certcheck_input ci = {
+		.chain = chain, .nchain = n, .host = engine_target_host(e), .ca_file = engine_options(e)->ca_file, .now = time(NULL),
+	};
+	if (certcheck_run(&ci, cc, err, sizeof err) == 0 || cc->parsed) {
+		cert_observe(e, pi, cc, KB_P_IKEV2);
+	} else {
+		auth_obs(&o, OBS_IKE_AUTH_CERT_UNCHECKED, x);
+		fmt_into(o.text, sizeof o.text, "%s", err);
+		fmt_into(o.evidence, sizeof o.evidence, "the server's certificate could not be checked: %s", err);
+		engine_observe(e, pi, &o);
+	}
+	free(cc);
+}
+
+/* The decrypted (and reassembled) IKE_AUTH reply. */
+static void auth_reply(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x, uint8_t first,
+		       const uint8_t *plain, size_t plen)
+{
+	struct obs o;
+	char why[200], s[300];
+	struct ike2_inner *in = calloc(1, sizeof *in);
+	if (!in)
+		return;
+	struct auth_ctx *a = x->a;
+	a->done_auth = true;
+	if (ike2_inner_parse(first, plain, plen, in, why, sizeof why) != 0) {
+		char w2[240];
+		fmt_into(w2, sizeof w2, "the decrypted IKE_AUTH reply does not parse: %s", why);
+		auth_unreadable(e, pi, x, w2);
+		free(in);
+		send_delete(e, pi, st, x);
+		return;
+	}
+	ike2_inner_str(in, s, sizeof s);
+	engine_packet(e, pi, '<', &x->dst, s);
+	if (x->kind == X_SMALL) {
+		auth_obs(&o, OBS_IKE_AUTH_SMALL, x);
+		o.value = 1;
+		o.code = (int32_t)a->reply_bytes;
+		fmt_into(o.text, sizeof o.text, "%s", s);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "a second IKE_AUTH without CERTREQ was answered with %zu bytes: [%s]", a->reply_bytes, s);
+		engine_observe(e, pi, &o);
+		free(in);
+		send_delete(e, pi, st, x);
+		return;
+	}
+	auth_obs(&o, OBS_IKE_AUTH_REPLY, x);
+	o.value = (int64_t)a->reply_bytes;
+	o.code = (int32_t)a->nfrag_msgs;
+	fmt_into(o.text, sizeof o.text, "%s", s);
+	fmt_into(o.evidence, sizeof o.evidence, "the server answered IKE_AUTH on UDP %u with %zu bytes%s: [%s]", a->port,
+		 a->reply_bytes, a->nfrag_msgs ? " in RFC 7383 fragments" : "", s);
+	engine_observe(e, pi, &o);
+	for (size_t i = 0; i < in->nnotifies; i++) {
+		const struct ike2_notify *no = &in->notifies[i];
+		if (no->type == IKE2_N_MS_STATUS) {
+			auth_obs(&o, OBS_IKE_MS_STATUS, x);
+			o.code = IKE2_N_MS_STATUS;
+			o.value = no->data_len >= 4 ? (int64_t)be32(no->data) : -1;
+			fmt_into(o.text, sizeof o.text, "MS_STATUS(%lld)", (long long)o.value);
+			fmt_into(o.evidence, sizeof o.evidence, "in IKE_AUTH the server sent Microsoft's status notify with Win32 code %lld",
+				 (long long)o.value);
+			engine_observe(e, pi, &o);
+		} else if (no->type < 16384) {
+			auth_obs(&o, OBS_IKE_AUTH_ERROR, x);
+			o.code = no->type;
+			fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(no->type));
+			fmt_into(o.evidence, sizeof o.evidence, "the server answered IKE_AUTH with %s (type %u)", o.text,
+				 (unsigned)no->type);
+			engine_observe(e, pi, &o);
+		}
+	}
+	if (in->ncerts || in->has_auth)
+		verify_auth(e, pi, x, in);
+	else if (!ike2_inner_error(in))
+		verify_auth(e, pi, x, in); /* records ike-auth-no-cert */
+	if (in->has_eap) {
+		auth_obs(&o, OBS_IKE_AUTH_EAP, x);
+		o.code = in->eap_code;
+		o.value = in->eap_type;
+		fmt_into(o.text, sizeof o.text, "EAP code %u type %u", (unsigned)in->eap_code, (unsigned)in->eap_type);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "the server asks for EAP (code %u, type %u%s) as it should for a Windows user tunnel; the probe stops here and deletes the IKE SA",
+			 (unsigned)in->eap_code, (unsigned)in->eap_type,
+			 in->eap_type == 1 ? " Identity" : in->eap_type == 26 ? " MSCHAPv2" : "");
+		engine_observe(e, pi, &o);
+	}
+	free(in);
+	send_delete(e, pi, st, x);
+}
+
+/* One datagram in PH_AUTH / PH_DELETE. Returns true when x is finished. */
+static bool auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+			  const uint8_t *buf, size_t len, const struct net_addr *from)
+{
+	struct auth_ctx *a = x->a;
+	char why[200];
+	bool finished = false;
+	size_t wire_len = len;
+	if (a->natt) {
+		if (len < NONESP_LEN || be32(buf) != 0) {
+			ignore(e, pi, x, from, len == 1 && buf[0] == 0xff ? "a NAT keepalive" : "no non-ESP marker (ESP or not IKE)");
+			return false;
+		}
+		buf += NONESP_LEN;
+		len -= NONESP_LEN;
+	}
+	struct ike2_msg *m = calloc(1, sizeof *m);
+	if (!m)
+		return false;
+	if (ike2_parse(buf, len, m, why, sizeof why) != 0) {
+		char w2[240];
+		fmt_into(w2, sizeof w2, "does not parse as IKEv2: %s", why);
+		ignore(e, pi, x, from, w2);
+		goto out;
+	}
+	if (m->hdr.spi_i != x->spi || m->hdr.spi_r != a->spi_r || !(m->hdr.flags & IKE2_F_RESPONSE)) {
+		ignore(e, pi, x, from, "not a response of our IKE SA");
+		goto out;
+	}
+	if (m->hdr.exchange == IKE2_SA_INIT)
+		goto out; /* a retransmitted IKE_SA_INIT response */
+	if (x->phase == PH_DELETE) {
+		if (m->hdr.exchange == IKE2_INFORMATIONAL && m->hdr.msg_id == 2) {
+			engine_packet(e, pi, '<', from, "INFORMATIONAL response: the IKE SA is deleted");
+			finished = true;
+		} else if (m->hdr.exchange == IKE2_AUTH) {
+			/* late fragments of the IKE_AUTH reply: not needed any more */
+		} else {
+			ignore(e, pi, x, from, "not the INFORMATIONAL response (message 2)");
+		}
+		goto out;
+	}
+	if (m->hdr.exchange != IKE2_AUTH || m->hdr.msg_id != 1) {
+		ignore(e, pi, x, from, "not an IKE_AUTH response with message ID 1");
+		goto out;
+	}
+	if (!m->has_sk) {
+		const struct ike2_notify *err = ike2_first_error(m);
+		if (err && x->kind != X_SMALL) {
+			struct obs o;
+			auth_obs(&o, OBS_IKE_AUTH_ERROR, x);
+			o.code = err->type;
+			fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(err->type));
+			fmt_into(o.evidence, sizeof o.evidence, "the server answered IKE_AUTH with an unprotected %s (type %u)",
+				 o.text, (unsigned)err->type);
+			engine_observe(e, pi, &o);
+			finished = true;
+		} else {
+			ignore(e, pi, x, from, "an IKE_AUTH response without an encrypted payload");
+		}
+		goto out;
+	}
+	bool frag = m->sk_type == IKE2_PL_SKF;
+	size_t iv_off = len - m->sk.len + (frag ? 4 : 0);
+	int pl = ike2_sk_open(&a->keys, true, buf, len, iv_off, a->plain, sizeof a->plain, why, sizeof why);
+	if (pl < 0) {
+		char w2[240];
+		fmt_into(w2, sizeof w2, "the encrypted payload does not open: %s", why);
+		ignore(e, pi, x, from, w2);
+		goto out;
+	}
+	a->reply_bytes += wire_len;
+	if (!frag) {
+		auth_reply(e, pi, st, x, m->sk_first_inner, a->plain, (size_t)pl);
+		goto out;
+	}
+	a->nfrag_msgs++;
+	enum ike2_frag_rc fr = ike2_frag_add(&a->frag, m->skf_num, m->skf_total, m->sk_first_inner, a->plain, (size_t)pl,
+					     why, sizeof why);
+	char s[120];
+	fmt_into(s, sizeof s, "IKE_AUTH response fragment %u of %u, %zu bytes", (unsigned)m->skf_num, (unsigned)m->skf_total,
+		 wire_len);
+	engine_packet(e, pi, '<', from, s);
+	if (fr == IKE2_FRAG_REJECTED || fr == IKE2_FRAG_DUPLICATE) {
+		if (fr == IKE2_FRAG_DUPLICATE)
+			a->reply_bytes -= wire_len;
+		ignore(e, pi, x, from, why);
+	} else if (fr == IKE2_FRAG_COMPLETE) {
+		uint8_t first = 0;
+		int wl = ike2_frag_assemble(&a->frag, a->whole, sizeof a->whole, &first);
+		if (wl < 0)
+			auth_unreadable(e, pi, x, "the IKE_AUTH fragments do not reassemble");
+		else
+			auth_reply(e, pi, st, x, first, a->whole, (size_t)wl);
+	}
+out:
+	free(m);
+	return finished || !x->active;
+}
+
+static void start_small(struct engine *e, struct probe_inst *pi, struct ike_state *st, const struct xchg *like)
+{
+	if (st->small_started)
+		return;
+	st->small_started = true;
+	struct xchg *x = new_xchg(st, X_SMALL, like->set, like->port);
+	if (x)
+		start_xchg(e, pi, st, x);
+}
+
+static void auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *x, bool cut_short)
+{
+	struct obs o;
+	if (x->phase == PH_DELETE)
+		return; /* the delete is a courtesy; its answer decides nothing */
+	if (x->kind == X_SMALL) {
+		auth_obs(&o, OBS_IKE_AUTH_SMALL, x);
+		o.value = 0;
+		fmt_into(o.text, sizeof o.text, "no answer");
+		fmt_into(o.evidence, sizeof o.evidence, "a second IKE_AUTH without CERTREQ was not answered either (%u request%s)",
+			 x->sends, x->sends == 1 ? "" : "s");
+		engine_observe(e, pi, &o);
+		return;
+	}
+	struct auth_ctx *a = x->a;
+	auth_obs(&o, OBS_IKE_AUTH_NO_ANSWER, x);
+	o.value = x->sends;
+	o.code = a ? (int32_t)a->req_len : 0;
+	fmt_into(o.text, sizeof o.text, "%s", cut_short ? "cut short by --timeout" : "");
+	fmt_into(o.evidence, sizeof o.evidence,
+		 "IKE_SA_INIT was answered, but no answer to %u IKE_AUTH request%s (%zu bytes) on UDP %u within %.1f s%s%s",
+		 x->sends, x->sends == 1 ? "" : "s", a ? a->req_len : 0, a ? a->port : x->port,
+		 (engine_now_ms(e) - x->first_send) / 1000.0, a && a->nfrag_msgs ? " (some IKE fragments arrived, not all)" : "",
+		 cut_short ? " (the run's --timeout ended the retransmissions)" : "");
 	engine_observe(e, pi, &o);
 }
 
@@ -727,8 +1323,8 @@ static void ikev2_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 			break;
 		bool finished = false;
 		if (rx.kind == NET_RX_ICMP) {
-			if (rx.icmp_class == NET_ICMP_OTHER)
-				continue; /* e.g. time exceeded: keep waiting */
+			if (rx.icmp_class == NET_ICMP_OTHER || x->phase != PH_INIT || x->kind == X_SMALL)
+				continue; /* e.g. time exceeded, or during IKE_AUTH (Windows keeps retransmitting): keep waiting */
 			record_icmp(e, pi, x, &rx);
 			finished = true;
 		} else if (rx.kind == NET_RX_DATA) {
@@ -754,10 +1350,16 @@ static void ikev2_on_deadline(struct engine *e, struct probe_inst *pi)
 		struct xchg *x = &st->x[i];
 		if (!x->active || x->next > now)
 			continue;
-		if (x->sends < max_sends(st)) {
+		unsigned limit = x->phase == PH_DELETE ? 2 : max_sends(st);
+		if (x->sends < limit) {
+			if (x->phase == PH_AUTH && x->sends == 1 && x->kind != X_SMALL)
+				start_small(e, pi, st, x);
 			send_now(e, pi, st, x);
 		} else {
-			record_no_answer(e, pi, st, x, false);
+			if (x->phase != PH_INIT || x->kind == X_SMALL)
+				auth_no_answer(e, pi, x, false);
+			else
+				record_no_answer(e, pi, st, x, false);
 			close_xchg(e, x);
 		}
 	}
@@ -771,8 +1373,12 @@ static void ikev2_finish(struct engine *e, struct probe_inst *pi, bool timed_out
 		return;
 	for (size_t i = 0; i < st->nx; i++) {
 		struct xchg *x = &st->x[i];
-		if (x->active && timed_out && x->sends)
-			record_no_answer(e, pi, st, x, true);
+		if (x->active && timed_out && x->sends) {
+			if (x->phase != PH_INIT || x->kind == X_SMALL)
+				auth_no_answer(e, pi, x, true);
+			else
+				record_no_answer(e, pi, st, x, true);
+		}
 		close_xchg(e, x);
 		dh_key_free(&x->key);
 	}

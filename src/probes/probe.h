@@ -48,5 +48,8 @@ const struct probe_module *probe_find(const char *name);
 int probe_protocol_index(const char *name);
 
 extern const struct probe_module probe_ikev2;
+extern const struct probe_module probe_l2tp;
+extern const struct probe_module probe_sstp;
+extern const struct probe_module probe_pptp;
 
 #endif

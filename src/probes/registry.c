@@ -7,6 +7,9 @@
 
 const struct probe_module *const probe_modules[] = {
 	&probe_ikev2,
+	&probe_l2tp,
+	&probe_sstp,
+	&probe_pptp,
 	/* l2tp, sstp, pptp: later issues */
 	NULL,
 };

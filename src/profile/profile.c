@@ -212,6 +212,85 @@ static const struct {
 	{"ke", IKE2_T_DH},     {"esn", IKE2_T_ESN},
 };
 
+/* IKEv1 Main Mode transform: "enc=aes-cbc-256 hash=sha1 group=ecp384 auth=psk life=28800"
+ * (enc: 3des, aes-cbc, aes-cbc-128/192/256, des, or a number; hash: md5, sha1, sha2-256/384/512;
+ * group: modp768/1024/1536/2048/3072/4096, ecp256/384/521, or a number; auth: psk, rsa-sig, or a
+ * number; life: seconds, 0 = no life attributes). enc, hash and group are required. */
+static const struct {
+	const char *word;
+	uint16_t v;
+} ike1_words_enc[] = {{"des", 1}, {"3des", 5}, {"aes-cbc", 7}},
+  ike1_words_hash[] = {{"md5", 1}, {"sha1", 2}, {"sha2-256", 4}, {"sha2-384", 5}, {"sha2-512", 6}},
+  ike1_words_group[] = {{"modp768", 1}, {"modp1024", 2}, {"modp1536", 5}, {"modp2048", 14}, {"modp3072", 15},
+			{"modp4096", 16}, {"ecp256", 19}, {"ecp384", 20}, {"ecp521", 21}},
+  ike1_words_auth[] = {{"psk", 1}, {"rsa-sig", 3}};
+#define IKE1_WORD(tab, w, out) ike1_word(tab, sizeof tab / sizeof tab[0], w, out)
+static bool ike1_word(const void *tab, size_t n, const char *w, uint16_t *out)
+{
+	const struct {
+		const char *word;
+		uint16_t v;
+	} *t = tab;
+	unsigned long v;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].word, w) == 0) {
+			*out = t[i].v;
+			return true;
+		}
+	if (!parse_ulong(w, 1, 65535, &v))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+static bool parse_ike1_transform(char *v, struct ike1_tspec *t, char *why, size_t whylen)
+{
+	char *save = NULL;
+	unsigned long n;
+	memset(t, 0, sizeof *t);
+	t->auth = 1;
+	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq) {
+			snprintf(why, whylen, "\"%.40s\" is not KEY=VALUE", tok);
+			return false;
+		}
+		*eq++ = '\0';
+		bool ok;
+		if (strcmp(tok, "enc") == 0) {
+			const char *dash = strrchr(eq, '-');
+			ok = IKE1_WORD(ike1_words_enc, eq, &t->enc);
+			if (!ok && dash && parse_ulong(dash + 1, 64, 512, &n)) {
+				char b[32];
+				snprintf(b, sizeof b, "%.*s", (int)(dash - eq), eq);
+				t->key_len = (uint16_t)n;
+				ok = IKE1_WORD(ike1_words_enc, b, &t->enc);
+			}
+		} else if (strcmp(tok, "hash") == 0) {
+			ok = IKE1_WORD(ike1_words_hash, eq, &t->hash);
+		} else if (strcmp(tok, "group") == 0) {
+			ok = IKE1_WORD(ike1_words_group, eq, &t->group);
+		} else if (strcmp(tok, "auth") == 0) {
+			ok = IKE1_WORD(ike1_words_auth, eq, &t->auth);
+		} else if (strcmp(tok, "life") == 0) {
+			ok = parse_ulong(eq, 0, 0xffffffffUL, &n);
+			t->life_seconds = (uint32_t)n;
+		} else {
+			snprintf(why, whylen, "unknown transform key \"%.20s\" (enc, hash, group, auth, life)", tok);
+			return false;
+		}
+		if (!ok) {
+			snprintf(why, whylen, "bad %s \"%.40s\"", tok, eq);
+			return false;
+		}
+	}
+	if (!t->enc || !t->hash || !t->group) {
+		snprintf(why, whylen, "a transform needs enc=, hash= and group=");
+		return false;
+	}
+	return true;
+}
+
 /* "encr=aes-cbc-128 integ=hmac-sha1-96 prf=hmac-sha1 dh=modp1024" (value is modified). */
 static bool parse_proposal(char *v, struct ike2_proposal *p, char *why, size_t whylen)
 {
@@ -289,9 +368,11 @@ int profile_parse(const char *name, const uint8_t *buf, size_t len, struct profi
 	while ((rc = next_kv(lr, &key, &v, name, err, errlen)) == 1) {
 		unsigned long n;
 		if (strcmp(key, "set") == 0) {
-			if (set && !set_has_group)
+			if (set && out->ike_version == 1 && set->ntransforms1 == 0)
+				FAIL("set \"%s\" has no transform", set->name);
+			if (set && out->ike_version != 1 && !set_has_group)
 				FAIL("set \"%s\" has no ke-group", set->name);
-			if (set && set->nproposals == 0)
+			if (set && set->nproposals == 0 && out->ike_version != 1)
 				FAIL("set \"%s\" has no proposal", set->name);
 			if (out->nsets >= PROFILE_MAX_SETS)
 				FAIL("more than %u sets", PROFILE_MAX_SETS);
@@ -323,7 +404,18 @@ int profile_parse(const char *name, const uint8_t *buf, size_t len, struct profi
 				FAIL("unknown DH group \"%.40s\"", v);
 			set->ke_group = t.id;
 			set_has_group = true;
+		} else if (set && strcmp(key, "transform") == 0) {
+			char why[128];
+			if (out->ike_version != 1)
+				FAIL("transform: is for ike-version 1 profiles (IKEv2 sets use proposal:)");
+			if (set->ntransforms1 >= PROFILE_MAX_SET_PROPOSALS)
+				FAIL("more than %u transforms in set \"%s\"", PROFILE_MAX_SET_PROPOSALS, set->name);
+			if (!parse_ike1_transform(v, &set->transforms1[set->ntransforms1], why, sizeof why))
+				FAIL("%s", why);
+			set->ntransforms1++;
 		} else if (set && strcmp(key, "proposal") == 0) {
+			if (out->ike_version == 1)
+				FAIL("proposal: is for IKEv2 profiles (ike-version 1 sets use transform:)");
 			char why[128];
 			if (set->nproposals >= PROFILE_MAX_SET_PROPOSALS)
 				FAIL("more than %u proposals in set \"%s\"", PROFILE_MAX_SET_PROPOSALS, set->name);
@@ -379,6 +471,56 @@ int profile_parse(const char *name, const uint8_t *buf, size_t len, struct profi
 			if (!parse_vid(v, &out->vids[out->nvids], &why))
 				FAIL("%s", why);
 			out->nvids++;
+		} else if (strcmp(key, "auth-id") == 0) {
+			if (strcmp(v, "address") != 0)
+				FAIL("auth-id must be \"address\"");
+			out->auth_id_address = true;
+		} else if (strcmp(key, "auth-certreq") == 0) {
+			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+				FAIL("auth-certreq must be yes or no");
+			out->auth_certreq = strcmp(v, "yes") == 0;
+		} else if (strcmp(key, "auth-basis") == 0) {
+			if (!parse_basis(v, &out->auth_basis))
+				FAIL("basis must be documented, vendor, observed or inferred");
+		} else if (strcmp(key, "auth-notify") == 0) {
+			uint16_t type;
+			if (out->nauth_notifies >= PROFILE_MAX_NOTIFIES)
+				FAIL("more than %u auth notifies", PROFILE_MAX_NOTIFIES);
+			if (!ike2_notify_lookup(v, &type)) {
+				if (!parse_ulong(v, 16384, 65535, &n))
+					FAIL("unknown status notify \"%.40s\"", v);
+				type = (uint16_t)n;
+			}
+			out->auth_notifies[out->nauth_notifies++] = type;
+		} else if (strcmp(key, "auth-cp") == 0) {
+			char *save = NULL;
+			for (char *tok = strtok_r(v, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+				if (out->nauth_cp >= PROFILE_MAX_AUTH_CP)
+					FAIL("more than %u CP attributes", PROFILE_MAX_AUTH_CP);
+				if (!parse_ulong(tok, 1, 32767, &n))
+					FAIL("CP attribute \"%.20s\" is not 1..32767", tok);
+				out->auth_cp[out->nauth_cp++] = (uint16_t)n;
+			}
+		} else if (strcmp(key, "auth-ts") == 0) {
+			if (out->nauth_ts >= 2)
+				FAIL("more than 2 auth-ts");
+			if (strcmp(v, "ipv4-any") == 0)
+				out->auth_ts[out->nauth_ts++] = 4;
+			else if (strcmp(v, "ipv6-any") == 0)
+				out->auth_ts[out->nauth_ts++] = 6;
+			else
+				FAIL("auth-ts must be ipv4-any or ipv6-any");
+		} else if (strcmp(key, "child-proposal") == 0) {
+			char why[128];
+			if (out->nchild >= PROFILE_MAX_CHILD)
+				FAIL("more than %u child proposals", PROFILE_MAX_CHILD);
+			struct ike2_proposal *p = &out->child[out->nchild];
+			if (!parse_proposal(v, p, why, sizeof why))
+				FAIL("%s", why);
+			p->num = (uint8_t)(out->nchild + 1);
+			p->protocol = 3;
+			p->spi_size = 4;
+			out->nchild++;
 		} else if (strcmp(key, "retransmit-ms") == 0) {
 			if (out->nretransmit)
 				FAIL("second retransmit-ms");
@@ -409,6 +551,14 @@ int profile_parse(const char *name, const uint8_t *buf, size_t len, struct profi
 		FAIL("missing retransmit-ms");
 	if (out->nsets == 0)
 		FAIL("no proposal set");
+	for (size_t i = 0; i < out->nsets && out->ike_version == 1; i++) {
+		if (out->sets[i].ntransforms1 == 0)
+			FAIL("set \"%s\" has no transform", out->sets[i].name);
+		if (out->sets[i].nproposals || out->sets[i].ke_group)
+			FAIL("set \"%s\": ke-group/proposal are for IKEv2 profiles", out->sets[i].name);
+	}
+	if (out->ike_version == 1)
+		goto done;
 	if (!set_has_group)
 		FAIL("set \"%s\" has no ke-group", set->name);
 	for (size_t i = 0; i < out->nsets; i++) {
@@ -428,6 +578,7 @@ int profile_parse(const char *name, const uint8_t *buf, size_t len, struct profi
 		out->frag_supported |= out->notifies[i] == IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED;
 	}
 	out->natd = src && dst;
+done:
 	free(lr);
 	return 0;
 fail:

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "kb/kb.h"       /* struct kb_blob, enum kb_basis */
+#include "wire/ikev1.h"  /* struct ike1_tspec (ike-version 1 profiles) */
 #include "wire/ikev2.h"  /* struct ike2_proposal, struct ike2_blob */
 
 extern const struct kb_blob profile_builtin_blobs[]; /* generated from data/profiles/ (every .txt) */
@@ -32,6 +33,8 @@ extern const size_t profile_builtin_count;
 #define PROFILE_MAX_VID_LEN 64u
 #define PROFILE_MAX_NOTIFIES 8u
 #define PROFILE_MAX_RETRANSMIT 16u
+#define PROFILE_MAX_AUTH_CP 16u
+#define PROFILE_MAX_CHILD 8u
 
 struct profile_vid {
 	uint8_t data[PROFILE_MAX_VID_LEN];
@@ -49,12 +52,16 @@ struct profile_set {
 	uint16_t ke_group;                 /* group of the KE payload (must be one of the proposals') */
 	size_t nproposals;
 	struct ike2_proposal proposals[PROFILE_MAX_SET_PROPOSALS]; /* num 1..n, protocol 1 (IKE) */
+	/* ike-version 1 profiles instead: the Main Mode transforms of the one ISAKMP proposal, in wire
+	 * order ("transform:" lines); ke_group and proposals are then unused (0). */
+	size_t ntransforms1;
+	struct ike1_tspec transforms1[PROFILE_MAX_SET_PROPOSALS];
 };
 
 struct profile {
 	char name[PROFILE_NAME_MAX];  /* "windows-ikev2" */
 	char title[PROFILE_TEXT_MAX];
-	uint8_t ike_version;          /* 2 (1 reserved for a later IKEv1 profile) */
+	uint8_t ike_version;          /* 2, or 1 (IKEv1 Main Mode: sets hold transforms1) */
 	size_t nonce_len;
 	enum kb_basis nonce_basis;
 	/* Notifies after the nonce, in wire order (IKE2_N_* types). The two booleans summarise
@@ -72,6 +79,20 @@ struct profile {
 	enum kb_basis retransmit_basis;
 	size_t nsets;                 /* >= 1; sets[0] is the default */
 	struct profile_set sets[PROFILE_MAX_SETS];
+
+	/* IKE_AUTH as the client sends it for an EAP user tunnel (keys auth-*, child-proposal;
+	 * all optional; global keys, before the first set). No AUTH payload is ever sent. */
+	bool auth_id_address;         /* auth-id: address = IDi is ID_IPV4_ADDR/ID_IPV6_ADDR of the local address */
+	bool auth_certreq;            /* auth-certreq: yes = CERTREQ (X.509) with the trusted roots' hashes */
+	size_t nauth_notifies;        /* auth-notify: status notifies after CERTREQ, in order */
+	uint16_t auth_notifies[PROFILE_MAX_NOTIFIES];
+	size_t nauth_cp;              /* auth-cp: CFG_REQUEST attribute types (empty values), in order */
+	uint16_t auth_cp[PROFILE_MAX_AUTH_CP];
+	size_t nchild;                /* child-proposal: ESP proposals (protocol 3, 4-byte SPI) */
+	struct ike2_proposal child[PROFILE_MAX_CHILD];
+	size_t nauth_ts;              /* auth-ts: ipv4-any / ipv6-any, the same for TSi and TSr */
+	uint8_t auth_ts[2];           /* 4 or 6 */
+	enum kb_basis auth_basis;     /* auth-basis */
 };
 
 /* Parses one profile file. name is used in messages only. Returns 0, or -1 with

@@ -93,6 +93,9 @@ static const struct rules_proto rules_proto_global = {0, global_rules, 1, NULL};
 static const struct rules_proto *const rule_sets[] = {
 	&rules_proto_global,
 	&rules_proto_ikev2,
+	&rules_proto_l2tp,
+	&rules_proto_sstp,
+	&rules_proto_pptp,
 };
 #define NSETS (sizeof rule_sets / sizeof rule_sets[0])
 
@@ -185,8 +188,9 @@ void rules_evaluate(const struct engine_result *r, struct diagnosis *d)
 			p->verdict = VERDICT_UNKNOWN; /* works needs every check passed */
 	}
 	/* The recommendation: the first protocol known to work, in Windows' preference of security. */
-	static const int pref[] = {0, 2, 1, 3}; /* IKEv2, SSTP, L2TP, PPTP */
-	for (size_t k = 0; k < 4; k++)
+	/* Never PPTP: it works, but MS-CHAPv2 over PPTP is broken (the pptp-insecure finding says so). */
+	static const int pref[] = {0, 2, 1}; /* IKEv2, SSTP, L2TP/IPsec */
+	for (size_t k = 0; k < sizeof pref / sizeof pref[0]; k++)
 		if (d->p[pref[k]].verdict == VERDICT_WORKS) {
 			d->recommended = pref[k];
 			break;

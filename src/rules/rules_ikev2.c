@@ -320,6 +320,389 @@ static void rule_invalid_ke(const struct engine_result *r, struct diagnosis *d, 
 	rules_evidence(f, o->evidence);
 }
 
+/* ---------------------------------------------------------------- IKE_AUTH and the certificate */
+
+static const struct obs *ike_obs(const struct engine_result *r, enum obs_kind k)
+{
+	return rules_find_obs(r, k, KB_P_IKEV2, -1);
+}
+
+static void server_frag_fixes(struct finding *f)
+{
+	rules_fix(f, "RRAS on Windows Server 2019 or later: turn on IKEv2 fragmentation and restart the service:",
+	    "New-ItemProperty -Path HKLM:\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2 -Name EnableServerFragmentation -PropertyType DWORD -Value 1 -Force\nRestart-Service RemoteAccess -PassThru");
+	rules_fix(f, "strongSwan (swanctl.conf, in the connection; charon.fragment_size below the path MTU, e.g. 1280):",
+	    "fragmentation = yes");
+	rules_fix(f, "On the path: let IP fragments of UDP 500/4500 through the firewall/NAT router that drops them "
+	       "(for the client, a home router or mobile network that drops fragments: use SSTP, which runs over TCP 443, "
+	       "until the server fragments; Windows 10 1803+ clients already support IKEv2 fragmentation).",
+	    NULL);
+	rules_fix(f, "Or make the IKE_AUTH reply smaller: send fewer/smaller certificates (no cross-certificates, ECDSA P-256/P-384 "
+	       "keys instead of RSA 4096, no root certificate in the chain).",
+	    NULL);
+}
+
+/* 809: IKE_AUTH never answered, but a second IKE_AUTH that asks for no certificate is: the large
+ * reply is lost on the path (IP fragments dropped) [V: Hicks "Always On VPN and IKEv2
+ * Fragmentation", facts 2.6]. */
+static void rule_fragments_dropped(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *na = ike_obs(r, OBS_IKE_AUTH_NO_ANSWER), *sm = ike_obs(r, OBS_IKE_AUTH_SMALL);
+	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || !sm || sm->value != 1)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	const struct obs *fr = ike_obs(r, OBS_IKE_FRAGMENTATION);
+	bool server_frag = fr && fr->value;
+	fmt_into(f->summary, sizeof f->summary,
+		 server_frag ? "IKE_AUTH reply lost: its IKE fragments do not get through the path (the server fragments, but above the path MTU)"
+			     : "IKE_AUTH reply lost: IP fragments dropped on the path, and the server does not do IKEv2 fragmentation (RFC 7383)");
+	rules_evidence(f, na->evidence);
+	rules_evidence(f, sm->evidence);
+	if (fr)
+		rules_evidence(f, fr->evidence);
+	rules_evidence(f, "the certificate chain makes the reply larger than one packet; a reply without it gets through");
+	server_frag_fixes(f);
+}
+
+/* 809: IKE_SA_INIT answered, IKE_AUTH never answered, and nothing shows the reply size is to blame
+ * [I: Windows then times out like for a lost IKE_SA_INIT]. */
+static void rule_auth_no_answer(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *na = ike_obs(r, OBS_IKE_AUTH_NO_ANSWER), *sm = ike_obs(r, OBS_IKE_AUTH_SMALL);
+	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || (sm && sm->value == 1))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	const struct obs *fr = ike_obs(r, OBS_IKE_FRAGMENTATION);
+	fmt_into(f->summary, sizeof f->summary, "IKE_SA_INIT is answered, IKE_AUTH never is%s",
+		 fr && !fr->value ? " (the server does not fragment IKE: a reply larger than the path MTU is the usual cause)" : "");
+	rules_evidence(f, na->evidence);
+	if (sm)
+		rules_evidence(f, sm->evidence);
+	else
+		rules_evidence(f, "no second IKE_AUTH (without CERTREQ) finished before the end of the run: give a longer --timeout to tell a lost large reply from a silent server");
+	if (fr)
+		rules_evidence(f, fr->evidence);
+	rules_fix(f, "Read the server's IKE log for the IKE_AUTH request: if it answered, the reply (certificates) is lost on the way back.", NULL);
+	server_frag_fixes(f);
+}
+
+/* An error notify in the IKE_AUTH reply, before any EAP [I: no public source maps these for the
+ * first IKE_AUTH; facts 7: TS_UNACCEPTABLE 842, INTERNAL_ADDRESS_FAILURE 840, FAILED_CP_REQUIRED
+ * 841, AUTHENTICATION_FAILED 13801]. */
+static void rule_auth_refused(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_ERROR);
+	if (!o)
+		return;
+	struct rules_row rw = *row;
+	switch (o->code) {
+	case IKE2_N_AUTHENTICATION_FAILED: rw.windows_error = 13801; break;
+	case IKE2_N_INTERNAL_ADDRESS_FAILURE: rw.windows_error = 840; break;
+	case IKE2_N_FAILED_CP_REQUIRED: rw.windows_error = 841; break;
+	case IKE2_N_TS_UNACCEPTABLE: rw.windows_error = 842; break;
+	default: rw.windows_error = 0; break;
+	}
+	struct finding *f = rules_add(d, &rw, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server refuses Windows' IKE_AUTH (EAP, no AUTH payload) with %s", o->text);
+	rules_evidence(f, o->evidence);
+	const struct obs *ms = ike_obs(r, OBS_IKE_MS_STATUS);
+	if (ms)
+		rules_evidence(f, ms->evidence);
+	if (o->code == IKE2_N_AUTHENTICATION_FAILED)
+		rules_fix(f, "The server does not accept EAP from this client: give the connection EAP-MSCHAPv2 (or EAP-TLS) for remote users "
+		       "and let the server authenticate with a certificate. strongSwan (swanctl.conf):",
+		    "local { auth = pubkey  certs = server.crt }\nremote { auth = eap-mschapv2  eap_id = %any }");
+	else
+		rules_fix(f, "Read the server's IKE log for why it refused IKE_AUTH (the notify names the reason): address pool, "
+		       "traffic selectors or the configuration payload.",
+		    NULL);
+}
+
+/* 13806: the server answers without a usable certificate [D/V: AOVPN troubleshooting, facts 1.3, 7]. */
+static void rule_no_server_cert(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_NO_CERT);
+	const struct obs *u = rules_find_obs(r, OBS_CERT_UNPARSABLE, KB_P_IKEV2, -1);
+	if (!o && !u)
+		return;
+	if (ike_obs(r, OBS_IKE_AUTH_ERROR))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	if (o && o->code == 2)
+		fmt_into(f->summary, sizeof f->summary,
+			 "the server authenticates with a pre-shared key, not a certificate: a Windows EAP (username/password) connection needs a server certificate");
+	else
+		fmt_into(f->summary, sizeof f->summary, "the server sends no usable certificate in IKE_AUTH");
+	rules_evidence(f, o ? o->evidence : u->evidence);
+	rules_fix(f, "Give the IKEv2 server a certificate (Server Authentication EKU, the VPN name as dNSName) and make it send it. "
+	       "strongSwan (swanctl.conf, the connection's local section):",
+	    "local { auth = pubkey  certs = vpn.example.com.crt  id = vpn.example.com }\n# and, if it only sends it when asked: send_cert = always");
+	rules_fix(f, "RRAS: bind the certificate for IKEv2 in Routing and Remote Access > Properties > Security (or):",
+	    "Set-RemoteAccess -SslCertificate (Get-ChildItem Cert:\\LocalMachine\\My | Where-Object Subject -like '*vpn.example.com*')");
+}
+
+/* 13801 [I]: the AUTH signature does not verify with the certificate the server sent. */
+static void rule_bad_signature(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_SIGNATURE);
+	if (!o || o->value != 0)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server's AUTH signature does not verify with the certificate it sends: wrong certificate/key pair on the server");
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Install the certificate that belongs to the server's private key (the key and certificate files must match):",
+	    "openssl x509 -noout -pubkey -in server.crt | sha256sum; openssl pkey -pubout -in server.key | sha256sum   # must be equal");
+}
+
+static const char *const import_root =
+	"Import-Certificate -FilePath .\\root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root\n"
+	"# or: certutil -addstore Root root-ca.cer";
+
+/* 0x80070040: no Server Authentication EKU [D: Microsoft AOVPN troubleshooting, facts 8 item 11]. */
+static void rule_cert_eku(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_NO_SERVER_AUTH_EKU, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server certificate lacks the Server Authentication EKU (1.3.6.1.5.5.7.3.1): Windows rejects it");
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Reissue the server certificate with Extended Key Usage Server Authentication (1.3.6.1.5.5.7.3.1), and "
+	       "IP security IKE intermediate (1.3.6.1.5.5.8.2.2) as recommended. OpenSSL (extension section):",
+	    "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2");
+	rules_fix(f, "strongSwan pki / AD CS (certificate template: Application Policies > Server Authentication):",
+	    "pki --issue ... --flag serverAuth --flag ikeIntermediate");
+}
+
+static void rule_cert_expired(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_EXPIRED, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server certificate expired (%s)", o->text);
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Renew the server certificate and install it on the VPN server (RRAS: rebind it and restart RemoteAccess; "
+	       "strongSwan: swanctl --load-creds). Check its dates with:",
+	    "openssl x509 -noout -dates -in server.crt");
+}
+
+static void rule_cert_not_yet_valid(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_NOT_YET_VALID, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server certificate is not valid yet (from %s)", o->text);
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Check the clocks (server, CA and clients) or issue the certificate with a notBefore in the past:",
+	    "openssl x509 -noout -dates -in server.crt");
+}
+
+/* The server sent only its leaf and the leaf's issuer is neither sent nor trusted: from the wire,
+ * an untrusted root and a missing intermediate look the same. Without an AIA caIssuers URL (the
+ * usual private enterprise CA, leaf issued by the root) it is read as an untrusted root; with one,
+ * or when the server sent part of a chain, as a missing intermediate [inferred]. */
+static bool issuer_unknown_leaf_only(const struct obs *mi)
+{
+	return mi && mi->value <= 1 && mi->text[0] == 0;
+}
+
+static void rule_cert_untrusted(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_UNTRUSTED_ROOT, KB_P_IKEV2, -1);
+	const struct obs *mi = rules_find_obs(r, OBS_CERT_MISSING_INTERMEDIATE, KB_P_IKEV2, -1);
+	bool ambiguous = !o && issuer_unknown_leaf_only(mi);
+	if (!o && !ambiguous)
+		return;
+	if (ambiguous) {
+		struct finding *f = rules_add(d, row, KB_P_IKEV2);
+		if (!f)
+			return;
+		const struct obs *leaf = rules_find_obs(r, OBS_CERT_LEAF, KB_P_IKEV2, -1);
+		fmt_into(f->summary, sizeof f->summary,
+			 "the server certificate's issuer is not trusted by the client (and the server sends no chain)");
+		rules_evidence(f, mi->evidence);
+		if (leaf)
+			rules_evidence(f, leaf->evidence);
+		rules_evidence(f, "the server sent only its own certificate and its issuer is not in the trust store: an untrusted "
+			       "(private) root CA, or an intermediate the server should send [inferred: no AIA caIssuers URL, read as a root]");
+		rules_fix(f, "Import the issuing root CA into the clients' Local Computer > Trusted Root Certification Authorities store "
+		       "(machine store: IKEEXT does not use the user store), by GPO/Intune or:",
+		    import_root);
+		rules_fix(f, "If the issuer is an intermediate CA, make the server send it with its certificate (strongSwan: "
+		       "/etc/swanctl/x509ca/; RRAS: the server's Intermediate Certification Authorities store).",
+		    "certutil -addstore CA intermediate.cer      # on the RRAS server");
+		return;
+	}
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server certificate chains to a root the client does not trust (%s)", o->text);
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Import the issuing root CA into the clients' Local Computer > Trusted Root Certification Authorities store "
+	       "(machine store: IKEEXT does not use the user store), by GPO/Intune or:",
+	    import_root);
+	rules_fix(f, "Or use a server certificate from a CA the clients already trust. If the root is private, give vpndiag the same "
+	       "root with --ca-file to check the rest of the chain.",
+	    NULL);
+}
+
+static void rule_cert_missing_intermediate(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_MISSING_INTERMEDIATE, KB_P_IKEV2, -1);
+	if (!o || issuer_unknown_leaf_only(o))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the chain cannot be built: an intermediate CA certificate is missing (the server sent %lld certificate%s)",
+		 (long long)o->value, o->value == 1 ? "" : "s");
+	rules_evidence(f, o->evidence);
+	if (o->text[0]) {
+		char s[320];
+		fmt_into(s, sizeof s, "the leaf names its issuer at %s (Windows' IKEEXT does not fetch missing issuers on its own [inferred])", o->text);
+		rules_evidence(f, s);
+	}
+	rules_fix(f, "Make the server send the intermediate(s) with its certificate. strongSwan: put each intermediate into "
+	       "/etc/swanctl/x509ca/ (it then sends the chain); RRAS: import the intermediate into the server's Local Computer > "
+	       "Intermediate Certification Authorities store.",
+	    "certutil -addstore CA intermediate.cer      # on the RRAS server\ncp intermediate.pem /etc/swanctl/x509ca/ && swanctl --load-creds   # strongSwan");
+	rules_fix(f, "Or deploy the intermediate to the clients' Intermediate Certification Authorities store:",
+	    "Import-Certificate -FilePath .\\intermediate.cer -CertStoreLocation Cert:\\LocalMachine\\CA");
+}
+
+static void rule_cert_chain_invalid(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_CHAIN_INVALID, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server certificate chain does not verify: %s", o->text);
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Check the chain the server sends (each issuer, dates, CA flags, key usage):",
+	    "openssl verify -CAfile root-ca.pem -untrusted chain.pem server.pem");
+}
+
+static void rule_cert_ip_san(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_IP_SAN, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the client dials the address %s, which the certificate carries only as an iPAddress SAN: Windows IKEv2 needs it as a dNSName SAN",
+		 o->text);
+	rules_evidence(f, o->evidence);
+	char cmd[600];
+	fmt_into(cmd, sizeof cmd, "subjectAltName = DNS:%s, IP:%s      # OpenSSL extension section\npki --issue ... --san dns:%s   # strongSwan pki",
+		 o->text, o->text, o->text);
+	rules_fix(f, "Reissue the server certificate with the address also as a dNSName SAN (keep the iPAddress SAN for other clients):", cmd);
+	rules_fix(f, "Better: give the server a DNS name, put it in the certificate, and dial that name in the VPN profile.", NULL);
+}
+
+static void rule_cert_name(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_NAME_MISMATCH, KB_P_IKEV2, -1);
+	if (!o || rules_find_obs(r, OBS_CERT_IP_SAN, KB_P_IKEV2, -1))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server certificate is not for %s: the name is neither a dNSName SAN nor the subject CN",
+		 o->text);
+	rules_evidence(f, o->evidence);
+	const struct obs *leaf = rules_find_obs(r, OBS_CERT_LEAF, KB_P_IKEV2, -1);
+	if (leaf)
+		rules_evidence(f, leaf->evidence);
+	char t[440], cmd[600];
+	fmt_into(t, sizeof t, "Reissue the server certificate with %s as a dNSName SAN (and CN), or change the server address in "
+	       "the VPN profile to a name the certificate carries.", o->text);
+	fmt_into(cmd, sizeof cmd, "subjectAltName = DNS:%s      # OpenSSL extension section\nSet-VpnConnection -Name '<VPN name>' -ServerAddress <name in the certificate>", o->text);
+	rules_fix(f, t, cmd);
+}
+
+static void rule_cert_key(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_KEY_REJECTED, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server certificate's key (%s) is one Windows IKEv2 does not accept (P-521, EdDSA)", o->text);
+	rules_evidence(f, o->evidence);
+	rules_evidence(f, "strongSwan's Windows notes say such certificates are rejected; the exact code (13801, or 13819 "
+		       "ERROR_IPSEC_IKE_INVALID_CERT_TYPE) is not documented [inferred]");
+	rules_fix(f, "Reissue the server certificate with an RSA (2048+) or ECDSA P-256/P-384 key:",
+	    "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -keyout server.key -out server.csr\n# or: pki --gen --type ecdsa --size 384");
+}
+
+static void rule_cert_ike_eku(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_NO_IKE_EKU, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server certificate has Server Authentication but not the IP security IKE intermediate EKU (recommended, not required by Windows)");
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "When the certificate is next renewed, add 1.3.6.1.5.5.8.2.2 (older macOS/iOS clients need it):",
+	    "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2");
+}
+
+static void rule_cert_weak_sig(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_WEAK_SIGNATURE, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server certificate is signed with %s", o->text);
+	rules_evidence(f, o->evidence);
+	rules_evidence(f, "Windows still accepts SHA-1 signed certificates for IKEv2 as far as public sources say; MD5 is refused [inferred]");
+	rules_fix(f, "Reissue the certificate with a SHA-256 (or stronger) signature.", "openssl x509 -noout -text -in server.crt | grep 'Signature Algorithm'");
+}
+
+static void rule_auth_unreadable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_UNREADABLE);
+	const struct obs *c = ike_obs(r, OBS_IKE_AUTH_CERT_UNCHECKED);
+	if (!o && !c)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "IKE_AUTH could not be fully checked: %s", o ? o->text : c->text);
+	rules_evidence(f, o ? o->evidence : c->evidence);
+}
+
 static const struct rule ikev2_rules[] = {
 	{{"udp500-unreachable", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp500_unreachable},
 	{{"udp500-filtered", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp500_filtered},
@@ -327,6 +710,25 @@ static const struct rule ikev2_rules[] = {
 	{{"proposal-mismatch", KB_P_IKEV2, 13868, KB_VENDOR, SEV_FAILURE}, rule_proposal_mismatch},
 	{{"ike-error-notify", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, rule_error_notify},
 	{{"udp4500-filtered", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp4500},
+	/* IKE_AUTH (issue 5) */
+	{{"ike-fragments-dropped", KB_P_IKEV2, 809, KB_VENDOR, SEV_FAILURE}, rule_fragments_dropped},
+	{{"ike-auth-no-answer", KB_P_IKEV2, 809, KB_INFERRED, SEV_FAILURE}, rule_auth_no_answer},
+	{{"ike-auth-refused", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, rule_auth_refused},
+	{{"ike-no-server-cert", KB_P_IKEV2, 13806, KB_VENDOR, SEV_FAILURE}, rule_no_server_cert},
+	{{"ike-auth-bad-signature", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, rule_bad_signature},
+	/* the server certificate by Windows' rules (facts 2.9, 7, 8 items 9 and 11) */
+	{{"cert-no-server-auth-eku", KB_P_IKEV2, 0x80070040u, KB_DOCUMENTED, SEV_FAILURE}, rule_cert_eku},
+	{{"cert-expired", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, rule_cert_expired},
+	{{"cert-not-yet-valid", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, rule_cert_not_yet_valid},
+	{{"cert-untrusted-root", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, rule_cert_untrusted},
+	{{"cert-missing-intermediate", KB_P_IKEV2, 13801, KB_VENDOR, SEV_FAILURE}, rule_cert_missing_intermediate},
+	{{"cert-chain-invalid", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, rule_cert_chain_invalid},
+	{{"cert-ip-san", KB_P_IKEV2, 13801, KB_VENDOR, SEV_FAILURE}, rule_cert_ip_san},
+	{{"cert-name-mismatch", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, rule_cert_name},
+	{{"cert-unsupported-key", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, rule_cert_key},
+	{{"cert-no-ike-intermediate-eku", KB_P_IKEV2, 0, KB_VENDOR, SEV_INFO}, rule_cert_ike_eku},
+	{{"cert-weak-signature", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, rule_cert_weak_sig},
+	{{"ike-auth-unchecked", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, rule_auth_unreadable},
 	{{"server-behind-nat", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, rule_server_nat},
 	{{"client-behind-nat", KB_P_IKEV2, 0, KB_DOCUMENTED, SEV_INFO}, rule_client_nat},
 	{{"ike-no-fragmentation", KB_P_IKEV2, 0, KB_VENDOR, SEV_INFO}, rule_no_fragmentation},
@@ -334,16 +736,46 @@ static const struct rule ikev2_rules[] = {
 	{{"ike-invalid-ke", KB_P_IKEV2, 0, KB_DOCUMENTED, SEV_INFO}, rule_invalid_ke},
 };
 
-/* Probed, nothing failed: with only IKE_SA_INIT checked the verdict is unknown, never works. */
+/* What must have been checked for "works" (issue 5): IKE_SA_INIT accepted with Windows' default
+ * proposals; IKE_AUTH answered with IDr + CERT + AUTH; the AUTH signature verified with the
+ * certificate's key over the real exchange; the certificate passes every Windows rule (chain to a
+ * trusted root, dates, name, EKU, key: a cert-chain-ok and no cert-* problem); the server asked
+ * for EAP. Revocation is not checked: IKEEXT's default soft-fails it (facts 2.8) [inferred]. */
 static void ikev2_settle(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p)
 {
 	const struct obs *acc = rules_find_obs(r, OBS_IKE_ACCEPTED, KB_P_IKEV2, 0);
 	if (!acc)
 		acc = rules_find_obs(r, OBS_IKE_ACCEPTED, KB_P_IKEV2, 1);
 	if (acc) {
+		static const enum obs_kind bad[] = {
+			OBS_CERT_UNPARSABLE, OBS_CERT_NAME_MISMATCH, OBS_CERT_IP_SAN, OBS_CERT_NO_SERVER_AUTH_EKU,
+			OBS_CERT_EXPIRED, OBS_CERT_NOT_YET_VALID, OBS_CERT_UNTRUSTED_ROOT, OBS_CERT_MISSING_INTERMEDIATE,
+			OBS_CERT_CHAIN_INVALID, OBS_CERT_KEY_REJECTED, OBS_IKE_AUTH_ERROR, OBS_IKE_AUTH_NO_CERT,
+			OBS_IKE_AUTH_NO_ANSWER,
+		};
+		const struct obs *rep = ike_obs(r, OBS_IKE_AUTH_REPLY), *sig = ike_obs(r, OBS_IKE_AUTH_SIGNATURE);
+		const struct obs *eap = ike_obs(r, OBS_IKE_AUTH_EAP);
+		const struct obs *leaf = rules_find_obs(r, OBS_CERT_LEAF, KB_P_IKEV2, -1);
+		const struct obs *chain = rules_find_obs(r, OBS_CERT_CHAIN_OK, KB_P_IKEV2, -1);
+		bool clean = true;
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+			clean = clean && !rules_find_obs(r, bad[i], KB_P_IKEV2, -1);
 		p->checks_passed = true;
-		fmt_into(p->summary, sizeof p->summary,
-			 "reachable, accepts Windows' proposals (%s); not yet checked: the server certificate in IKE_AUTH", acc->text);
+		const char *missing = !rep ? "the server certificate in IKE_AUTH (no IKE_AUTH reply)"
+			: !sig ? "the server's AUTH payload"
+			: sig->value != 1 ? "the server's AUTH signature (could not be verified)"
+			: !leaf || !chain ? "the certificate chain (see the certificate findings)"
+			: !clean ? "a certificate check that did not pass"
+			: !eap || eap->code != 1 ? "the EAP request (the server did not ask for EAP)" : NULL;
+		if (!missing) {
+			p->verdict = VERDICT_WORKS;
+			fmt_into(p->summary, sizeof p->summary,
+				 "accepts Windows' proposals (%s); IKE_AUTH: certificate \"%s\" passes Windows' checks, its key signed this exchange, "
+				 "and the server asks for EAP (user credentials not tested)", acc->text, leaf->text);
+		} else {
+			fmt_into(p->summary, sizeof p->summary, "reachable, accepts Windows' proposals (%s); not yet checked: %s",
+				 acc->text, missing);
+		}
 		for (size_t i = 0; i < d->nf; i++)
 			if (d->f[i].proto == KB_P_IKEV2 && d->f[i].severity == SEV_WARNING)
 				fmt_append(p->summary, sizeof p->summary, "; warning: %s", d->f[i].summary);

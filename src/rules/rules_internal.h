@@ -27,6 +27,9 @@ struct rules_proto {
 
 /* One per protocol file; rules.c lists them. */
 extern const struct rules_proto rules_proto_ikev2;
+extern const struct rules_proto rules_proto_l2tp;
+extern const struct rules_proto rules_proto_sstp;
+extern const struct rules_proto rules_proto_pptp;
 
 /* The first observation of kind k for proto (0 = any) and natt (-1 = either), or NULL. */
 const struct obs *rules_find_obs(const struct engine_result *r, enum obs_kind k, unsigned proto, int natt);

@@ -6,6 +6,7 @@
 #   chain.crt         intermediates the server sends (may be empty)
 #   fullchain.crt     server.crt + chain.crt (for nginx)
 #   server.id         the identity charon uses (IDr)
+#   lab.crl           the issuer's CRL (DER), served at http://$CRL_NAME/lab.crl
 # Variants (server.cert=): good, wrong-name, expired, untrusted-ca,
 # no-server-auth, ip-san-only, large-chain, crl-unreachable.
 
@@ -16,7 +17,9 @@ pki_build() {
 	local dn="C=XX, O=vpndiag lab, CN=$SERVER_NAME"
 	local san=(--san "$SERVER_NAME" --san "dns:$TARGET4")
 	local flags=(--flag serverAuth --flag ikeIntermediate)
-	local dates=(--lifetime 1000) issuer_crt=$d/ca.crt issuer_key=$d/ca.key extra=() i
+	# Every certificate names a CRL distribution point, as Windows' SSTP client checks revocation:
+	# served by the lab's web server on port 80 (crl-unreachable: CRL_NAME resolves to a dead host).
+	local dates=(--lifetime 1000) issuer_crt=$d/ca.crt issuer_key=$d/ca.key extra=(--crl "http://$CRL_NAME/lab.crl") i
 	mkdir -p "$d"
 	pki_q --gen --type rsa --size 2048 --outform pem >"$d/ca.key"
 	pki_q --self --ca --lifetime 3650 --in "$d/ca.key" --type rsa \
@@ -41,8 +44,7 @@ pki_build() {
 	ip-san-only)
 		dn="C=XX, O=vpndiag lab, CN=vpndiag lab server"; san=(--san "$TARGET4")
 		echo "$TARGET4" >"$d/server.id" ;;
-	crl-unreachable)
-		extra=(--crl "http://$CRL_NAME/lab.crl") ;;
+	crl-unreachable) ;; # the same distribution point, on a host that is down (see lab: hosts)
 	large-chain)
 		# root -> 3 intermediates -> server with many SANs: the IKE_AUTH
 		# answer (IDr CERT CERT... AUTH) is about 5 KB, far above 1500.
@@ -61,5 +63,8 @@ pki_build() {
 	pki_q --issue --cacert "$issuer_crt" --cakey "$issuer_key" --type priv --in "$d/server.key" \
 		--dn "$dn" "${san[@]}" "${flags[@]}" "${extra[@]}" "${dates[@]}" --outform pem >"$d/server.crt"
 	[[ -s $d/server.crt ]] || die "pki: issuing the server certificate failed"
+	# The CRL of the server certificate's issuer (empty: nothing revoked), DER as CDPs serve it.
+	pki_q --signcrl --cacert "$issuer_crt" --cakey "$issuer_key" --lifetime 30 --outform der >"$d/lab.crl"
+	[[ -s $d/lab.crl ]] || die "pki: signing the CRL failed"
 	cat "$d/server.crt" "$d/chain.crt" >"$d/fullchain.crt"
 }

@@ -279,18 +279,24 @@ server_sstp() {
 		cat <<EOF
 daemon off;
 master_process on;
+# Workers as root: the lab's state directory is private (0700) and the workers serve files from it
+# (the CRL, the web page). Only inside the lab's server namespace.
+user root;
 worker_processes 1;
 pid $d/nginx.pid;
 error_log $d/error.log warn;
 events { worker_connections 128; }
 EOF
+		local listen80_6=""
+		[[ $HAS_V6 == 1 ]] && listen80_6="listen [::]:80;"
 		if [[ $m == nginx ]]; then
 			cat <<EOF
-# An ordinary HTTPS web server on 443 (not an SSTP server)
+# An ordinary HTTPS web server on 443 (not an SSTP server), and the CRL distribution point on 80
 http {
   access_log off;
   client_body_temp_path $d/tmp/body;
   proxy_temp_path $d/tmp/proxy;
+  server { listen 80; $listen80_6 root $d/www; location / { } }
   server {
     listen 443 ssl; $listen6
     server_name $SERVER_NAME;
@@ -303,6 +309,13 @@ http {
 EOF
 		else
 			cat <<EOF
+# The CRL distribution point named in the lab certificates.
+http {
+  access_log off;
+  client_body_temp_path $d/tmp/body;
+  proxy_temp_path $d/tmp/proxy;
+  server { listen 80; $listen80_6 root $d/www; location / { } }
+}
 # nginx terminates TLS and passes the plain stream to the SSTP test responder
 # ([MS-SSTP] allows TLS offload in front of the SSTP server).
 stream {
@@ -319,13 +332,14 @@ EOF
 		fi
 	} >"$d/nginx.conf"
 	echo '<html><body>vpndiag lab web server</body></html>' >"$d/www/index.html"
+	cp "$STATE/pki/lab.crl" "$d/www/lab.crl"
 	if [[ $m != nginx ]]; then
 		local mode=ack; [[ $m == nak ]] && mode=nak
 		start_bg sstp-responder srv python3 "$LAB_DIR/responders/sstp_responder.py" --listen 127.0.0.1 --port 8443 --mode "$mode" --max-seconds 86400
 		WAIT_TCP+=" 8443"
 	fi
 	start_bg nginx srv /usr/sbin/nginx -p "$d" -e "$d/error.log" -c "$d/nginx.conf"
-	WAIT_TCP+=" 443"
+	WAIT_TCP+=" 443 80"
 }
 
 # wait (bounded, 10 s) until every expected socket listens in srv

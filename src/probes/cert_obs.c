@@ -1,0 +1,248 @@
+/* struct certcheck -> observations (engine/obs_cert.def). See cert_obs.h. */
+#include "probes/cert_obs.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "util/fmt.h"
+
+/* Receives each observation; o is only valid during the call (the sink copies it). */
+typedef int (*cert_sink_fn)(void *ctx, const struct obs *o);
+
+static void co_init(struct obs *o, enum obs_kind kind, unsigned proto)
+{
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	o->proto = proto;
+}
+
+static void co_date(char *out, size_t outlen, time_t t)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		fmt_into(out, outlen, "%lld", (long long)t);
+}
+
+static int co_eku_bits(const struct certcheck *c)
+{
+	return (c->eku_server_auth ? 1 : 0) | (c->eku_ike_intermediate ? 2 : 0) | (c->eku_any ? 4 : 0) |
+	       (c->eku_client_auth ? 8 : 0) | (c->has_eku_ext ? 0 : 16);
+}
+
+static void co_sans(char *out, size_t outlen, const struct certcheck *c)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < c->ndns; i++)
+		fmt_append(out, outlen, "%sDNS:%s", out[0] ? ", " : "", c->dns[i]);
+	for (i = 0; i < c->nip; i++)
+		fmt_append(out, outlen, "%sIP:%s", out[0] ? ", " : "", c->ip[i]);
+	if (!out[0])
+		fmt_into(out, outlen, "none");
+}
+
+static void co_key(char *out, size_t outlen, const struct certcheck *c)
+{
+	if (c->key_type == CERTCHECK_KEY_EC)
+		fmt_into(out, outlen, "ec %s", c->curve[0] ? c->curve : "(unknown curve)");
+	else if (c->key_type == CERTCHECK_KEY_RSA)
+		fmt_into(out, outlen, "rsa %d", c->key_bits);
+	else
+		fmt_into(out, outlen, "%s", certcheck_key_name(c->key_type));
+}
+
+static int co_emit(const struct certcheck *c, unsigned proto, cert_sink_fn sink, void *ctx)
+{
+	struct obs o;
+	char sans[200], key[48], d1[32], d2[32];
+	size_t i;
+
+	if (!c->parsed) {
+		co_init(&o, OBS_CERT_UNPARSABLE, proto);
+		o.value = (int64_t)c->nsent;
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The server's certificate (%zu sent) does not parse as X.509, so Windows cannot use it.", c->nsent);
+		return sink(ctx, &o);
+	}
+	co_sans(sans, sizeof sans, c);
+	co_key(key, sizeof key, c);
+	co_date(d1, sizeof d1, c->not_before);
+	co_date(d2, sizeof d2, c->not_after);
+
+	co_init(&o, OBS_CERT_LEAF, proto);
+	fmt_into(o.text, sizeof o.text, "%s", c->subject_cn[0] ? c->subject_cn : c->subject);
+	o.value = (int64_t)c->nsent;
+	o.code = co_eku_bits(c);
+	fmt_into(o.evidence, sizeof o.evidence, "Server certificate \"%s\" issued by \"%s\"; names %s; key %s, %s signature, valid %s to %s; %zu certificate%s sent.",
+		 c->subject, c->issuer, sans, key, c->sig_hash, d1, d2, c->nsent, c->nsent == 1 ? "" : "s");
+	if (sink(ctx, &o))
+		return -1;
+
+	if (c->host[0] && !c->name_ok) {
+		if (c->ip_only_in_ipaddress_san) {
+			co_init(&o, OBS_CERT_IP_SAN, proto);
+			fmt_into(o.text, sizeof o.text, "%s", c->host);
+			fmt_into(o.evidence, sizeof o.evidence,
+				 "The certificate lists %s only as an iPAddress SAN; Windows matches an IP address only against a dNSName SAN, so the name check fails.",
+				 c->host);
+		} else {
+			co_init(&o, OBS_CERT_NAME_MISMATCH, proto);
+			fmt_into(o.text, sizeof o.text, "%s", c->host);
+			o.value = (int64_t)c->ndns;
+			o.code = c->host_is_ip ? 1 : 0;
+			fmt_into(o.evidence, sizeof o.evidence,
+				 "The certificate is for CN \"%s\", names %s, which does not cover \"%s\", the server name the client dials%s.",
+				 c->subject_cn, sans, c->host,
+				 c->host_is_ip ? " (an IP address must be written as a dNSName SAN)" : "");
+		}
+		if (sink(ctx, &o))
+			return -1;
+	}
+
+	if (c->has_eku_ext && !c->eku_server_auth && !c->eku_any) {
+		co_init(&o, OBS_CERT_NO_SERVER_AUTH_EKU, proto);
+		o.code = co_eku_bits(c);
+		o.value = c->eku_client_auth ? 1 : 0;
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The certificate's Extended Key Usage lacks Server Authentication (1.3.6.1.5.5.7.3.1)%s.",
+			 c->eku_client_auth ? "; it is a Client Authentication certificate" : "");
+		if (sink(ctx, &o))
+			return -1;
+	} else if (c->has_eku_ext && c->eku_server_auth && !c->eku_ike_intermediate && !c->eku_any) {
+		co_init(&o, OBS_CERT_NO_IKE_EKU, proto);
+		o.code = co_eku_bits(c);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The certificate has Server Authentication but not IP security IKE intermediate (1.3.6.1.5.5.8.2.2), which is recommended for IKEv2 gateways.");
+		if (sink(ctx, &o))
+			return -1;
+	}
+
+	if (c->dates_ok && c->expired) {
+		co_init(&o, OBS_CERT_EXPIRED, proto);
+		o.value = (int64_t)c->not_after;
+		fmt_into(o.text, sizeof o.text, "%s", d2);
+		fmt_into(o.evidence, sizeof o.evidence, "The server certificate expired on %s.", d2);
+		if (sink(ctx, &o))
+			return -1;
+	}
+	if (c->dates_ok && c->not_yet_valid) {
+		co_init(&o, OBS_CERT_NOT_YET_VALID, proto);
+		o.value = (int64_t)c->not_before;
+		fmt_into(o.text, sizeof o.text, "%s", d1);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The server certificate is not valid before %s (check the server's and the client's clocks).", d1);
+		if (sink(ctx, &o))
+			return -1;
+	}
+
+	if (c->key_rejected_by_windows) {
+		co_init(&o, OBS_CERT_KEY_REJECTED, proto);
+		fmt_into(o.text, sizeof o.text, "%s", key);
+		o.value = c->key_bits;
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The certificate's key is %s; Windows accepts RSA and ECDSA P-256/P-384 only (P-521 and EdDSA are rejected).", key);
+		if (sink(ctx, &o))
+			return -1;
+	}
+	if (c->sig_weak) {
+		co_init(&o, OBS_CERT_WEAK_SIGNATURE, proto);
+		fmt_into(o.text, sizeof o.text, "%s", c->sig_hash);
+		fmt_into(o.evidence, sizeof o.evidence, "The server certificate is signed with %s, a deprecated hash.", c->sig_hash);
+		if (sink(ctx, &o))
+			return -1;
+	}
+
+	if (c->chain_ok) {
+		co_init(&o, OBS_CERT_CHAIN_OK, proto);
+		o.value = (int64_t)c->chain_len;
+		o.code = (int32_t)c->nsent;
+		fmt_into(o.evidence, sizeof o.evidence, "The chain (%zu certificate%s, %zu sent by the server) verifies to a trusted root.",
+			 c->chain_len, c->chain_len == 1 ? "" : "s", c->nsent);
+		if (sink(ctx, &o))
+			return -1;
+	} else {
+		bool said = false;
+		if (c->untrusted_root) {
+			co_init(&o, OBS_CERT_UNTRUSTED_ROOT, proto);
+			fmt_into(o.text, sizeof o.text, "%s", c->issuer);
+			o.value = (int64_t)c->nsent;
+			fmt_into(o.evidence, sizeof o.evidence,
+				 "The chain ends in a root that is not trusted (%s); the client must trust that root CA.",
+				 c->verify_error_text);
+			if (sink(ctx, &o))
+				return -1;
+			said = true;
+		}
+		if (c->missing_intermediate) {
+			co_init(&o, OBS_CERT_MISSING_INTERMEDIATE, proto);
+			o.value = (int64_t)c->nsent;
+			fmt_into(o.text, sizeof o.text, "%s", c->naia ? c->aia_ca_issuers[0] : "");
+			fmt_into(o.evidence, sizeof o.evidence,
+				 "An issuer certificate is neither sent by the server (%zu sent%s) nor trusted here: the server should send its intermediate CA certificates, or the root is not trusted.",
+				 c->nsent, c->intermediates_sent ? ", intermediates included" : ", the leaf only");
+			if (sink(ctx, &o))
+				return -1;
+			said = true;
+		}
+		if (!said || c->ca_date_invalid) {
+			co_init(&o, OBS_CERT_CHAIN_INVALID, proto);
+			o.code = c->verify_error;
+			o.value = c->verify_error_depth;
+			fmt_into(o.text, sizeof o.text, "%s", c->verify_error_text);
+			fmt_into(o.evidence, sizeof o.evidence, "The certificate chain does not verify: %s (at depth %d).",
+				 c->verify_error_text, c->verify_error_depth);
+			if (sink(ctx, &o))
+				return -1;
+		}
+	}
+
+	co_init(&o, OBS_CERT_REVOCATION_URLS, proto);
+	o.value = (int64_t)c->ncrl;
+	o.code = (int32_t)c->nocsp;
+	fmt_into(o.text, sizeof o.text, "%s", c->ncrl ? c->crl[0] : c->nocsp ? c->ocsp[0] : "");
+	if (c->ncrl == 0 && c->nocsp == 0) {
+		fmt_into(o.evidence, sizeof o.evidence, "The certificate names no CRL distribution point and no OCSP responder.");
+	} else {
+		fmt_into(o.evidence, sizeof o.evidence, "Revocation is checked at");
+		for (i = 0; i < c->ncrl; i++)
+			fmt_append(o.evidence, sizeof o.evidence, " CRL %s", c->crl[i]);
+		for (i = 0; i < c->nocsp; i++)
+			fmt_append(o.evidence, sizeof o.evidence, " OCSP %s", c->ocsp[i]);
+		fmt_append(o.evidence, sizeof o.evidence, ".");
+	}
+	for (i = 0; i < c->naia; i++)
+		fmt_append(o.evidence, sizeof o.evidence, " Issuer certificate at %s.", c->aia_ca_issuers[i]);
+	return sink(ctx, &o);
+}
+
+struct co_engine_ctx {
+	struct engine *e;
+	struct probe_inst *pi;
+};
+
+static int co_sink_engine(void *ctx, const struct obs *o)
+{
+	struct co_engine_ctx *x = ctx;
+
+	engine_observe(x->e, x->pi, o);
+	return 0;
+}
+
+static int co_sink_result(void *ctx, const struct obs *o)
+{
+	return engine_result_add(ctx, o);
+}
+
+void cert_observe(struct engine *e, struct probe_inst *pi, const struct certcheck *c, unsigned proto)
+{
+	struct co_engine_ctx x = {e, pi};
+
+	(void)co_emit(c, proto, co_sink_engine, &x);
+}
+
+int cert_observe_result(struct engine_result *r, const struct certcheck *c, unsigned proto)
+{
+	return co_emit(c, proto, co_sink_result, r);
+}

@@ -1,0 +1,133 @@
+/* Non-blocking TCP connect for the probes (see tcpconn.h). */
+#include "probes/tcpconn.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/fmt.h"
+
+static void observe(struct tcpconn *c, struct engine *e, struct probe_inst *pi, enum obs_kind kind, int err)
+{
+	if (c->quiet)
+		return;
+	struct obs o;
+	memset(&o, 0, sizeof o);
+	o.kind = kind;
+	o.proto = c->proto;
+	o.port = c->port;
+	uint32_t waited = engine_now_ms(e) - c->started;
+	char peer[NET_ADDRSTRLEN];
+	net_addr_str_port(&c->dst, peer, sizeof peer);
+	switch (kind) {
+	case OBS_TCP_CONNECTED:
+		o.value = waited;
+		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: connected to %s in %u ms", c->port, peer, waited);
+		break;
+	case OBS_TCP_REFUSED:
+		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: the connection to %s was refused (reset)", c->port, peer);
+		break;
+	case OBS_TCP_UNREACHABLE:
+		o.code = err;
+		fmt_into(o.text, sizeof o.text, "%s", strerror(err));
+		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: connecting to %s failed with an ICMP error: %s", c->port, peer,
+			 strerror(err));
+		break;
+	default:
+		o.value = waited;
+		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: no answer to the connection attempt to %s within %.1f s",
+			 c->port, peer, waited / 1000.0);
+		break;
+	}
+	engine_observe(e, pi, &o);
+	char s[160];
+	fmt_into(s, sizeof s, "TCP %u %s (%s)", c->port, engine_obs_kind_name(kind), c->what);
+	engine_packet(e, pi, kind == OBS_TCP_CONNECTED ? '<' : '!', &c->dst, s);
+}
+
+int tcpconn_start(struct tcpconn *c, struct engine *e, struct probe_inst *pi, uint16_t port, uint32_t deadline)
+{
+	c->fd = -1;
+	c->port = port;
+	c->started = engine_now_ms(e);
+	c->deadline = deadline;
+	c->dst = *engine_target_addr(e);
+	net_addr_set_port(&c->dst, port);
+	c->state = TCPCONN_PENDING;
+	c->fd = net_tcp_connect_start(&c->dst);
+	if (c->fd < 0 || engine_watch(e, pi, c->fd) != 0) {
+		int err = c->fd < 0 ? errno : EMFILE;
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		c->state = TCPCONN_FAILED;
+		if (!c->quiet) {
+			struct obs o;
+			memset(&o, 0, sizeof o);
+			o.kind = OBS_SEND_FAILED;
+			o.proto = c->proto;
+			o.port = port;
+			o.code = err;
+			fmt_into(o.text, sizeof o.text, "%s", strerror(err));
+			fmt_into(o.evidence, sizeof o.evidence, "could not start a TCP connection to port %u: %s", port,
+				 strerror(err));
+			engine_observe(e, pi, &o);
+		}
+		return -1;
+	}
+	engine_watch_write(e, c->fd, true);
+	char s[120];
+	fmt_into(s, sizeof s, "TCP %u SYN (%s)", port, c->what);
+	if (!c->quiet)
+		engine_packet(e, pi, '>', &c->dst, s);
+	/* An immediate failure (loopback refusal) shows on the first poll as an error. */
+	return 0;
+}
+
+void tcpconn_event(struct tcpconn *c, struct engine *e, struct probe_inst *pi)
+{
+	if (c->state != TCPCONN_PENDING)
+		return;
+	int err = 0;
+	enum net_tcp_status st = net_tcp_connect_result(c->fd, &err);
+	switch (st) {
+	case NET_TCP_IN_PROGRESS:
+		return;
+	case NET_TCP_CONNECTED:
+		engine_watch_write(e, c->fd, false);
+		c->state = TCPCONN_UP;
+		observe(c, e, pi, OBS_TCP_CONNECTED, 0);
+		return;
+	case NET_TCP_REFUSED:
+		c->state = TCPCONN_FAILED;
+		observe(c, e, pi, OBS_TCP_REFUSED, err);
+		break;
+	case NET_TCP_TIMED_OUT:
+		c->state = TCPCONN_FAILED;
+		observe(c, e, pi, OBS_TCP_NO_ANSWER, err);
+		break;
+	default:
+		c->state = TCPCONN_FAILED;
+		observe(c, e, pi, OBS_TCP_UNREACHABLE, err ? err : EIO);
+		break;
+	}
+	tcpconn_close(c, e);
+}
+
+void tcpconn_timeout(struct tcpconn *c, struct engine *e, struct probe_inst *pi)
+{
+	if (c->state != TCPCONN_PENDING)
+		return;
+	c->state = TCPCONN_FAILED;
+	observe(c, e, pi, OBS_TCP_NO_ANSWER, 0);
+	tcpconn_close(c, e);
+}
+
+void tcpconn_close(struct tcpconn *c, struct engine *e)
+{
+	if (c->fd >= 0) {
+		engine_unwatch(e, c->fd);
+		close(c->fd);
+	}
+	c->fd = -1;
+}

@@ -1,0 +1,372 @@
+/* L2TP/IPsec rules: observations of the L2TP probe (src/probes/l2tp.c, obs_l2tp.def) -> findings.
+ * Facts: shared/reference/windows-vpn-facts.md §2.4, §2.7, §5, §6.5, §7, §8 item 6. */
+#include "rules/rules_internal.h"
+
+#include <string.h>
+
+#include "util/fmt.h"
+
+static const struct obs *find(const struct engine_result *r, enum obs_kind k, int natt)
+{
+	return rules_find_obs(r, k, KB_P_L2TP, natt);
+}
+
+static const struct obs *find_port(const struct engine_result *r, enum obs_kind k, uint16_t port)
+{
+	for (size_t i = 0; i < r->nobs; i++)
+		if (r->obs[i].kind == k && r->obs[i].proto == KB_P_L2TP && r->obs[i].port == port)
+			return &r->obs[i];
+	return NULL;
+}
+
+/* The main exchange's MM1 on UDP 500 got an IKE answer (accepted or refused with a notify). */
+static bool ike500_answered(const struct engine_result *r)
+{
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *o = &r->obs[i];
+		if (o->proto == KB_P_L2TP && !o->natt && (o->kind == OBS_L2TP_MM_ACCEPTED || o->kind == OBS_L2TP_MM_REFUSED) &&
+		    o->port != 0 && strcmp(o->text, "no answer") != 0)
+			return true;
+	}
+	return false;
+}
+
+static const char *const fw_text =
+	"Allow UDP 500 and UDP 4500 from the clients to the VPN server on every firewall in the path (and ESP, "
+	"IP protocol 50, where no NAT is involved); on a NAT router in front of the server, forward UDP 500 and 4500 to it.";
+static const char *const fw_windows =
+	"New-NetFirewallRule -DisplayName \"IKE (UDP 500, 4500)\" -Direction Inbound -Protocol UDP -LocalPort 500,4500 -Action Allow";
+static const char *const fw_linux = "iptables -I INPUT -p udp -m multiport --dports 500,4500 -j ACCEPT";
+
+/* 809: ICMP unreachable for UDP 500 [V]. */
+static void rule_udp500_unreachable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0);
+	if (!o || o->port == 1701 || ike500_answered(r))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "UDP %u is unreachable (%s): nothing answers IKEv1 there", o->port, o->text);
+	rules_evidence(f, o->evidence);
+	rules_evidence(f, "Windows retransmits Main Mode 1 and gives up with 809 [inferred: IKEEXT does not act on ICMP errors]");
+	rules_fix(f, "Start the IKEv1/L2TP service on the server (RRAS: Routing and Remote Access; strongSwan/Libreswan: the IKE daemon) and let it listen on this address; check that the name points at the VPN server.",
+		  "ss -ulpn 'sport = :500'");
+	rules_fix(f, fw_text, fw_windows);
+}
+
+/* 809: no answer on UDP 500 [V]. */
+static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find_port(r, OBS_UDP_NO_ANSWER, 500);
+	if (!o || o->natt || ike500_answered(r) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "no answer on UDP 500 to Windows' Main Mode 1: filtered on the path, or no IKEv1 service");
+	rules_evidence(f, o->evidence);
+	if (find(r, OBS_L2TP_MM_ACCEPTED, 1))
+		rules_evidence(f, "UDP 4500 answers IKEv1, so the server runs IKE: UDP 500 is filtered on the path");
+	rules_fix(f, fw_text, fw_windows);
+	rules_fix(f, "On a Linux firewall or server:", fw_linux);
+}
+
+static const struct obs *main_refused(const struct engine_result *r)
+{
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *o = &r->obs[i];
+		if (o->kind == OBS_L2TP_MM_REFUSED && o->proto == KB_P_L2TP && !o->natt && strcmp(o->set, "default") == 0 &&
+		    o->code == 14)
+			return o;
+	}
+	return NULL;
+}
+
+static const struct obs *alt_accepted(const struct engine_result *r)
+{
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *o = &r->obs[i];
+		if (o->kind == OBS_L2TP_MM_ACCEPTED && o->proto == KB_P_L2TP && o->set[0] && strcmp(o->set, "default") != 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* Windows' own transforms accepted (on 500 or on the 4500 probe). */
+static bool default_accepted(const struct engine_result *r)
+{
+	for (size_t i = 0; i < r->nobs; i++)
+		if (r->obs[i].kind == OBS_L2TP_MM_ACCEPTED && r->obs[i].proto == KB_P_L2TP &&
+		    (!r->obs[i].set[0] || strcmp(r->obs[i].set, "default") == 0))
+			return true;
+	return false;
+}
+
+static void alt_evidence(const struct engine_result *r, struct finding *f)
+{
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *o = &r->obs[i];
+		if (o->proto == KB_P_L2TP && o->set[0] && strcmp(o->set, "default") != 0 &&
+		    (o->kind == OBS_L2TP_MM_ACCEPTED || o->kind == OBS_L2TP_MM_REFUSED))
+			rules_evidence(f, o->evidence);
+	}
+}
+
+static const char *const basis_788 =
+	"Which of 788 and 789 Windows shows for a Main Mode proposal mismatch is not documented; 788 (\"the L2TP connection attempt failed because the security layer could not negotiate compatible parameters with the remote computer\") is the closer match [inferred, facts sheet 7]";
+
+/* 788 [I]: NO-PROPOSAL-CHOSEN to Windows' transforms, and to every transform we could offer. */
+static void rule_ikev1_not_offered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = main_refused(r);
+	if (!o || alt_accepted(r) || default_accepted(r))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server answers IKE on UDP 500 but accepts no IKEv1 Main Mode with a pre-shared key: no L2TP/IPsec (IKEv1 PSK) configuration");
+	rules_evidence(f, o->evidence);
+	alt_evidence(r, f);
+	rules_evidence(f, basis_788);
+	rules_fix(f, "Enable L2TP/IPsec with a pre-shared key on the server (RRAS: allow custom IPsec policy for L2TP/IKEv2 connections and set the pre-shared key; strongSwan: an IKEv1 connection with auth = psk, version = 1), or use IKEv2 or SSTP from Windows instead.",
+		  NULL);
+}
+
+/* 788 [I]: NO-PROPOSAL-CHOSEN to Windows' transforms, while other transforms are accepted. */
+static void rule_proposal_mismatch(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = main_refused(r), *a = alt_accepted(r);
+	if (!o || !a || default_accepted(r))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server refuses all five Main Mode transforms Windows sends, but accepts %s", a->text);
+	rules_evidence(f, o->evidence);
+	alt_evidence(r, f);
+	rules_evidence(f, basis_788);
+	rules_fix(f, "Add one of Windows' Main Mode transforms to the server's IKEv1 proposals: AES-CBC-256/SHA1/ECP384, AES-CBC-128/SHA1/ECP256, AES-CBC-256/SHA1/MODP2048, 3DES/SHA1/MODP2048 or 3DES/SHA1/MODP1024 (the Windows L2TP client cannot be configured to send others).",
+		  "# strongSwan (swanctl.conf, the IKEv1 connection):\nproposals = aes256-sha1-ecp384,aes128-sha1-ecp256,aes256-sha1-modp2048,3des-sha1-modp2048,3des-sha1-modp1024");
+}
+
+/* 809 [D]: NAT-D shows the server behind NAT; Windows then needs AssumeUDPEncapsulationContextOnSendRule
+ * (1 server behind NAT, 2 both behind NAT) and a reboot (facts 2.7, KB 926179). */
+static void rule_server_nat(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_NAT_SERVER, -1);
+	if (!o || o->value != 1)
+		return;
+	const struct obs *c = find(r, OBS_NAT_CLIENT, -1);
+	bool both = c && c->value == 1;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server is behind NAT%s: Windows refuses L2TP/IPsec to a server behind NAT unless AssumeUDPEncapsulationContextOnSendRule = %d",
+		 both ? ", and so is this client" : "", both ? 2 : 1);
+	rules_evidence(f, o->evidence);
+	if (c)
+		rules_evidence(f, c->evidence);
+	char text[440], cmd[600];
+	fmt_into(text, sizeof text,
+		 "On each Windows client set AssumeUDPEncapsulationContextOnSendRule = %d (REG_DWORD) under HKLM\\SYSTEM\\CurrentControlSet\\Services\\PolicyAgent (%s), then restart the computer. Windows feature updates may reset it: set it again after an upgrade. A Windows server behind NAT needs the same value.",
+		 both ? 2 : 1, both ? "2 = both the server and the client are behind NAT" : "1 = the server is behind NAT");
+	fmt_into(cmd, sizeof cmd,
+		 "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\PolicyAgent /v AssumeUDPEncapsulationContextOnSendRule /t REG_DWORD /d %d /f\n"
+		 "# PowerShell:\nNew-ItemProperty -Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\PolicyAgent' -Name AssumeUDPEncapsulationContextOnSendRule -PropertyType DWord -Value %d -Force\n"
+		 "Restart-Computer",
+		 both ? 2 : 1, both ? 2 : 1);
+	rules_fix(f, text, cmd);
+	rules_fix(f, "Or use IKEv2 or SSTP, which need no registry change for a server behind NAT.", NULL);
+}
+
+/* 809 [V]: NAT detected, Main Mode moved to UDP 4500 and nothing answers there. */
+static void rule_udp4500(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *mv = find(r, OBS_L2TP_MOVED_4500, -1), *sil = NULL;
+	for (size_t i = 0; i < r->nobs; i++)
+		if (r->obs[i].kind == OBS_L2TP_NO_ANSWER && r->obs[i].proto == KB_P_L2TP && r->obs[i].natt &&
+		    r->obs[i].code == 5 && strcmp(r->obs[i].text, "silence") == 0)
+			sil = &r->obs[i];
+	const struct obs *probe = find(r, OBS_L2TP_MM_ACCEPTED, 1);
+	if (!mv || !sil || probe)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "UDP 500 answers, but after NAT detection nothing answers on UDP 4500: NAT traversal is blocked");
+	rules_evidence(f, mv->evidence);
+	rules_evidence(f, sil->evidence);
+	const struct obs *n = find_port(r, OBS_UDP_NO_ANSWER, 4500);
+	if (n)
+		rules_evidence(f, n->evidence);
+	rules_evidence(f, "the pre-shared key could not be checked (MM5 never reached the server)");
+	rules_fix(f, fw_text, fw_windows);
+	rules_fix(f, "On a Linux firewall or server:", fw_linux);
+}
+
+static const char *const psk_fix =
+	"Give the Windows connection exactly the server's pre-shared key (Settings > VPN > the connection > Advanced options > Edit > Pre-shared key, or PowerShell), or change the key on the server. Keys are case-sensitive; watch for trailing blanks.";
+static const char *const psk_cmd =
+	"Set-VpnConnection -Name '<VPN name>' -L2tpPsk '<the server key>' -Force   # run it interactively; do not store the key in scripts";
+
+/* 789 [V]: the key does not verify (a notify, an MM6 or Informational that does not decrypt). */
+static void rule_psk_mismatch(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_L2TP_PSK_MISMATCH, -1);
+	if (!o || find(r, OBS_L2TP_PSK_MATCH, -1))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	static const char *const how[] = {"", "the server's notify", "an MM6 that does not decrypt with our keys",
+					  "an encrypted Informational that does not decrypt with our keys"};
+	fmt_into(f->summary, sizeof f->summary, "the pre-shared key does not match the server's (evidence: %s)",
+		 o->value >= 1 && o->value <= 3 ? how[o->value] : "MM5/MM6");
+	rules_evidence(f, o->evidence);
+	rules_fix(f, psk_fix, psk_cmd);
+}
+
+/* 789 [I]: MM1-MM4 answered, then silence after MM5 (on a port that answers IKE). */
+static void rule_psk_silence(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *sil = NULL;
+	for (size_t i = 0; i < r->nobs; i++)
+		if (r->obs[i].kind == OBS_L2TP_NO_ANSWER && r->obs[i].proto == KB_P_L2TP && r->obs[i].code == 5 &&
+		    strcmp(r->obs[i].text, "silence") == 0)
+			sil = &r->obs[i];
+	if (!sil || find(r, OBS_L2TP_PSK_MATCH, -1) || find(r, OBS_L2TP_PSK_MISMATCH, -1))
+		return;
+	if (sil->natt && !find(r, OBS_L2TP_MM_ACCEPTED, 1))
+		return; /* 4500 unproven: rule_udp4500 */
+	if (sil->value < 2)
+		return; /* MM5 sent once only (the run's --timeout): undecided */
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "probably a pre-shared key mismatch: the server answered MM1-MM4 but never MM5 (evidence: silence after MM5)");
+	rules_evidence(f, sil->evidence);
+	rules_evidence(f, "a server that cannot decrypt MM5 may drop it silently; a crash or a filter after MM4 would look the same [inferred]");
+	rules_fix(f, psk_fix, psk_cmd);
+}
+
+/* The key verified but the server refused MM5 for another reason [I]. */
+static void rule_mm5_refused(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_L2TP_MM5_REFUSED, -1);
+	if (!o || !find(r, OBS_L2TP_PSK_MATCH, -1))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the pre-shared key matches but the server refuses Main Mode 5 with %s", o->text);
+	rules_evidence(f, find(r, OBS_L2TP_PSK_MATCH, -1)->evidence);
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Check the server's IKE log for why it refuses the client's identity (Windows sends its IP address as ID_IPV4_ADDR).", NULL);
+}
+
+/* Warning: plain L2TP outside IPsec is answered (an SCCRP) [D: RFC 2661, facts 5]. */
+static void rule_plain(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_L2TP_PLAIN_ANSWER, -1);
+	if (!o || o->code != 2)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server accepts L2TP on UDP 1701 without IPsec: tunnels (and PPP credentials) can be set up unencrypted");
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Accept L2TP only inside IPsec: drop UDP 1701 that is not ESP-protected (Linux: iptables -I INPUT -p udp --dport 1701 -m policy --dir in --pol none -j DROP; xl2tpd behind strongSwan), or on RRAS keep the L2TP IPsec requirement.",
+		  "iptables -I INPUT -p udp --dport 1701 -m policy --dir in --pol none -j DROP");
+}
+
+/* Info: client behind NAT is fine for L2TP/IPsec (NAT-T) with the default registry [D, facts 8.6]. */
+static void rule_client_nat(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_NAT_CLIENT, -1), *s = find(r, OBS_NAT_SERVER, -1);
+	if (!o || o->value != 1 || (s && s->value == 1))
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "this client is behind NAT; L2TP/IPsec uses NAT-T (UDP 4500) and needs no registry change for that");
+	rules_evidence(f, o->evidence);
+	const struct obs *mv = find(r, OBS_L2TP_MOVED_4500, -1);
+	if (mv)
+		rules_evidence(f, mv->evidence);
+	rules_evidence(f, "the NAT registry value of the Windows client is needed only for a server behind NAT, not for this; several Windows clients behind the same NAT can still conflict (fixed ports 500/4500/1701)");
+}
+
+static const struct rule l2tp_rules[] = {
+	{{"udp500-unreachable", KB_P_L2TP, 809, KB_VENDOR, SEV_FAILURE}, rule_udp500_unreachable},
+	{{"udp500-filtered", KB_P_L2TP, 809, KB_VENDOR, SEV_FAILURE}, rule_udp500_filtered},
+	{{"ikev1-not-offered", KB_P_L2TP, 788, KB_INFERRED, SEV_FAILURE}, rule_ikev1_not_offered},
+	{{"proposal-mismatch", KB_P_L2TP, 788, KB_INFERRED, SEV_FAILURE}, rule_proposal_mismatch},
+	{{"server-behind-nat", KB_P_L2TP, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_server_nat},
+	{{"udp4500-filtered", KB_P_L2TP, 809, KB_VENDOR, SEV_FAILURE}, rule_udp4500},
+	{{"psk-mismatch", KB_P_L2TP, 789, KB_VENDOR, SEV_FAILURE}, rule_psk_mismatch},
+	{{"psk-mismatch", KB_P_L2TP, 789, KB_INFERRED, SEV_FAILURE}, rule_psk_silence},
+	{{"ike-error-notify", KB_P_L2TP, 789, KB_INFERRED, SEV_FAILURE}, rule_mm5_refused},
+	{{"l2tp-without-ipsec", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_WARNING}, rule_plain},
+	{{"client-behind-nat", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_INFO}, rule_client_nat},
+};
+
+/* What was decided, for the summary: reachability, transform, NAT. */
+static void decided(const struct engine_result *r, char *s, size_t n)
+{
+	const struct obs *a = find(r, OBS_L2TP_MM_ACCEPTED, 0);
+	const struct obs *c = find(r, OBS_NAT_CLIENT, -1), *sv = find(r, OBS_NAT_SERVER, -1);
+	if (a)
+		fmt_append(s, n, "UDP 500 answers; the server accepts Windows' Main Mode (%s)", a->text);
+	if (find(r, OBS_L2TP_MM4, -1))
+		fmt_append(s, n, "; MM3/MM4 done");
+	if (c && sv)
+		fmt_append(s, n, "; NAT: %s", c->value && sv->value ? "both sides" : c->value ? "client side only" : sv->value ? "server side" : "none");
+	if (find(r, OBS_L2TP_MOVED_4500, -1))
+		fmt_append(s, n, "; MM5 sent on UDP 4500");
+}
+
+static void l2tp_settle(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p)
+{
+	const struct obs *m = find(r, OBS_L2TP_PSK_MATCH, -1);
+	const struct obs *sv = find(r, OBS_NAT_SERVER, -1);
+	char s[480] = "";
+	decided(r, s, sizeof s);
+	if (m && m->value == 1 && !(sv && sv->value == 1) && find(r, OBS_L2TP_MM_ACCEPTED, 0)) {
+		p->verdict = VERDICT_WORKS;
+		p->checks_passed = true;
+		fmt_into(p->summary, sizeof p->summary,
+			 "%s; Main Mode completed (MM1-MM6) and the pre-shared key verified (HASH_R); not checked: Quick Mode, the L2TP tunnel and PPP sign-in",
+			 s);
+	} else if (find(r, OBS_L2TP_PSK_NOT_GIVEN, -1)) {
+		p->checks_passed = true;
+		fmt_into(p->summary, sizeof p->summary,
+			 "undecided: give --psk-file to check the pre-shared key (decided: %s; not decided: the key, MM5/MM6)", s);
+	} else if (s[0]) {
+		const struct obs *na = find(r, OBS_L2TP_NO_ANSWER, -1);
+		fmt_into(p->summary, sizeof p->summary, "undecided: %s; not decided: %s", s,
+			 na ? na->evidence : "the pre-shared key (Main Mode did not reach MM6)");
+	} else {
+		const struct obs *sf = find(r, OBS_SEND_FAILED, -1);
+		if (sf)
+			fmt_into(p->summary, sizeof p->summary, "undecided: %s", sf->evidence);
+		else
+			fmt_into(p->summary, sizeof p->summary,
+				 "undecided: the probe ended (--timeout %.1f s) before an answer decided it", r->timeout_ms / 1000.0);
+	}
+	for (size_t i = 0; i < d->nf; i++)
+		if (d->f[i].proto == KB_P_L2TP && d->f[i].severity == SEV_WARNING)
+			fmt_append(p->summary, sizeof p->summary, "; warning: %s", d->f[i].summary);
+}
+
+const struct rules_proto rules_proto_l2tp = {
+	KB_P_L2TP, l2tp_rules, sizeof l2tp_rules / sizeof l2tp_rules[0], l2tp_settle,
+};

@@ -1,0 +1,426 @@
+/* SSTP rules: observations of the SSTP probe (and the certificate facts cert_obs.c records for it)
+ * -> findings. Facts: shared/reference/windows-vpn-facts.md §1.4, §3, §7, §8 item 8, §10.
+ *
+ * Basis of each predicted error (row table at the end):
+ *  - 809 for TCP 443 without answer: practitioners ("809 covers TCP 443 for SSTP") [V]; for a reset
+ *    or an ICMP error the code is not public (0x800704C9 is the Win32 "connection refused") [I].
+ *  - 0x800B0109 / 0x800B010F: Microsoft's Always On VPN troubleshooting and the SSL chain policy [D];
+ *    0x800B0101 expired and 0x80092013 CRL offline: Richard Hicks [V]; 0x800B010A missing
+ *    intermediate and 0x800B0110 missing EKU: the CryptoAPI meaning of the codes [I].
+ *  - 0x80090331 for a TLS 1.0/1.1-only server on builds with them disabled [I]; 0x80090326 for
+ *    another TLS failure [I].
+ *  - not an SSTP server / Nak / Abort: the code is not public (facts §10 item 1) [I], no number. */
+#include "rules/rules_internal.h"
+
+#include <string.h>
+
+#include "util/fmt.h"
+
+#define P KB_P_SSTP
+
+static const struct obs *find(const struct engine_result *r, enum obs_kind k)
+{
+	return rules_find_obs(r, k, P, -1);
+}
+
+static const char *const no_rev_check =
+	"reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\SstpSvc\\Parameters /v NoCertRevocationCheck /t REG_DWORD /d 1 /f";
+
+/* ---------------------------------------------------------------- transport */
+
+static void rule_tcp_refused(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_TCP_REFUSED);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "TCP %u is refused (reset): nothing accepts SSTP connections there, or a firewall rejects them", o->port);
+	rules_evidence(f, o->evidence);
+	rules_evidence(f, "Windows reports 809 or the transport error 0x800704C9 (connection refused) here; which one is not public [inferred]");
+	rules_fix(f, "Start the SSTP service on the server (RRAS: the Remote Access service with SSTP enabled) and check that it listens on TCP 443 on this address:",
+		  "Get-Service RemoteAccess; netstat -ano | findstr :443");
+	rules_fix(f, "Allow TCP 443 to the VPN server on every firewall in the path (forward it on a NAT router):",
+		  "New-NetFirewallRule -DisplayName \"SSTP (TCP 443)\" -Direction Inbound -Protocol TCP -LocalPort 443 -Action Allow");
+}
+
+static void rule_tcp_filtered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_TCP_NO_ANSWER);
+	const struct obs *u = find(r, OBS_TCP_UNREACHABLE);
+	if (!o && !u)
+		return;
+	struct rules_row rw = *row;
+	if (!o)
+		rw.basis = KB_INFERRED; /* an ICMP error instead of silence */
+	struct finding *f = rules_add(d, &rw, P);
+	if (!f)
+		return;
+	if (o)
+		fmt_into(f->summary, sizeof f->summary, "no answer on TCP %u: filtered on the path, or the server is down", o->port);
+	else
+		fmt_into(f->summary, sizeof f->summary, "TCP %u is unreachable: %s", u->port, u->text);
+	rules_evidence(f, o ? o->evidence : u->evidence);
+	rules_fix(f, "Allow TCP 443 from the clients to the VPN server on every firewall in the path, and forward it on a NAT router in front of the server:",
+		  "New-NetFirewallRule -DisplayName \"SSTP (TCP 443)\" -Direction Inbound -Protocol TCP -LocalPort 443 -Action Allow");
+	rules_fix(f, "On a Linux firewall:", "iptables -I FORWARD -p tcp --dport 443 -d <server> -j ACCEPT");
+}
+
+/* ---------------------------------------------------------------- TLS */
+
+static void rule_tls_old(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_TLS_LEGACY_ONLY);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server offers only %s: current Windows 11 builds have TLS 1.0/1.1 disabled", o->text);
+	const struct obs *t = find(r, OBS_TLS_FAILED);
+	if (t)
+		rules_evidence(f, t->evidence);
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Enable TLS 1.2 on the server (Windows Server: it is on by default since 2012 R2; check the SCHANNEL Protocols registry keys):",
+		  "reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server\"");
+}
+
+static void rule_tls_failed(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_TLS_FAILED);
+	if (!o || find(r, OBS_TLS_LEGACY_ONLY) || find(r, OBS_TLS_HANDSHAKE))
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the TLS handshake on TCP %u fails with TLS 1.2/1.3 and also with TLS 1.0/1.1", o->port);
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Check the TLS configuration of what listens on 443 (certificate bound, TLS 1.2 enabled, ciphers Windows offers such as ECDHE-RSA-AES256-GCM-SHA384):",
+		  "netsh http show sslcert ipport=0.0.0.0:443");
+}
+
+/* ---------------------------------------------------------------- certificate */
+
+static void cert_rule(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row, enum obs_kind k,
+		      const char *summary, const char *fix, const char *cmd)
+{
+	const struct obs *o = find(r, k);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "%s", summary);
+	rules_evidence(f, o->evidence);
+	const struct obs *leaf = find(r, OBS_CERT_LEAF);
+	if (leaf && leaf != o)
+		rules_evidence(f, leaf->evidence);
+	rules_fix(f, fix, cmd);
+}
+
+static void rule_untrusted(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	cert_rule(r, d, row, OBS_CERT_UNTRUSTED_ROOT,
+		  "the server certificate chains to a root CA the client does not trust",
+		  "Import the issuing root CA into the clients' Trusted Root Certification Authorities store (computer account), or use a certificate from a public CA:",
+		  "Import-Certificate -FilePath .\\root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root");
+}
+
+static void rule_missing_intermediate(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_CERT_MISSING_INTERMEDIATE);
+	if (!o)
+		return;
+	/* Windows completes a chain from the AIA caIssuers URL; OpenSSL does not. */
+	bool aia_ok = false, aia_tried = false;
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *x = &r->obs[i];
+		if (x->kind == OBS_REVOCATION_FETCH && x->proto == P && strcmp(x->set, "aia") == 0) {
+			aia_tried = true;
+			aia_ok = aia_ok || (x->code == 0 && x->value == 200);
+		}
+	}
+	struct rules_row rw = *row;
+	if (aia_ok) {
+		rw.severity = SEV_WARNING; /* Windows fetches the issuer: likely fine, unproven */
+		rw.basis = KB_INFERRED;
+	}
+	struct finding *f = rules_add(d, &rw, P);
+	if (!f)
+		return;
+	if (aia_ok)
+		fmt_into(f->summary, sizeof f->summary,
+			 "the server does not send its intermediate CA; Windows can fetch it from the AIA URL, which answers from here");
+	else
+		fmt_into(f->summary, sizeof f->summary,
+			 "the issuer of the server certificate is neither sent by the server nor trusted here%s: a private CA the client does not trust, or a missing intermediate",
+			 aia_tried ? " and its AIA URL does not answer" : " (no AIA URL to fetch it from)");
+	rules_evidence(f, o->evidence);
+	for (size_t i = 0; i < r->nobs; i++)
+		if (r->obs[i].kind == OBS_REVOCATION_FETCH && r->obs[i].proto == P && strcmp(r->obs[i].set, "aia") == 0)
+			rules_evidence(f, r->obs[i].evidence);
+	rules_fix(f, "If the issuer is a private root CA: import it into the clients' Trusted Root Certification Authorities store (computer account):",
+		  "Import-Certificate -FilePath .\\root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root");
+	rules_fix(f, "Install the full chain on the server (leaf and intermediates) so that it sends them in the TLS handshake; on Windows import the intermediate into the computer's Intermediate Certification Authorities store:",
+		  "Import-Certificate -FilePath .\\intermediate.cer -CertStoreLocation Cert:\\LocalMachine\\CA");
+}
+
+static void rule_expired(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	if (find(r, OBS_CERT_EXPIRED))
+		cert_rule(r, d, row, OBS_CERT_EXPIRED, "the server certificate has expired",
+			  "Renew the server certificate and bind the new one to SSTP (RRAS: Server Properties > Security > SSL Certificate Binding):",
+			  "Get-RemoteAccess | Select-Object SslCertificate");
+	else
+		cert_rule(r, d, row, OBS_CERT_NOT_YET_VALID, "the server certificate is not valid yet (or the server's clock is wrong)",
+			  "Check the server's certificate dates and the clocks of server and clients.", NULL);
+}
+
+static void rule_name(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	char s[320];
+	const struct obs *o = find(r, OBS_CERT_NAME_MISMATCH);
+	fmt_into(s, sizeof s, "the server certificate does not name %s, the server the client dials", o ? o->text : "the host");
+	cert_rule(r, d, row, OBS_CERT_NAME_MISMATCH, s,
+		  "Dial exactly a name the certificate carries (a dNSName SAN), or issue a certificate whose SAN contains the name the clients use:",
+		  "Set-VpnConnection -Name \"<connection>\" -ServerAddress <name in the certificate>");
+}
+
+static void rule_ip_san(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	cert_rule(r, d, row, OBS_CERT_IP_SAN,
+		  "the address the client dials is only in an iPAddress SAN; whether Windows' SSL policy accepts that for SSTP is not confirmed",
+		  "Dial the server by a DNS name that is in a dNSName SAN, or add the address as a dNSName SAN.", NULL);
+}
+
+static void rule_eku(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	cert_rule(r, d, row, OBS_CERT_NO_SERVER_AUTH_EKU,
+		  "the server certificate lacks the Server Authentication EKU, which the SSTP client requires",
+		  "Issue the server certificate with the Server Authentication EKU (1.3.6.1.5.5.7.3.1), e.g. from the Web Server template.", NULL);
+}
+
+static void rule_chain_invalid(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	if (find(r, OBS_CERT_UNTRUSTED_ROOT) || find(r, OBS_CERT_MISSING_INTERMEDIATE) || find(r, OBS_CERT_CHAIN_OK) ||
+	    find(r, OBS_CERT_EXPIRED) || find(r, OBS_CERT_NOT_YET_VALID))
+		return; /* a specific certificate finding says it better */
+	cert_rule(r, d, row, OBS_CERT_CHAIN_INVALID, "the server certificate chain does not verify",
+		  "Check the server's certificate chain (dates and signatures of every CA in it):",
+		  "certutil -verify -urlfetch server.cer");
+}
+
+static void rule_key(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	cert_rule(r, d, row, OBS_CERT_KEY_REJECTED,
+		  "the server certificate's key type (P-521 or EdDSA) may not be usable by Windows' TLS stack",
+		  "Use an RSA 2048+ or ECDSA P-256/P-384 server certificate.", NULL);
+}
+
+/* ---------------------------------------------------------------- revocation */
+
+static bool revocation_reached(const struct engine_result *r, size_t *tried, size_t *checkable)
+{
+	bool ok = false;
+	*tried = *checkable = 0;
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *x = &r->obs[i];
+		if (x->kind != OBS_REVOCATION_FETCH || x->proto != P || strcmp(x->set, "aia") == 0)
+			continue;
+		(*tried)++;
+		if (x->code < 0)
+			continue; /* not fetched (LDAP) */
+		(*checkable)++;
+		if (x->code == 0 && strcmp(x->set, "crl") == 0 && x->value == 200)
+			ok = true; /* the CRL is published and reachable */
+		if (x->code == 0 && strcmp(x->set, "ocsp") == 0 && x->value > 0)
+			ok = true; /* the responder answers HTTP */
+	}
+	return ok;
+}
+
+static void rule_crl(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	size_t tried, checkable;
+	if (revocation_reached(r, &tried, &checkable) || checkable == 0)
+		return;
+	/* A certificate problem decides first; revocation is checked only on a valid chain. */
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "no CRL distribution point or OCSP responder of the server certificate is reachable from this network: the SSTP client cannot check revocation and refuses the server");
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *x = &r->obs[i];
+		if (x->kind == OBS_REVOCATION_FETCH && x->proto == P && strcmp(x->set, "aia") != 0)
+			rules_evidence(f, x->evidence);
+	}
+	rules_fix(f, "Publish the CA's CRL at an HTTP URL reachable from the Internet and name that URL in the CDP extension of newly issued certificates (then re-issue the server certificate); or use a certificate from a public CA.",
+		  "certutil -URL <server certificate>.cer      # on a client: tests every CDP/AIA URL");
+	rules_fix(f, "Allow the clients' HTTP (TCP 80) to the CRL host through proxies and firewalls.", NULL);
+	rules_fix(f, "Only as a stopgap (turns off revocation checking for SSTP on that client; reboot after):", no_rev_check);
+}
+
+static void rule_rev_unchecked(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	size_t tried, checkable;
+	if (revocation_reached(r, &tried, &checkable) || tried == 0 || checkable > 0)
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the certificate names revocation locations this tool does not fetch (LDAP): whether clients can reach them is not known");
+	for (size_t i = 0; i < r->nobs; i++)
+		if (r->obs[i].kind == OBS_REVOCATION_FETCH && r->obs[i].proto == P)
+			rules_evidence(f, r->obs[i].evidence);
+	rules_fix(f, "Publish the CRL at an HTTP URL as well; LDAP CDPs work only for domain-joined clients inside the network.", NULL);
+}
+
+static void rule_no_rev_info(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_REVOCATION_NONE);
+	if (!o || find(r, OBS_CERT_UNTRUSTED_ROOT))
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server certificate names no CRL distribution point and no OCSP responder; the SSTP client checks revocation, so it may refuse the server (0x80092012, not confirmed)");
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Issue the server certificate from a CA that publishes a CRL at an HTTP CDP reachable by the clients (or use a public CA).", NULL);
+	rules_fix(f, "To decide: connect once from a Windows client, or run on a client:", "certutil -verify -urlfetch server.cer");
+}
+
+/* ---------------------------------------------------------------- SSTP handshake */
+
+static void rule_not_sstp(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *http = find(r, OBS_SSTP_HTTP);
+	const struct obs *bad = find(r, OBS_SSTP_HTTP_BAD);
+	const struct obs *badreply = find(r, OBS_SSTP_BAD_REPLY);
+	const struct obs *closed = find(r, OBS_TCP_CLOSED);
+	const struct obs *o = NULL;
+	if (http && http->code != 200)
+		o = http;
+	else if (bad)
+		o = bad;
+	else if (badreply)
+		o = badreply;
+	else if (closed && find(r, OBS_TLS_HANDSHAKE) && !find(r, OBS_SSTP_ACK) && !find(r, OBS_SSTP_NAK))
+		o = closed;
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	if (o == http)
+		fmt_into(f->summary, sizeof f->summary,
+			 "TCP 443 speaks HTTPS but answers the SSTP handshake with HTTP %d: not an SSTP server (or a reverse proxy that does not pass SSTP)",
+			 http->code);
+	else
+		fmt_into(f->summary, sizeof f->summary, "TCP 443 does not complete the SSTP handshake: %s", o->text);
+	rules_evidence(f, o->evidence);
+	rules_evidence(f, "the Windows error for this is not public (facts §10) [inferred]");
+	rules_fix(f, "Point the clients at the SSTP server itself, or make the web server / reverse proxy on 443 pass /sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/ through to it (SSTP_DUPLEX_POST, no buffering).", NULL);
+	rules_fix(f, "On RRAS, check that SSTP is enabled and bound to 443:", "Get-RemoteAccess | Select-Object VpnS2SStatus,SslCertificate; netsh http show urlacl | findstr sra_");
+}
+
+static void rule_nak(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_SSTP_NAK);
+	if (!o)
+		o = find(r, OBS_SSTP_ABORT);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the SSTP server refuses the Call Connect Request (%s)", o->text);
+	rules_evidence(f, o->evidence);
+	rules_evidence(f, "the Windows error for a Nak is not public (facts §10) [inferred]");
+	rules_fix(f, "Read the server's SSTP log for why it refused the call (RRAS: the RemoteAccess / RasSstp events; ports exhausted: raise the number of SSTP ports).",
+		  "Get-WinEvent -LogName System | Where-Object ProviderName -match 'RasSstp|RemoteAccess' | Select-Object -First 20");
+}
+
+static void rule_slow(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_SSTP_SLOW);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "%s did not complete in time (%lld bytes received): a slow, stalled or trickling server",
+		 o->text, (long long)o->value);
+	rules_evidence(f, o->evidence);
+	rules_evidence(f, "Windows waits up to 60 s for the HTTP response: a server this slow may still work, or time out");
+	rules_fix(f, "Check the server's load and what sits in front of 443 (a proxy or IPS that holds the SSTP_DUPLEX_POST request).", NULL);
+}
+
+static const struct rule sstp_rules[] = {
+	{{"tcp443-refused", P, 809, KB_INFERRED, SEV_FAILURE}, rule_tcp_refused},
+	{{"tcp443-filtered", P, 809, KB_VENDOR, SEV_FAILURE}, rule_tcp_filtered},
+	{{"tls-version-too-old", P, 0x80090331u, KB_INFERRED, SEV_FAILURE}, rule_tls_old},
+	{{"tls-handshake-failed", P, 0x80090326u, KB_INFERRED, SEV_FAILURE}, rule_tls_failed},
+	{{"cert-untrusted-root", P, 0x800B0109u, KB_DOCUMENTED, SEV_FAILURE}, rule_untrusted},
+	{{"cert-missing-intermediate", P, 0x800B010Au, KB_INFERRED, SEV_FAILURE}, rule_missing_intermediate},
+	{{"cert-expired", P, 0x800B0101u, KB_VENDOR, SEV_FAILURE}, rule_expired},
+	{{"cert-name-mismatch", P, 0x800B010Fu, KB_DOCUMENTED, SEV_FAILURE}, rule_name},
+	{{"cert-no-server-auth-eku", P, 0x800B0110u, KB_INFERRED, SEV_FAILURE}, rule_eku},
+	{{"cert-chain-invalid", P, 0, KB_INFERRED, SEV_FAILURE}, rule_chain_invalid},
+	{{"cert-ip-san", P, 0x800B010Fu, KB_INFERRED, SEV_WARNING}, rule_ip_san},
+	{{"cert-unsupported-key", P, 0, KB_INFERRED, SEV_WARNING}, rule_key},
+	{{"crl-unreachable", P, 0x80092013u, KB_VENDOR, SEV_FAILURE}, rule_crl},
+	{{"revocation-unchecked", P, 0, KB_INFERRED, SEV_WARNING}, rule_rev_unchecked},
+	{{"cert-no-revocation-info", P, 0x80092012u, KB_INFERRED, SEV_WARNING}, rule_no_rev_info},
+	{{"not-sstp-server", P, 0, KB_INFERRED, SEV_FAILURE}, rule_not_sstp},
+	{{"sstp-nak", P, 0, KB_INFERRED, SEV_FAILURE}, rule_nak},
+	{{"sstp-slow-server", P, 0, KB_INFERRED, SEV_WARNING}, rule_slow},
+};
+
+/* Works only when every step Windows takes before PPP was checked and passed: TLS, the certificate
+ * by Windows' rules (chain, name, dates, EKU), revocation reachable, HTTP 200, Call Connect Ack. */
+static void sstp_settle(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p)
+{
+	const struct obs *tls = find(r, OBS_TLS_HANDSHAKE), *ack = find(r, OBS_SSTP_ACK);
+	const struct obs *http = find(r, OBS_SSTP_HTTP), *chain = find(r, OBS_CERT_CHAIN_OK);
+	size_t tried, checkable;
+	bool rev = revocation_reached(r, &tried, &checkable);
+	const char *missing = NULL;
+	const struct obs *x;
+	if (!tls)
+		missing = (x = find(r, OBS_SEND_FAILED)) ? x->evidence : "the TLS handshake did not complete before the run ended";
+	else if ((x = find(r, OBS_SSTP_CERT_UNCHECKED)) || find(r, OBS_CERT_UNPARSABLE))
+		missing = x ? x->evidence : "the server certificate does not parse";
+	else if (!chain)
+		missing = "the certificate chain was not verified";
+	else if (!rev)
+		missing = find(r, OBS_REVOCATION_NONE) ? "the certificate names no CRL or OCSP location, so revocation (which the SSTP client checks) could not be confirmed"
+						       : "no revocation location answered before the run ended";
+	else if (!http)
+		missing = "the SSTP HTTP handshake did not complete";
+	else if (!ack)
+		missing = "no Call Connect Ack before the run ended";
+	bool warned = false;
+	for (size_t i = 0; i < d->nf; i++)
+		warned = warned || (d->f[i].proto == P && d->f[i].severity == SEV_WARNING);
+	if (missing) {
+		p->checks_passed = !warned;
+		fmt_into(p->summary, sizeof p->summary, "undecided: %s", missing);
+	} else {
+		p->checks_passed = true;
+		p->verdict = warned ? VERDICT_UNKNOWN : VERDICT_WORKS;
+		fmt_into(p->summary, sizeof p->summary,
+			 "%s, certificate valid by Windows' rules, revocation reachable, Call Connect Ack; PPP authentication not checked",
+			 tls->text);
+	}
+	for (size_t i = 0; i < d->nf; i++)
+		if (d->f[i].proto == P && d->f[i].severity == SEV_WARNING)
+			fmt_append(p->summary, sizeof p->summary, "; warning: %s", d->f[i].summary);
+}
+
+const struct rules_proto rules_proto_sstp = {
+	P, sstp_rules, sizeof sstp_rules / sizeof sstp_rules[0], sstp_settle,
+};
