@@ -278,10 +278,14 @@ int ike2_sk_open(const struct ike2_keys *k, bool from_responder, const uint8_t *
 	return (int)(ctlen - pad - 1);
 }
 
-int ike2_sk_seal(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
-		 const uint8_t *inner, size_t ilen, const uint8_t *iv, struct wbuf *w)
+/* SK (frag_total 0) or SKF (RFC 7383 2.5: Fragment Number and Total Fragments follow the generic
+ * header; they are covered by the ICV and, with AES-GCM, are part of the AAD). */
+static int seal_any(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
+		    uint16_t frag_num, uint16_t frag_total, const uint8_t *inner, size_t ilen, const uint8_t *iv,
+		    struct wbuf *w)
 {
 	const struct ike2_suite *s = &k->s;
+	size_t fraghdr = frag_total ? 4 : 0;
 	size_t start = w->len;
 	uint8_t ivb[IKE2_MAX_IV_LEN];
 	if (s->iv_len > sizeof ivb || s->block == 0)
@@ -292,13 +296,13 @@ int ike2_sk_seal(const struct ike2_keys *k, bool from_initiator, const struct ik
 		return -1;
 	size_t padlen = (s->block - (ilen + 1) % s->block) % s->block;
 	size_t ptlen = ilen + padlen + 1;
-	size_t sk_len = 4 + s->iv_len + ptlen + s->icv_len;
+	size_t sk_len = 4 + fraghdr + s->iv_len + ptlen + s->icv_len;
 	size_t total = IKE2_HDR_LEN + sk_len;
 	if (total > IKE2_MAX_MSG || sk_len > 0xffff)
 		return -1;
 	wbuf_u64(w, h->spi_i);
 	wbuf_u64(w, h->spi_r);
-	wbuf_u8(w, IKE2_PL_SK);
+	wbuf_u8(w, frag_total ? IKE2_PL_SKF : IKE2_PL_SK);
 	wbuf_u8(w, h->version ? h->version : 0x20);
 	wbuf_u8(w, h->exchange);
 	wbuf_u8(w, h->flags);
@@ -307,6 +311,10 @@ int ike2_sk_seal(const struct ike2_keys *k, bool from_initiator, const struct ik
 	wbuf_u8(w, first_inner);
 	wbuf_u8(w, 0);
 	wbuf_u16(w, (uint16_t)sk_len);
+	if (frag_total) {
+		wbuf_u16(w, frag_num);
+		wbuf_u16(w, frag_total);
+	}
 	wbuf_bytes(w, ivb, s->iv_len);
 	size_t ct_off = w->len;
 	if (w->err || w->cap - w->len < ptlen + s->icv_len) {
@@ -319,7 +327,8 @@ int ike2_sk_seal(const struct ike2_keys *k, bool from_initiator, const struct ik
 	pt[ilen + padlen] = (uint8_t)padlen;
 	const uint8_t *ek = from_initiator ? k->sk_ei : k->sk_er;
 	uint8_t tag[IKE2_MAX_ICV_LEN];
-	/* GCM AAD: the IKE header through the SK generic header, not the IV (RFC 5282 5.1) */
+	/* GCM AAD: the IKE header through the SK generic header (SKF: and its two numbers), not the IV
+	 * (RFC 5282 5.1, RFC 7383 2.5) */
 	if (crypt(s, ek, ivb, true, w->p + start, ct_off - start - s->iv_len, pt, ptlen, pt, tag) != 0) {
 		w->err = true;
 		return -1;
@@ -331,6 +340,26 @@ int ike2_sk_seal(const struct ike2_keys *k, bool from_initiator, const struct ik
 	}
 	wbuf_bytes(w, tag, s->icv_len);
 	return w->err ? -1 : (int)(w->len - start);
+}
+
+int ike2_sk_seal(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
+		 const uint8_t *inner, size_t ilen, const uint8_t *iv, struct wbuf *w)
+{
+	return seal_any(k, from_initiator, h, first_inner, 0, 0, inner, ilen, iv, w);
+}
+
+int ike2_skf_seal(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
+		  uint16_t num, uint16_t total, const uint8_t *chunk, size_t clen, const uint8_t *iv, struct wbuf *w)
+{
+	if (num == 0 || num > total)
+		return -1;
+	return seal_any(k, from_initiator, h, num == 1 ? first_inner : 0, num, total, chunk, clen, iv, w);
+}
+
+size_t ike2_skf_overhead(const struct ike2_suite *s)
+{
+	/* header, SKF generic header + numbers, IV, worst-case padding + pad length, ICV */
+	return IKE2_HDR_LEN + 8 + s->iv_len + (s->block ? s->block : 1) + s->icv_len;
 }
 
 int ike2_auth_octets(const struct ike2_keys *k, bool responder, const uint8_t *first_msg, size_t flen,

@@ -76,6 +76,15 @@ int ike2_sk_open(const struct ike2_keys *k, bool from_responder, const uint8_t *
 int ike2_sk_seal(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
 		 const uint8_t *inner, size_t ilen, const uint8_t *iv, struct wbuf *w);
 
+/* The same as one RFC 7383 fragment: an SKF payload carrying Fragment Number num of total, with
+ * chunk[0..clen) (a piece of the inner payload chain, cut anywhere) encrypted on its own. The
+ * Next Payload of fragment 1 is first_inner, of the others 0 (RFC 7383 2.5). Returns the message
+ * length or -1. The responder reassembles the chunks in order (wire/ike2_frag.h). */
+int ike2_skf_seal(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
+		  uint16_t num, uint16_t total, const uint8_t *chunk, size_t clen, const uint8_t *iv, struct wbuf *w);
+/* Bytes one SKF message adds at most to its chunk (header, SKF header, IV, padding, ICV). */
+size_t ike2_skf_overhead(const struct ike2_suite *s);
+
 /* The octets a peer signs in IKE_AUTH (RFC 7296 2.15):
  *   its own first message | the other side's nonce | prf(SK_p of the signer, ID')
  * where ID' is the body of its ID payload (ID Type, 3 reserved bytes, data). For the responder:

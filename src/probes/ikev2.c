@@ -16,6 +16,7 @@
 
 #include <time.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -40,16 +41,22 @@
 #define MAX_COOKIE 64
 #define MAX_COOKIE_ROUNDS 2
 #define MAX_KE_ROUNDS 2
-#define PKT_CAP 4096
+#define PKT_CAP 8192
+#define MAX_OUT_FRAGS 16 /* RFC 7383 fragments of one request we send */
 #define RX_CAP 65536
 #define MAX_READS 16 /* datagrams read per wake-up */
 #define NONESP_LEN 4
 
-/* X_SMALL: a second IKE_SA whose IKE_AUTH carries no CERTREQ, started when the Windows-like
- * IKE_AUTH is not answered at once: a server that sends its certificate only when asked then
- * answers with a small reply, which tells "the large reply is lost on the path" from "the server
- * does not answer IKE_AUTH". */
-enum xchg_kind { X_MAIN, X_NATT, X_ALT, X_SMALL };
+/* When the Windows-like IKE_AUTH (a large request: a CERTREQ with a Windows-sized list of root
+ * hashes; a large reply: the certificate chain) is not answered at once, two more IKE_SAs start:
+ * X_SMALL: IKE_AUTH without CERTREQ: a small request, and a small reply from a server that sends
+ *          its certificate only when asked. Answered: something of the first exchange is lost
+ *          on the path because of its size; not answered: the server does not answer IKE_AUTH.
+ * X_ROOTS: IKE_AUTH whose CERTREQ lists only the real roots (--ca-file or the system store): a
+ *          small request that still asks for the full reply. Answered: the reply gets through, so
+ *          the large REQUEST is what is lost; not answered (and X_SMALL answered): the large REPLY
+ *          is lost. */
+enum xchg_kind { X_MAIN, X_NATT, X_ALT, X_SMALL, X_ROOTS };
 /* PH_INIT: IKE_SA_INIT; PH_AUTH: IKE_AUTH sent (message 1); PH_DELETE: INFORMATIONAL delete
  * sent (message 2) after the first EAP request. */
 enum xchg_phase { PH_INIT, PH_AUTH, PH_DELETE };
@@ -64,7 +71,11 @@ struct auth_ctx {
 	size_t init_resp_len;
 	bool natt;                 /* on UDP 4500 behind the non-ESP marker */
 	uint16_t port;
-	size_t req_len;
+	size_t req_len;             /* the whole request (all fragments, non-ESP markers included) */
+	unsigned req_frags;         /* RFC 7383 fragments it was sent in (0 = one message) */
+	size_t certreq_hashes, certreq_real; /* root hashes listed; of those, the real roots */
+	bool server_frag;           /* the server sent IKEV2_FRAGMENTATION_SUPPORTED */
+	bool too_big;               /* ICMP "fragmentation needed"/"packet too big" after IKE_AUTH */
 	size_t reply_bytes;
 	unsigned nfrag_msgs;
 	bool done_auth;
@@ -90,6 +101,8 @@ struct xchg {
 	unsigned cookie_rounds, ke_rounds;
 	uint8_t pkt[PKT_CAP];
 	size_t pkt_len;
+	size_t nfrags;              /* > 0: pkt holds nfrags datagrams of frag_len[i] bytes each */
+	size_t frag_len[MAX_OUT_FRAGS];
 	unsigned sends;             /* of the current message */
 	unsigned total_sends;
 	uint32_t first_send, last_send;
@@ -110,6 +123,9 @@ struct ike_state {
 	bool nat_recorded;
 	bool auth_started;          /* one Windows-like IKE_AUTH per run */
 	bool small_started;
+	bool hashes_made;           /* the CERTREQ root hashes, made once per run */
+	size_t nhash, nhash_real, nhash_filler;
+	uint8_t hashes[20 * PROFILE_MAX_CERTREQ_HASHES];
 	uint8_t rx[RX_CAP];
 };
 
@@ -122,6 +138,22 @@ static bool auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_st
 			  const uint8_t *buf, size_t len, const struct net_addr *from);
 static void start_small(struct engine *e, struct probe_inst *pi, struct ike_state *st, const struct xchg *like);
 static void auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *x, bool cut_short);
+
+/* One of the IKE_SAs started to explain an unanswered IKE_AUTH (not the Windows-like one). */
+static bool is_side(const struct xchg *x)
+{
+	return x->kind == X_SMALL || x->kind == X_ROOTS;
+}
+
+static enum obs_kind side_kind(const struct xchg *x)
+{
+	return x->kind == X_ROOTS ? OBS_IKE_AUTH_SMALL_REQ : OBS_IKE_AUTH_SMALL;
+}
+
+static const char *side_what(const struct xchg *x)
+{
+	return x->kind == X_ROOTS ? "an IKE_AUTH whose CERTREQ lists only the real roots" : "an IKE_AUTH without CERTREQ";
+}
 
 static void obs_init(struct obs *o, enum obs_kind kind, const struct xchg *x)
 {
@@ -189,6 +221,7 @@ static int build(struct ike_state *st, struct xchg *x)
 	if (ike2_build_sa_init(&w, &in) != 0 || w.err)
 		return -1;
 	x->pkt_len = w.len;
+	x->nfrags = 0;
 	return 0;
 }
 
@@ -197,12 +230,18 @@ static void log_sent(struct engine *e, struct probe_inst *pi, const struct ike_s
 	char s[400], spi[17];
 	spi_hex(x->spi, spi);
 	if (x->phase != PH_INIT) {
-		fmt_into(s, sizeof s, "%s request SPIi=%s %s, %zu bytes%s, send %u",
-			 x->phase == PH_AUTH ? "IKE_AUTH" : "INFORMATIONAL", spi,
-			 x->phase == PH_AUTH ? (x->kind == X_SMALL ? "[SK{IDi N CP SA TSi TSr}] (no CERTREQ)"
-								   : "[SK{IDi CERTREQ N CP SA TSi TSr}] (no AUTH: EAP)")
-					     : "[SK{D}] (delete the IKE SA)",
-			 x->pkt_len, x->a && x->a->natt ? " (UDP 4500, non-ESP marker)" : "", x->sends);
+		char what[120];
+		if (x->phase != PH_AUTH)
+			fmt_into(what, sizeof what, "[SK{D}] (delete the IKE SA)");
+		else if (x->kind == X_SMALL)
+			fmt_into(what, sizeof what, "[SK{IDi N CP SA TSi TSr}] (no CERTREQ)");
+		else
+			fmt_into(what, sizeof what, "[SK{IDi CERTREQ(%zu roots) N CP SA TSi TSr}] (no AUTH: EAP)",
+				 x->a ? x->a->certreq_hashes : 0);
+		fmt_into(s, sizeof s, "%s request SPIi=%s %s, %zu bytes%s%s, send %u",
+			 x->phase == PH_AUTH ? "IKE_AUTH" : "INFORMATIONAL", spi, what, x->pkt_len,
+			 x->nfrags ? " in RFC 7383 fragments" : "", x->a && x->a->natt ? " (UDP 4500, non-ESP marker)" : "",
+			 x->sends);
 		engine_packet(e, pi, '>', &x->dst, s);
 		return;
 	}
@@ -235,7 +274,17 @@ static void send_now(struct engine *e, struct probe_inst *pi, struct ike_state *
 	if (x->sends == 0)
 		x->first_send = now;
 	x->last_send = now;
-	if (net_udp_send(x->fd, x->pkt, x->pkt_len) != 0 && errno != ECONNREFUSED) {
+	int rc = 0;
+	if (x->nfrags == 0) {
+		rc = net_udp_send(x->fd, x->pkt, x->pkt_len);
+	} else {
+		size_t off = 0;
+		for (size_t i = 0; i < x->nfrags && rc == 0; i++) {
+			rc = net_udp_send(x->fd, x->pkt + off, x->frag_len[i]);
+			off += x->frag_len[i];
+		}
+	}
+	if (rc != 0 && errno != ECONNREFUSED) {
 		/* ECONNREFUSED is a queued ICMP error: it is read from the error queue. */
 		struct obs o;
 		obs_init(&o, OBS_SEND_FAILED, x);
@@ -656,11 +705,11 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 		}
 		goto out;
 	}
-	if (err && x->kind == X_SMALL) {
+	if (err && is_side(x)) {
 		struct obs o;
-		obs_init(&o, OBS_IKE_AUTH_SMALL, x);
+		obs_init(&o, side_kind(x), x);
 		fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(err->type));
-		fmt_into(o.evidence, sizeof o.evidence, "the second IKE_SA_INIT (for an IKE_AUTH without CERTREQ) was refused with %s",
+		fmt_into(o.evidence, sizeof o.evidence, "the extra IKE_SA_INIT (for %s) was refused with %s", side_what(x),
 			 o.text);
 		engine_observe(e, pi, &o);
 		finished = true;
@@ -675,11 +724,11 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 		x->answered = false;
 		goto out;
 	}
-	if (x->kind != X_SMALL)
+	if (!is_side(x))
 		record_accepted(e, pi, st, x, m, from);
 	finished = true;
-	if (x->kind == X_SMALL || (x->kind != X_NATT && !st->auth_started)) {
-		if (x->kind != X_SMALL)
+	if (is_side(x) || (x->kind != X_NATT && !st->auth_started)) {
+		if (!is_side(x))
 			st->auth_started = true;
 		if (start_auth(e, pi, st, x, m, buf, len, from) == 0)
 			finished = false;
@@ -791,28 +840,77 @@ static bool natd_mismatch(const struct xchg *x, const struct ike2_msg *m, const 
 	return have_src && !match;
 }
 
-/* SHA-1 of the SubjectPublicKeyInfo of each root in the CA file (the CERTREQ "Certification
- * Authority" field, RFC 7296 3.7), at most max. Returns the bytes written. */
-static size_t ca_hashes(const char *path, uint8_t *out, size_t max)
+/* Appends the SHA-1 of the SubjectPublicKeyInfo of each certificate in a PEM file (the CERTREQ
+ * "Certification Authority" field, RFC 7296 3.7) to st->hashes, skipping duplicates, until max.
+ * Returns how many it added. */
+static size_t pem_hashes(struct ike_state *st, const char *path, size_t max)
 {
-	size_t n = 0;
-	FILE *f = path ? fopen(path, "r") : NULL;
+	size_t added = 0;
+	FILE *f = path && path[0] ? fopen(path, "r") : NULL;
 	if (!f)
 		return 0;
-	for (int i = 0; i < 64 && n + 20 <= max; i++) {
+	for (int i = 0; i < 4096 && st->nhash < max; i++) {
 		X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
 		if (!c)
 			break;
 		unsigned char *der = NULL;
+		uint8_t h[20];
 		int dl = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c), &der);
 		unsigned int hl = 0;
-		if (dl > 0 && EVP_Digest(der, (size_t)dl, out + n, &hl, EVP_sha1(), NULL) && hl == 20)
-			n += 20;
+		if (dl > 0 && EVP_Digest(der, (size_t)dl, h, &hl, EVP_sha1(), NULL) && hl == 20) {
+			bool dup = false;
+			for (size_t k = 0; k < st->nhash && !dup; k++)
+				dup = memcmp(st->hashes + 20 * k, h, 20) == 0;
+			if (!dup) {
+				memcpy(st->hashes + 20 * st->nhash++, h, 20);
+				added++;
+			}
+		}
 		OPENSSL_free(der);
 		X509_free(c);
 	}
+	ERR_clear_error(); /* PEM_read_X509 leaves "no start line" at the end of the file */
 	fclose(f);
-	return n;
+	return added;
+}
+
+/* The system trust store as OpenSSL finds it (SSL_CERT_FILE, else /usr/lib/ssl/cert.pem, which
+ * on Debian is /etc/ssl/certs/ca-certificates.crt). */
+static const char *system_store(void)
+{
+	const char *env = getenv(X509_get_default_cert_file_env());
+	return env && env[0] ? env : X509_get_default_cert_file();
+}
+
+/* The root hashes of the Windows-like CERTREQ, once per run: the real roots first (the --ca-file
+ * roots, or without it the system store's), then the system store's roots up to the profile's
+ * auth-certreq-hashes, then (a store with fewer roots) filler hashes of no CA at all, which a
+ * server reads as "a CA I do not know", as it reads most of a Windows client's list. */
+static void make_hashes(struct engine *e, struct ike_state *st)
+{
+	if (st->hashes_made)
+		return;
+	st->hashes_made = true;
+	size_t want = st->prof->auth_certreq_hashes;
+	if (want > PROFILE_MAX_CERTREQ_HASHES)
+		want = PROFILE_MAX_CERTREQ_HASHES;
+	const char *ca = engine_options(e)->ca_file;
+	if (ca && ca[0])
+		pem_hashes(st, ca, PROFILE_MAX_CERTREQ_HASHES);
+	else
+		pem_hashes(st, system_store(), want ? want : 1);
+	st->nhash_real = st->nhash;
+	if (st->nhash < want)
+		pem_hashes(st, system_store(), want);
+	for (uint32_t i = 0; st->nhash < want; i++) {
+		uint8_t seed[32];
+		unsigned int hl = 0;
+		int n = snprintf((char *)seed, sizeof seed, "vpndiag certreq filler %u", (unsigned)i);
+		if (n <= 0 || !EVP_Digest(seed, (size_t)n, st->hashes + 20 * st->nhash, &hl, EVP_sha1(), NULL) || hl != 20)
+			break;
+		st->nhash++;
+		st->nhash_filler++;
+	}
 }
 
 static void ts_any(uint8_t family, struct ike2_ts *t)
@@ -834,16 +932,64 @@ static int seal(struct xchg *x, uint8_t xt, uint32_t mid, uint8_t first, const u
 	if (ike2_sk_seal(&x->a->keys, true, &h, first, inner, ilen, NULL, &w) < 0 || w.err)
 		return -1;
 	x->pkt_len = w.len;
+	x->nfrags = 0;
+	return 0;
+}
+
+/* The largest UDP payload (non-ESP marker included) of one IKE fragment we send: the profile's
+ * auth-fragment-size is an IPv4 datagram; over IPv6 never below 1280 (RFC 7383 2.5.1). */
+static size_t frag_limit(const struct profile *p, const struct xchg *x)
+{
+	if (!p->auth_fragment_size)
+		return 0;
+	const uint8_t *ip;
+	bool v6 = net_addr_bytes(&x->dst, &ip) == 16;
+	size_t dgram = p->auth_fragment_size;
+	if (v6 && dgram < 1280)
+		dgram = 1280;
+	return dgram - (v6 ? 40 : 20) - 8;
+}
+
+/* Seals inner as RFC 7383 fragments (SKF), each datagram at most limit bytes, into x->pkt, as
+ * Windows sends a request larger than its fragment size to a server that supports IKEv2
+ * fragmentation. Returns 0 or -1. */
+static int seal_frags(struct xchg *x, uint8_t xt, uint32_t mid, uint8_t first, const uint8_t *inner, size_t ilen,
+		      size_t limit)
+{
+	size_t marker = x->a->natt ? NONESP_LEN : 0;
+	size_t over = ike2_skf_overhead(&x->a->keys.s) + marker;
+	if (limit < over + 64)
+		return -1;
+	size_t chunk = limit - over;
+	size_t total = (ilen + chunk - 1) / chunk;
+	if (total < 2 || total > MAX_OUT_FRAGS)
+		return -1;
+	struct ike2_header h = {.spi_i = x->spi, .spi_r = x->a->spi_r, .exchange = xt, .flags = IKE2_F_INITIATOR, .msg_id = mid};
+	struct wbuf w;
+	wbuf_init(&w, x->pkt, sizeof x->pkt);
+	for (size_t i = 0; i < total; i++) {
+		size_t start = w.len, off = i * chunk, len = ilen - off < chunk ? ilen - off : chunk;
+		if (marker)
+			wbuf_zero(&w, NONESP_LEN);
+		if (ike2_skf_seal(&x->a->keys, true, &h, first, (uint16_t)(i + 1), (uint16_t)total, inner + off, len, NULL,
+				  &w) < 0 || w.err || w.len - start > limit)
+			return -1;
+		x->frag_len[i] = w.len - start;
+	}
+	x->nfrags = total;
+	x->pkt_len = w.len;
 	return 0;
 }
 
 static void auth_unreadable(struct engine *e, struct probe_inst *pi, struct xchg *x, const char *why)
 {
 	struct obs o;
-	auth_obs(&o, x->kind == X_SMALL ? OBS_IKE_AUTH_SMALL : OBS_IKE_AUTH_UNREADABLE, x);
+	auth_obs(&o, is_side(x) ? side_kind(x) : OBS_IKE_AUTH_UNREADABLE, x);
 	fmt_into(o.text, sizeof o.text, "%s", why);
-	fmt_into(o.evidence, sizeof o.evidence, "%s: %s",
-		 x->kind == X_SMALL ? "the second IKE_AUTH (without CERTREQ) could not be completed" : "IKE_AUTH could not be checked", why);
+	if (is_side(x))
+		fmt_into(o.evidence, sizeof o.evidence, "the extra IKE_SA for %s could not be completed: %s", side_what(x), why);
+	else
+		fmt_into(o.evidence, sizeof o.evidence, "IKE_AUTH could not be checked: %s", why);
 	engine_observe(e, pi, &o);
 }
 
@@ -912,8 +1058,17 @@ static int start_auth(struct engine *e, struct probe_inst *pi, struct ike_state 
 	/* The request: IDi = our address, [CERTREQ], N..., CP, SA (ESP), TSi, TSr. */
 	const uint8_t *lip;
 	size_t ll = net_addr_bytes(&x->local, &lip);
-	uint8_t hashes[20 * 32];
-	size_t hl = ca_hashes(engine_options(e)->ca_file, hashes, sizeof hashes);
+	/* The Windows-like request lists a Windows-sized set of root hashes; X_ROOTS only the real
+	 * roots (at least one, so that the server still sends its certificate); X_SMALL none. */
+	make_hashes(e, st);
+	size_t nh = st->nhash;
+	if (x->kind == X_ROOTS)
+		nh = st->nhash_real ? st->nhash_real : st->nhash ? 1 : 0;
+	if (x->kind == X_SMALL || !p->auth_certreq)
+		nh = 0;
+	a->certreq_hashes = nh;
+	a->certreq_real = nh < st->nhash_real ? nh : st->nhash_real;
+	a->server_frag = ike2_find_notify(m, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
 	struct ike2_proposal child[PROFILE_MAX_CHILD];
 	for (size_t i = 0; i < p->nchild; i++) {
 		child[i] = p->child[i];
@@ -927,8 +1082,8 @@ static int start_auth(struct engine *e, struct probe_inst *pi, struct ike_state 
 		.id = lip,
 		.id_len = ll,
 		.certreq = p->auth_certreq && x->kind != X_SMALL,
-		.certreq_hashes = hashes,
-		.certreq_len = hl,
+		.certreq_hashes = st->hashes,
+		.certreq_len = 20 * nh,
 		.notifies = p->auth_notifies,
 		.nnotifies = p->nauth_notifies,
 		.cp_type = p->nauth_cp ? IKE2_CFG_REQUEST : 0,
@@ -941,7 +1096,7 @@ static int start_auth(struct engine *e, struct probe_inst *pi, struct ike_state 
 		.ntsi = p->nauth_ts,
 		.ntsr = p->nauth_ts,
 	};
-	uint8_t inner[2048];
+	uint8_t inner[4096];
 	struct wbuf w;
 	uint8_t first = 0;
 	wbuf_init(&w, inner, sizeof inner);
@@ -950,7 +1105,16 @@ static int start_auth(struct engine *e, struct probe_inst *pi, struct ike_state 
 		auth_free(x);
 		return -1;
 	}
+	/* Windows 10 1803+ fragments its own request when the server supports it (facts 2.6). */
+	size_t limit = frag_limit(p, x);
+	if (a->server_frag && p->frag_supported && limit && x->pkt_len > limit &&
+	    seal_frags(x, IKE2_AUTH, 1, first, inner, w.len, limit) != 0) {
+		auth_unreadable(e, pi, x, "the IKE_AUTH request does not fit into RFC 7383 fragments");
+		auth_free(x);
+		return -1;
+	}
 	a->req_len = x->pkt_len;
+	a->req_frags = (unsigned)x->nfrags;
 	x->phase = PH_AUTH;
 	x->sends = 0;
 	x->total_sends = 0;
@@ -1067,13 +1231,13 @@ static void auth_reply(struct engine *e, struct probe_inst *pi, struct ike_state
 	}
 	ike2_inner_str(in, s, sizeof s);
 	engine_packet(e, pi, '<', &x->dst, s);
-	if (x->kind == X_SMALL) {
-		auth_obs(&o, OBS_IKE_AUTH_SMALL, x);
+	if (is_side(x)) {
+		auth_obs(&o, side_kind(x), x);
 		o.value = 1;
 		o.code = (int32_t)a->reply_bytes;
 		fmt_into(o.text, sizeof o.text, "%s", s);
-		fmt_into(o.evidence, sizeof o.evidence,
-			 "a second IKE_AUTH without CERTREQ was answered with %zu bytes: [%s]", a->reply_bytes, s);
+		fmt_into(o.evidence, sizeof o.evidence, "%s (%zu bytes) was answered with %zu bytes%s: [%s]", side_what(x),
+			 a->req_len, a->reply_bytes, a->nfrag_msgs ? " in RFC 7383 fragments" : "", s);
 		engine_observe(e, pi, &o);
 		free(in);
 		send_delete(e, pi, st, x);
@@ -1172,7 +1336,7 @@ static bool auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_st
 	}
 	if (!m->has_sk) {
 		const struct ike2_notify *err = ike2_first_error(m);
-		if (err && x->kind != X_SMALL) {
+		if (err && !is_side(x)) {
 			struct obs o;
 			auth_obs(&o, OBS_IKE_AUTH_ERROR, x);
 			o.code = err->type;
@@ -1232,6 +1396,8 @@ static void start_small(struct engine *e, struct probe_inst *pi, struct ike_stat
 	struct xchg *x = new_xchg(st, X_SMALL, like->set, like->port);
 	if (x)
 		start_xchg(e, pi, st, x);
+	if (st->prof->auth_certreq && (x = new_xchg(st, X_ROOTS, like->set, like->port)) != NULL)
+		start_xchg(e, pi, st, x);
 }
 
 static void auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *x, bool cut_short)
@@ -1239,12 +1405,16 @@ static void auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg 
 	struct obs o;
 	if (x->phase == PH_DELETE)
 		return; /* the delete is a courtesy; its answer decides nothing */
-	if (x->kind == X_SMALL) {
-		auth_obs(&o, OBS_IKE_AUTH_SMALL, x);
+	if (is_side(x)) {
+		auth_obs(&o, side_kind(x), x);
 		o.value = 0;
 		fmt_into(o.text, sizeof o.text, "no answer");
-		fmt_into(o.evidence, sizeof o.evidence, "a second IKE_AUTH without CERTREQ was not answered either (%u request%s)",
-			 x->sends, x->sends == 1 ? "" : "s");
+		if (x->phase == PH_INIT)
+			fmt_into(o.evidence, sizeof o.evidence, "the extra IKE_SA_INIT for %s was not answered (%u request%s)",
+				 side_what(x), x->sends, x->sends == 1 ? "" : "s");
+		else
+			fmt_into(o.evidence, sizeof o.evidence, "%s (%zu bytes) was not answered either (%u request%s)", side_what(x),
+				 x->a ? x->a->req_len : 0, x->sends, x->sends == 1 ? "" : "s");
 		engine_observe(e, pi, &o);
 		return;
 	}
@@ -1254,9 +1424,12 @@ static void auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg 
 	o.code = a ? (int32_t)a->req_len : 0;
 	fmt_into(o.text, sizeof o.text, "%s", cut_short ? "cut short by --timeout" : "");
 	fmt_into(o.evidence, sizeof o.evidence,
-		 "IKE_SA_INIT was answered, but no answer to %u IKE_AUTH request%s (%zu bytes) on UDP %u within %.1f s%s%s",
-		 x->sends, x->sends == 1 ? "" : "s", a ? a->req_len : 0, a ? a->port : x->port,
+		 "IKE_SA_INIT was answered, but no answer to %u IKE_AUTH request%s (%zu bytes%s, a CERTREQ with %zu root hashes as Windows sends) on UDP %u within %.1f s%s%s%s",
+		 x->sends, x->sends == 1 ? "" : "s", a ? a->req_len : 0,
+		 a && a->req_frags ? ", in RFC 7383 fragments as Windows sends it to a server that fragments" : "",
+		 a ? a->certreq_hashes : 0, a ? a->port : x->port,
 		 (engine_now_ms(e) - x->first_send) / 1000.0, a && a->nfrag_msgs ? " (some IKE fragments arrived, not all)" : "",
+		 a && a->too_big ? "; the path answered ICMP \"fragmentation needed\": the request is larger than the path MTU" : "",
 		 cut_short ? " (the run's --timeout ended the retransmissions)" : "");
 	engine_observe(e, pi, &o);
 }
@@ -1323,7 +1496,10 @@ static void ikev2_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 			break;
 		bool finished = false;
 		if (rx.kind == NET_RX_ICMP) {
-			if (rx.icmp_class == NET_ICMP_OTHER || x->phase != PH_INIT || x->kind == X_SMALL)
+			if (x->a && x->phase == PH_AUTH &&
+			    (rx.icmp6 ? rx.icmp_type == 2 : rx.icmp_type == 3 && rx.icmp_code == 4))
+				x->a->too_big = true; /* the kernel now fragments the request to the path MTU */
+			if (rx.icmp_class == NET_ICMP_OTHER || x->phase != PH_INIT || is_side(x))
 				continue; /* e.g. time exceeded, or during IKE_AUTH (Windows keeps retransmitting): keep waiting */
 			record_icmp(e, pi, x, &rx);
 			finished = true;
@@ -1352,11 +1528,11 @@ static void ikev2_on_deadline(struct engine *e, struct probe_inst *pi)
 			continue;
 		unsigned limit = x->phase == PH_DELETE ? 2 : max_sends(st);
 		if (x->sends < limit) {
-			if (x->phase == PH_AUTH && x->sends == 1 && x->kind != X_SMALL)
+			if (x->phase == PH_AUTH && x->sends == 1 && !is_side(x))
 				start_small(e, pi, st, x);
 			send_now(e, pi, st, x);
 		} else {
-			if (x->phase != PH_INIT || x->kind == X_SMALL)
+			if (x->phase != PH_INIT || is_side(x))
 				auth_no_answer(e, pi, x, false);
 			else
 				record_no_answer(e, pi, st, x, false);
@@ -1374,7 +1550,7 @@ static void ikev2_finish(struct engine *e, struct probe_inst *pi, bool timed_out
 	for (size_t i = 0; i < st->nx; i++) {
 		struct xchg *x = &st->x[i];
 		if (x->active && timed_out && x->sends) {
-			if (x->phase != PH_INIT || x->kind == X_SMALL)
+			if (x->phase != PH_INIT || is_side(x))
 				auth_no_answer(e, pi, x, true);
 			else
 				record_no_answer(e, pi, st, x, true);

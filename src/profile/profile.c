@@ -479,6 +479,20 @@ int profile_parse(const char *name, const uint8_t *buf, size_t len, struct profi
 			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
 				FAIL("auth-certreq must be yes or no");
 			out->auth_certreq = strcmp(v, "yes") == 0;
+		} else if (strcmp(key, "auth-certreq-hashes") == 0) {
+			if (!parse_ulong(v, 0, PROFILE_MAX_CERTREQ_HASHES, &n))
+				FAIL("auth-certreq-hashes must be 0..%u", PROFILE_MAX_CERTREQ_HASHES);
+			out->auth_certreq_hashes = n;
+		} else if (strcmp(key, "auth-certreq-basis") == 0) {
+			if (!parse_basis(v, &out->auth_certreq_basis))
+				FAIL("basis must be documented, vendor, observed or inferred");
+		} else if (strcmp(key, "auth-fragment-size") == 0) {
+			if (n = 0, strcmp(v, "0") != 0 && !parse_ulong(v, 576, 65535, &n))
+				FAIL("auth-fragment-size must be 0 (never) or 576..65535 (RFC 7383 2.5.1)");
+			out->auth_fragment_size = n;
+		} else if (strcmp(key, "auth-fragment-basis") == 0) {
+			if (!parse_basis(v, &out->auth_fragment_basis))
+				FAIL("basis must be documented, vendor, observed or inferred");
 		} else if (strcmp(key, "auth-basis") == 0) {
 			if (!parse_basis(v, &out->auth_basis))
 				FAIL("basis must be documented, vendor, observed or inferred");

@@ -33,6 +33,7 @@ extern const size_t profile_builtin_count;
 #define PROFILE_MAX_VID_LEN 64u
 #define PROFILE_MAX_NOTIFIES 8u
 #define PROFILE_MAX_RETRANSMIT 16u
+#define PROFILE_MAX_CERTREQ_HASHES 100u
 #define PROFILE_MAX_AUTH_CP 16u
 #define PROFILE_MAX_CHILD 8u
 
@@ -84,6 +85,10 @@ struct profile {
 	 * all optional; global keys, before the first set). No AUTH payload is ever sent. */
 	bool auth_id_address;         /* auth-id: address = IDi is ID_IPV4_ADDR/ID_IPV6_ADDR of the local address */
 	bool auth_certreq;            /* auth-certreq: yes = CERTREQ (X.509) with the trusted roots' hashes */
+	size_t auth_certreq_hashes;   /* auth-certreq-hashes: how many root hashes the CERTREQ lists (0 = only the real roots) */
+	enum kb_basis auth_certreq_basis; /* auth-certreq-basis */
+	size_t auth_fragment_size;    /* auth-fragment-size: largest IPv4 datagram of an IKE fragment (RFC 7383), 0 = never fragment */
+	enum kb_basis auth_fragment_basis; /* auth-fragment-basis */
 	size_t nauth_notifies;        /* auth-notify: status notifies after CERTREQ, in order */
 	uint16_t auth_notifies[PROFILE_MAX_NOTIFIES];
 	size_t nauth_cp;              /* auth-cp: CFG_REQUEST attribute types (empty values), in order */

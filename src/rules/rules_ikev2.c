@@ -342,51 +342,114 @@ static void server_frag_fixes(struct finding *f)
 	    NULL);
 }
 
-/* 809: IKE_AUTH never answered, but a second IKE_AUTH that asks for no certificate is: the large
- * reply is lost on the path (IP fragments dropped) [V: Hicks "Always On VPN and IKEv2
- * Fragmentation", facts 2.6]. */
+/* The extra IKE_SAs started when the Windows-like IKE_AUTH is not answered (probes/ikev2.c):
+ * sm = IKE_AUTH without CERTREQ (small request, small reply), rq = IKE_AUTH whose CERTREQ lists only
+ * the real roots (small request, the full reply with the certificate). 1 answered, 0 not, NULL not
+ * run. */
+static int answered(const struct obs *o)
+{
+	return !o ? -1 : o->value == 1;
+}
+
+/* 809: the Windows-sized IKE_AUTH request is never answered, but the same exchange with a small
+ * request (the real roots only) is, certificate reply included: the REQUEST is lost on the way to
+ * the server [V: DrayTek "IKEv2 EAP VPN log analysis": Windows 10's IKE_AUTH carries its list of
+ * CAs and is big enough to be fragmented; Hicks: 809 when IKE fragments are dropped; facts 2.6].
+ * Windows fragments its request itself only for a server that sent IKEV2_FRAGMENTATION_SUPPORTED. */
+static void rule_request_fragments_dropped(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *na = ike_obs(r, OBS_IKE_AUTH_NO_ANSWER), *rq = ike_obs(r, OBS_IKE_AUTH_SMALL_REQ);
+	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || answered(rq) != 1)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	const struct obs *fr = ike_obs(r, OBS_IKE_FRAGMENTATION), *sm = ike_obs(r, OBS_IKE_AUTH_SMALL);
+	bool server_frag = fr && fr->value;
+	fmt_into(f->summary, sizeof f->summary,
+		 server_frag ? "IKE_AUTH request lost: Windows' large IKE_AUTH request (its CERTREQ lists every trusted root) does not get through the path, even in IKE fragments"
+			     : "IKE_AUTH request lost: Windows' large IKE_AUTH request (its CERTREQ lists every trusted root) is IP-fragmented and the fragments are dropped on the path; the server does not do IKEv2 fragmentation, so Windows cannot fragment it itself");
+	rules_evidence(f, na->evidence);
+	rules_evidence(f, rq->evidence);
+	if (sm)
+		rules_evidence(f, sm->evidence);
+	if (fr)
+		rules_evidence(f, fr->evidence);
+	rules_evidence(f, "the server answers a small IKE_AUTH request, certificate reply included: the reply gets through, the large request does not");
+	if (!server_frag)
+		rules_fix(f, "Enable IKEv2 fragmentation (RFC 7383) on the server: Windows 10 1803+ then sends its IKE_AUTH request in "
+		       "fragments that fit the path (and the server fragments its reply). RRAS on Windows Server 2019 or later:",
+		    "New-ItemProperty -Path HKLM:\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2 -Name EnableServerFragmentation -PropertyType DWORD -Value 1 -Force\nRestart-Service RemoteAccess -PassThru");
+	if (!server_frag)
+		rules_fix(f, "strongSwan (swanctl.conf, in the connection):", "fragmentation = yes");
+	rules_fix(f, "On the path: let IP fragments of UDP 500/4500 through the firewall/NAT router that drops them "
+	       "(for the client, a home router or mobile network that drops fragments: use SSTP, which runs over TCP 443, "
+	       "until the server fragments).",
+	    NULL);
+	rules_fix(f, "Or make the request smaller on the client: remove unused roots from the machine's Trusted Root "
+	       "Certification Authorities store (Windows lists each of them in the CERTREQ).",
+	    "certutil -store Root");
+}
+
+/* 809: IKE_AUTH never answered, but a second IKE_AUTH that asks for no certificate is, and one
+ * with a small request that asks for the certificate is not: the large reply is lost on the path
+ * (IP fragments dropped) [V: Hicks "Always On VPN and IKEv2 Fragmentation", facts 2.6]. Without
+ * the third exchange's answer the lost part (request or reply) is not known, and the finding says
+ * so. */
 static void rule_fragments_dropped(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *na = ike_obs(r, OBS_IKE_AUTH_NO_ANSWER), *sm = ike_obs(r, OBS_IKE_AUTH_SMALL);
-	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || !sm || sm->value != 1)
+	const struct obs *rq = ike_obs(r, OBS_IKE_AUTH_SMALL_REQ);
+	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || answered(sm) != 1 || answered(rq) == 1)
 		return;
 	struct finding *f = rules_add(d, row, KB_P_IKEV2);
 	if (!f)
 		return;
 	const struct obs *fr = ike_obs(r, OBS_IKE_FRAGMENTATION);
 	bool server_frag = fr && fr->value;
-	fmt_into(f->summary, sizeof f->summary,
-		 server_frag ? "IKE_AUTH reply lost: its IKE fragments do not get through the path (the server fragments, but above the path MTU)"
-			     : "IKE_AUTH reply lost: IP fragments dropped on the path, and the server does not do IKEv2 fragmentation (RFC 7383)");
+	if (!rq)
+		fmt_into(f->summary, sizeof f->summary,
+			 "IKE_AUTH lost on the path: the large request or its reply with the certificate chain does not get through (IP fragments dropped%s)",
+			 server_frag ? "" : "; the server does not do IKEv2 fragmentation");
+	else
+		fmt_into(f->summary, sizeof f->summary,
+			 server_frag ? "IKE_AUTH reply lost: its IKE fragments do not get through the path (the server fragments, but above the path MTU)"
+				     : "IKE_AUTH reply lost: IP fragments dropped on the path, and the server does not do IKEv2 fragmentation (RFC 7383)");
 	rules_evidence(f, na->evidence);
 	rules_evidence(f, sm->evidence);
+	if (rq)
+		rules_evidence(f, rq->evidence);
 	if (fr)
 		rules_evidence(f, fr->evidence);
-	rules_evidence(f, "the certificate chain makes the reply larger than one packet; a reply without it gets through");
+	rules_evidence(f, rq ? "the certificate chain makes the reply larger than one packet; a reply without it gets through, a small request that asks for it does not"
+			     : "a small request without CERTREQ (a reply without certificates) gets through");
 	server_frag_fixes(f);
 }
 
-/* 809: IKE_SA_INIT answered, IKE_AUTH never answered, and nothing shows the reply size is to blame
+/* 809: IKE_SA_INIT answered, IKE_AUTH never answered, and nothing shows the size is to blame
  * [I: Windows then times out like for a lost IKE_SA_INIT]. */
 static void rule_auth_no_answer(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *na = ike_obs(r, OBS_IKE_AUTH_NO_ANSWER), *sm = ike_obs(r, OBS_IKE_AUTH_SMALL);
-	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || (sm && sm->value == 1))
+	const struct obs *rq = ike_obs(r, OBS_IKE_AUTH_SMALL_REQ);
+	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || answered(sm) == 1 || answered(rq) == 1)
 		return;
 	struct finding *f = rules_add(d, row, KB_P_IKEV2);
 	if (!f)
 		return;
 	const struct obs *fr = ike_obs(r, OBS_IKE_FRAGMENTATION);
 	fmt_into(f->summary, sizeof f->summary, "IKE_SA_INIT is answered, IKE_AUTH never is%s",
-		 fr && !fr->value ? " (the server does not fragment IKE: a reply larger than the path MTU is the usual cause)" : "");
+		 fr && !fr->value ? " (the server does not fragment IKE: a message larger than the path MTU is the usual cause)" : "");
 	rules_evidence(f, na->evidence);
 	if (sm)
 		rules_evidence(f, sm->evidence);
 	else
-		rules_evidence(f, "no second IKE_AUTH (without CERTREQ) finished before the end of the run: give a longer --timeout to tell a lost large reply from a silent server");
+		rules_evidence(f, "no second IKE_AUTH (without CERTREQ) finished before the end of the run: give a longer --timeout to tell a lost large message from a silent server");
+	if (rq)
+		rules_evidence(f, rq->evidence);
 	if (fr)
 		rules_evidence(f, fr->evidence);
-	rules_fix(f, "Read the server's IKE log for the IKE_AUTH request: if it answered, the reply (certificates) is lost on the way back.", NULL);
+	rules_fix(f, "Read the server's IKE log for the IKE_AUTH request: if it arrived and was answered, the reply (certificates) is lost on the way back; if it never arrived, the request is.", NULL);
 	server_frag_fixes(f);
 }
 
@@ -711,6 +774,7 @@ static const struct rule ikev2_rules[] = {
 	{{"ike-error-notify", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, rule_error_notify},
 	{{"udp4500-filtered", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp4500},
 	/* IKE_AUTH (issue 5) */
+	{{"ike-request-fragments-dropped", KB_P_IKEV2, 809, KB_VENDOR, SEV_FAILURE}, rule_request_fragments_dropped},
 	{{"ike-fragments-dropped", KB_P_IKEV2, 809, KB_VENDOR, SEV_FAILURE}, rule_fragments_dropped},
 	{{"ike-auth-no-answer", KB_P_IKEV2, 809, KB_INFERRED, SEV_FAILURE}, rule_auth_no_answer},
 	{{"ike-auth-refused", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, rule_auth_refused},

@@ -5,17 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#include "wire/wire_util.h"
+
+#define fail(...) wire_fail(__VA_ARGS__) /* the codecs' shared error writer (wire/wire_util.h) */
 
 static bool known(uint8_t t)
 {

@@ -2,79 +2,49 @@
  * struct wbuf; parsed pointers point into the caller's buffer. */
 #include "wire/ikev1.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "wire/wire_util.h"
 
 /* ---- name tables ---- */
 
-struct ike1_name {
-	uint32_t v;
-	const char *name;
-};
-#define IKE1_X_NAME(n, v) {v, #n},
-static const struct ike1_name exchange_names[] = {IKE1_EXCHANGE_LIST(IKE1_X_NAME)};
-static const struct ike1_name payload_names[] = {IKE1_PAYLOAD_LIST(IKE1_X_NAME)};
-static const struct ike1_name notify_names[] = {IKE1_NOTIFY_LIST(IKE1_X_NAME)};
-static const struct ike1_name attr_names[] = {IKE1_ATTR_LIST(IKE1_X_NAME)};
-static const struct ike1_name enc_names[] = {IKE1_ENC_LIST(IKE1_X_NAME)};
-static const struct ike1_name hash_names[] = {IKE1_HASH_LIST(IKE1_X_NAME)};
-static const struct ike1_name auth_names[] = {IKE1_AUTH_LIST(IKE1_X_NAME)};
-static const struct ike1_name group_names[] = {IKE1_GROUP_LIST(IKE1_X_NAME)};
-static const struct ike1_name life_names[] = {IKE1_LIFE_LIST(IKE1_X_NAME)};
-static const struct ike1_name id_names[] = {IKE1_ID_LIST(IKE1_X_NAME)};
-#define NAME_LOOKUP(tab, v) name_lookup(tab, sizeof tab / sizeof tab[0], v)
+static const struct wire_name exchange_names[] = {IKE1_EXCHANGE_LIST(WIRE_X_NAME)};
+static const struct wire_name payload_names[] = {IKE1_PAYLOAD_LIST(WIRE_X_NAME)};
+static const struct wire_name notify_names[] = {IKE1_NOTIFY_LIST(WIRE_X_NAME)};
+static const struct wire_name attr_names[] = {IKE1_ATTR_LIST(WIRE_X_NAME)};
+static const struct wire_name enc_names[] = {IKE1_ENC_LIST(WIRE_X_NAME)};
+static const struct wire_name hash_names[] = {IKE1_HASH_LIST(WIRE_X_NAME)};
+static const struct wire_name auth_names[] = {IKE1_AUTH_LIST(WIRE_X_NAME)};
+static const struct wire_name group_names[] = {IKE1_GROUP_LIST(WIRE_X_NAME)};
+static const struct wire_name life_names[] = {IKE1_LIFE_LIST(WIRE_X_NAME)};
+static const struct wire_name id_names[] = {IKE1_ID_LIST(WIRE_X_NAME)};
 
-static const char *name_lookup(const struct ike1_name *t, size_t n, uint32_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (t[i].v == v)
-			return t[i].name;
-	return "UNKNOWN";
-}
-
-const char *ike1_exchange_name(uint8_t v) { return NAME_LOOKUP(exchange_names, v); }
-const char *ike1_payload_name(uint8_t v) { return NAME_LOOKUP(payload_names, v); }
-const char *ike1_notify_name(uint16_t v) { return NAME_LOOKUP(notify_names, v); }
-const char *ike1_attr_name(uint16_t type) { return NAME_LOOKUP(attr_names, type); }
-const char *ike1_id_name(uint8_t v) { return NAME_LOOKUP(id_names, v); }
+const char *ike1_exchange_name(uint8_t v) { return WIRE_NAME(exchange_names, v); }
+const char *ike1_payload_name(uint8_t v) { return WIRE_NAME(payload_names, v); }
+const char *ike1_notify_name(uint16_t v) { return WIRE_NAME(notify_names, v); }
+const char *ike1_attr_name(uint16_t type) { return WIRE_NAME(attr_names, type); }
+const char *ike1_id_name(uint8_t v) { return WIRE_NAME(id_names, v); }
 
 const char *ike1_attr_value_name(uint16_t type, uint16_t value)
 {
 	switch (type) {
-	case IKE1_A_ENCRYPTION_ALGORITHM: return NAME_LOOKUP(enc_names, value);
+	case IKE1_A_ENCRYPTION_ALGORITHM: return WIRE_NAME(enc_names, value);
 	case IKE1_A_HASH_ALGORITHM:
-	case IKE1_A_PRF: return NAME_LOOKUP(hash_names, value);
-	case IKE1_A_AUTHENTICATION_METHOD: return NAME_LOOKUP(auth_names, value);
-	case IKE1_A_GROUP_DESCRIPTION: return NAME_LOOKUP(group_names, value);
-	case IKE1_A_LIFE_TYPE: return NAME_LOOKUP(life_names, value);
+	case IKE1_A_PRF: return WIRE_NAME(hash_names, value);
+	case IKE1_A_AUTHENTICATION_METHOD: return WIRE_NAME(auth_names, value);
+	case IKE1_A_GROUP_DESCRIPTION: return WIRE_NAME(group_names, value);
+	case IKE1_A_LIFE_TYPE: return WIRE_NAME(life_names, value);
 	default: return "UNKNOWN";
 	}
-}
-
-/* Appends to out at *pos, never overflowing; truncates silently. */
-static void str_add(char *out, size_t outlen, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void str_add(char *out, size_t outlen, size_t *pos, const char *fmt, ...)
-{
-	if (*pos >= outlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(out + *pos, outlen - *pos, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	*pos += (size_t)n < outlen - *pos ? (size_t)n : outlen - *pos - 1;
 }
 
 static void str_named(char *out, size_t outlen, size_t *pos, const char *sep, uint16_t type, uint16_t v)
 {
 	const char *n = ike1_attr_value_name(type, v);
 	if (strcmp(n, "UNKNOWN") == 0)
-		str_add(out, outlen, pos, "%s%s_%u", sep, ike1_attr_name(type), (unsigned)v);
+		wire_str_append(out, outlen, pos, "%s%s_%u", sep, ike1_attr_name(type), (unsigned)v);
 	else
-		str_add(out, outlen, pos, "%s%s", sep, n);
+		wire_str_append(out, outlen, pos, "%s%s", sep, n);
 }
 
 void ike1_transform_str(const struct ike1_transform *t, char *out, size_t outlen)
@@ -85,12 +55,12 @@ void ike1_transform_str(const struct ike1_transform *t, char *out, size_t outlen
 	out[0] = '\0';
 	str_named(out, outlen, &pos, "", IKE1_A_ENCRYPTION_ALGORITHM, t->enc);
 	if (t->key_len)
-		str_add(out, outlen, &pos, "_%u", (unsigned)t->key_len);
+		wire_str_append(out, outlen, &pos, "_%u", (unsigned)t->key_len);
 	str_named(out, outlen, &pos, "/", IKE1_A_HASH_ALGORITHM, t->hash);
 	str_named(out, outlen, &pos, "/", IKE1_A_GROUP_DESCRIPTION, t->group);
 	str_named(out, outlen, &pos, "/", IKE1_A_AUTHENTICATION_METHOD, t->auth);
 	if (t->life_seconds)
-		str_add(out, outlen, &pos, "/%llus", (unsigned long long)t->life_seconds);
+		wire_str_append(out, outlen, &pos, "/%llus", (unsigned long long)t->life_seconds);
 }
 
 /* ---- vendor IDs ---- */
@@ -181,27 +151,7 @@ const char *ike1_vid_name(const uint8_t *vid, size_t len)
 
 /* ---- parsing ---- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static void blob_of(struct rbuf *r, size_t n, struct ike1_blob *b)
-{
-	b->p = NULL;
-	b->len = 0;
-	if (n == 0)
-		return;
-	if (rbuf_bytes(r, n, &b->p))
-		b->len = n;
-}
+static void blob_of(struct rbuf *r, size_t n, struct ike1_blob *b) { wire_take(r, n, &b->p, &b->len); }
 
 /* Reads a TLV Life Duration value of up to 8 bytes as an integer. */
 static uint64_t tlv_uint(const struct ike1_blob *v, bool *too_long)
@@ -222,26 +172,26 @@ static int parse_transform(struct rbuf *r, struct ike1_transform *t, char *err, 
 	uint16_t last_life = 0;
 	memset(t, 0, sizeof *t);
 	if (!rbuf_u8(r, &t->num) || !rbuf_u8(r, &t->id) || !rbuf_u16(r, &res))
-		return fail(err, errlen, "transform header truncated");
+		return wire_fail(err, errlen, "transform header truncated");
 	while (rbuf_left(r) > 0) {
 		uint16_t af_type, v16;
 		struct ike1_attr a;
 		memset(&a, 0, sizeof a);
 		if (!rbuf_u16(r, &af_type) || !rbuf_u16(r, &v16))
-			return fail(err, errlen, "transform %u: attribute header truncated", (unsigned)t->num);
+			return wire_fail(err, errlen, "transform %u: attribute header truncated", (unsigned)t->num);
 		a.type = af_type & 0x7fff;
 		if (af_type & 0x8000) {
 			a.tv = true;
 			a.tv_value = v16;
 		} else {
 			if (v16 > rbuf_left(r))
-				return fail(err, errlen, "transform %u: attribute %u length %u exceeds the %zu bytes left",
-					    (unsigned)t->num, (unsigned)a.type, (unsigned)v16, rbuf_left(r));
+				return wire_fail(err, errlen, "transform %u: attribute %u length %u exceeds the %zu bytes left",
+						 (unsigned)t->num, (unsigned)a.type, (unsigned)v16, rbuf_left(r));
 			blob_of(r, v16, &a.v);
 		}
 		if (t->nattrs >= IKE1_MAX_ATTRS)
-			return fail(err, errlen, "transform %u: more than %d attributes", (unsigned)t->num,
-				    IKE1_MAX_ATTRS);
+			return wire_fail(err, errlen, "transform %u: more than %d attributes", (unsigned)t->num,
+					 IKE1_MAX_ATTRS);
 		t->attrs[t->nattrs++] = a;
 		uint16_t val = a.tv_value;
 		switch (a.type) {
@@ -253,8 +203,8 @@ static int parse_transform(struct rbuf *r, struct ike1_transform *t, char *err, 
 		case IKE1_A_KEY_LENGTH:
 		case IKE1_A_PRF:
 			if (!a.tv)
-				return fail(err, errlen, "transform %u: attribute %s must be TV", (unsigned)t->num,
-					    ike1_attr_name(a.type));
+				return wire_fail(err, errlen, "transform %u: attribute %s must be TV", (unsigned)t->num,
+						 ike1_attr_name(a.type));
 			break;
 		default:
 			break;
@@ -288,10 +238,10 @@ static int parse_proposal(struct rbuf *r, struct ike1_proposal *p, char *err, si
 	uint8_t ntrans;
 	memset(p, 0, sizeof *p);
 	if (!rbuf_u8(r, &p->num) || !rbuf_u8(r, &p->protocol) || !rbuf_u8(r, &p->spi_size) || !rbuf_u8(r, &ntrans))
-		return fail(err, errlen, "proposal header truncated");
+		return wire_fail(err, errlen, "proposal header truncated");
 	if (p->spi_size > rbuf_left(r))
-		return fail(err, errlen, "proposal %u: SPI size %u exceeds the %zu bytes left", (unsigned)p->num,
-			    (unsigned)p->spi_size, rbuf_left(r));
+		return wire_fail(err, errlen, "proposal %u: SPI size %u exceeds the %zu bytes left", (unsigned)p->num,
+				 (unsigned)p->spi_size, rbuf_left(r));
 	blob_of(r, p->spi_size, &p->spi);
 	uint8_t np = IKE1_PL_TRANSFORM;
 	while (rbuf_left(r) > 0) {
@@ -299,30 +249,30 @@ static int parse_proposal(struct rbuf *r, struct ike1_proposal *p, char *err, si
 		uint16_t plen;
 		struct rbuf sub;
 		if (np != IKE1_PL_TRANSFORM)
-			return fail(err, errlen, "proposal %u: %zu bytes after the last transform", (unsigned)p->num,
-				    rbuf_left(r));
+			return wire_fail(err, errlen, "proposal %u: %zu bytes after the last transform", (unsigned)p->num,
+					 rbuf_left(r));
 		if (!rbuf_u8(r, &np) || !rbuf_u8(r, &res) || !rbuf_u16(r, &plen))
-			return fail(err, errlen, "proposal %u: transform header truncated", (unsigned)p->num);
+			return wire_fail(err, errlen, "proposal %u: transform header truncated", (unsigned)p->num);
 		if (np != 0 && np != IKE1_PL_TRANSFORM)
-			return fail(err, errlen, "proposal %u: transform Next Payload %u", (unsigned)p->num,
-				    (unsigned)np);
+			return wire_fail(err, errlen, "proposal %u: transform Next Payload %u", (unsigned)p->num,
+					 (unsigned)np);
 		if (plen < 8 || plen - 4u > rbuf_left(r))
-			return fail(err, errlen, "proposal %u: transform length %u invalid for the %zu bytes left",
-				    (unsigned)p->num, (unsigned)plen, rbuf_left(r) + 4);
+			return wire_fail(err, errlen, "proposal %u: transform length %u invalid for the %zu bytes left",
+					 (unsigned)p->num, (unsigned)plen, rbuf_left(r) + 4);
 		if (p->ntransforms >= IKE1_MAX_TRANSFORMS)
-			return fail(err, errlen, "proposal %u: more than %d transforms", (unsigned)p->num,
-				    IKE1_MAX_TRANSFORMS);
+			return wire_fail(err, errlen, "proposal %u: more than %d transforms", (unsigned)p->num,
+					 IKE1_MAX_TRANSFORMS);
 		rbuf_sub(r, plen - 4u, &sub);
 		if (parse_transform(&sub, &p->t[p->ntransforms], err, errlen) != 0)
 			return -1;
 		p->ntransforms++;
 	}
 	if (np != 0)
-		return fail(err, errlen, "proposal %u: last transform has Next Payload %u", (unsigned)p->num,
-			    (unsigned)np);
+		return wire_fail(err, errlen, "proposal %u: last transform has Next Payload %u", (unsigned)p->num,
+				 (unsigned)np);
 	if (p->ntransforms != ntrans)
-		return fail(err, errlen, "proposal %u: %u transforms announced, %zu present", (unsigned)p->num,
-			    (unsigned)ntrans, p->ntransforms);
+		return wire_fail(err, errlen, "proposal %u: %u transforms announced, %zu present", (unsigned)p->num,
+				 (unsigned)ntrans, p->ntransforms);
 	return 0;
 }
 
@@ -336,34 +286,34 @@ static int parse_sa(struct rbuf *r, struct ike1_sa *sa, char *err, size_t errlen
 		blob_of(&copy, sa->body.len, &sa->body);
 	}
 	if (!rbuf_u32(r, &sa->doi))
-		return fail(err, errlen, "SA truncated before DOI");
+		return wire_fail(err, errlen, "SA truncated before DOI");
 	if (sa->doi == IKE1_DOI_IPSEC && !rbuf_u32(r, &sa->situation))
-		return fail(err, errlen, "SA truncated before situation");
+		return wire_fail(err, errlen, "SA truncated before situation");
 	uint8_t np = IKE1_PL_PROPOSAL;
 	while (rbuf_left(r) > 0) {
 		uint8_t res;
 		uint16_t plen;
 		struct rbuf sub;
 		if (np != IKE1_PL_PROPOSAL)
-			return fail(err, errlen, "SA: %zu bytes after the last proposal", rbuf_left(r));
+			return wire_fail(err, errlen, "SA: %zu bytes after the last proposal", rbuf_left(r));
 		if (!rbuf_u8(r, &np) || !rbuf_u8(r, &res) || !rbuf_u16(r, &plen))
-			return fail(err, errlen, "SA: proposal header truncated");
+			return wire_fail(err, errlen, "SA: proposal header truncated");
 		if (np != 0 && np != IKE1_PL_PROPOSAL)
-			return fail(err, errlen, "SA: proposal Next Payload %u", (unsigned)np);
+			return wire_fail(err, errlen, "SA: proposal Next Payload %u", (unsigned)np);
 		if (plen < 8 || plen - 4u > rbuf_left(r))
-			return fail(err, errlen, "SA: proposal length %u invalid for the %zu bytes left", (unsigned)plen,
-				    rbuf_left(r) + 4);
+			return wire_fail(err, errlen, "SA: proposal length %u invalid for the %zu bytes left", (unsigned)plen,
+					 rbuf_left(r) + 4);
 		if (sa->nproposals >= IKE1_MAX_PROPOSALS)
-			return fail(err, errlen, "SA: more than %d proposals", IKE1_MAX_PROPOSALS);
+			return wire_fail(err, errlen, "SA: more than %d proposals", IKE1_MAX_PROPOSALS);
 		rbuf_sub(r, plen - 4u, &sub);
 		if (parse_proposal(&sub, &sa->p[sa->nproposals], err, errlen) != 0)
 			return -1;
 		sa->nproposals++;
 	}
 	if (np != 0)
-		return fail(err, errlen, "SA: last proposal has Next Payload %u", (unsigned)np);
+		return wire_fail(err, errlen, "SA: last proposal has Next Payload %u", (unsigned)np);
 	if (sa->doi == IKE1_DOI_IPSEC && sa->nproposals == 0)
-		return fail(err, errlen, "SA without a proposal");
+		return wire_fail(err, errlen, "SA without a proposal");
 	return 0;
 }
 
@@ -374,26 +324,26 @@ static int parse_payload(uint8_t type, struct rbuf *r, struct ike1_msg *m, char 
 	switch (type) {
 	case IKE1_PL_SA:
 		if (m->has_sa)
-			return fail(err, errlen, "more than one SA payload");
+			return wire_fail(err, errlen, "more than one SA payload");
 		m->has_sa = true;
 		return parse_sa(r, &m->sa, err, errlen);
 	case IKE1_PL_KE:
 		if (m->has_ke)
-			return fail(err, errlen, "more than one KE payload");
+			return wire_fail(err, errlen, "more than one KE payload");
 		if (n == 0)
-			return fail(err, errlen, "empty KE payload");
+			return wire_fail(err, errlen, "empty KE payload");
 		m->has_ke = true;
 		blob_of(r, n, &m->ke);
 		return 0;
 	case IKE1_PL_NONCE:
 		if (m->has_nonce)
-			return fail(err, errlen, "more than one Nonce payload");
+			return wire_fail(err, errlen, "more than one Nonce payload");
 		m->has_nonce = true;
 		blob_of(r, n, &m->nonce);
 		return 0;
 	case IKE1_PL_HASH:
 		if (m->has_hash)
-			return fail(err, errlen, "more than one HASH payload");
+			return wire_fail(err, errlen, "more than one HASH payload");
 		m->has_hash = true;
 		blob_of(r, n, &m->hash);
 		return 0;
@@ -404,26 +354,26 @@ static int parse_payload(uint8_t type, struct rbuf *r, struct ike1_msg *m, char 
 	case IKE1_PL_ID: {
 		struct ike1_id_pl *id = &m->id;
 		if (m->has_id)
-			return fail(err, errlen, "more than one ID payload");
+			return wire_fail(err, errlen, "more than one ID payload");
 		struct rbuf copy = *r;
 		blob_of(&copy, n, &id->body);
 		if (!rbuf_u8(r, &id->type) || !rbuf_u8(r, &id->protocol) || !rbuf_u16(r, &id->port))
-			return fail(err, errlen, "ID payload truncated");
+			return wire_fail(err, errlen, "ID payload truncated");
 		blob_of(r, rbuf_left(r), &id->data);
 		m->has_id = true;
 		return 0;
 	}
 	case IKE1_PL_N: {
 		if (m->nnotifies >= IKE1_MAX_NOTIFIES)
-			return fail(err, errlen, "more than %d notifications", IKE1_MAX_NOTIFIES);
+			return wire_fail(err, errlen, "more than %d notifications", IKE1_MAX_NOTIFIES);
 		struct ike1_notify_pl *no = &m->notifies[m->nnotifies];
 		memset(no, 0, sizeof *no);
 		if (!rbuf_u32(r, &no->doi) || !rbuf_u8(r, &no->protocol) || !rbuf_u8(r, &no->spi_size) ||
 		    !rbuf_u16(r, &no->type))
-			return fail(err, errlen, "notification payload truncated");
+			return wire_fail(err, errlen, "notification payload truncated");
 		if (no->spi_size > rbuf_left(r))
-			return fail(err, errlen, "notification %u: SPI size %u exceeds the %zu bytes left",
-				    (unsigned)no->type, (unsigned)no->spi_size, rbuf_left(r));
+			return wire_fail(err, errlen, "notification %u: SPI size %u exceeds the %zu bytes left",
+					 (unsigned)no->type, (unsigned)no->spi_size, rbuf_left(r));
 		blob_of(r, no->spi_size, &no->spi);
 		blob_of(r, rbuf_left(r), &no->data);
 		m->nnotifies++;
@@ -431,31 +381,31 @@ static int parse_payload(uint8_t type, struct rbuf *r, struct ike1_msg *m, char 
 	}
 	case IKE1_PL_D: {
 		if (m->ndeletes >= IKE1_MAX_DELETES)
-			return fail(err, errlen, "more than %d delete payloads", IKE1_MAX_DELETES);
+			return wire_fail(err, errlen, "more than %d delete payloads", IKE1_MAX_DELETES);
 		struct ike1_delete_pl *d = &m->deletes[m->ndeletes];
 		memset(d, 0, sizeof *d);
 		if (!rbuf_u32(r, &d->doi) || !rbuf_u8(r, &d->protocol) || !rbuf_u8(r, &d->spi_size) ||
 		    !rbuf_u16(r, &d->nspis))
-			return fail(err, errlen, "delete payload truncated");
+			return wire_fail(err, errlen, "delete payload truncated");
 		size_t need = (size_t)d->spi_size * d->nspis;
 		if (need != rbuf_left(r))
-			return fail(err, errlen, "delete: %u SPIs of %u bytes do not fill the %zu bytes left",
-				    (unsigned)d->nspis, (unsigned)d->spi_size, rbuf_left(r));
+			return wire_fail(err, errlen, "delete: %u SPIs of %u bytes do not fill the %zu bytes left",
+					 (unsigned)d->nspis, (unsigned)d->spi_size, rbuf_left(r));
 		blob_of(r, need, &d->spis);
 		m->ndeletes++;
 		return 0;
 	}
 	case IKE1_PL_VID:
 		if (m->nvids >= IKE1_MAX_VIDS)
-			return fail(err, errlen, "more than %d vendor IDs", IKE1_MAX_VIDS);
+			return wire_fail(err, errlen, "more than %d vendor IDs", IKE1_MAX_VIDS);
 		blob_of(r, n, &m->vids[m->nvids++]);
 		return 0;
 	case IKE1_PL_NAT_D:
 	case IKE1_PL_NAT_D_DRAFT:
 		if (m->nnatd >= IKE1_MAX_NATD)
-			return fail(err, errlen, "more than %d NAT-D payloads", IKE1_MAX_NATD);
+			return wire_fail(err, errlen, "more than %d NAT-D payloads", IKE1_MAX_NATD);
 		if (n == 0)
-			return fail(err, errlen, "empty NAT-D payload");
+			return wire_fail(err, errlen, "empty NAT-D payload");
 		if (type == IKE1_PL_NAT_D_DRAFT)
 			m->natd_draft = true;
 		blob_of(r, n, &m->natd[m->nnatd++]);
@@ -471,9 +421,9 @@ static int parse_payload(uint8_t type, struct rbuf *r, struct ike1_msg *m, char 
 		size_t *cnt = cert ? &m->ncerts : &m->ncrs;
 		struct ike1_cert_pl *c = cert ? &m->certs[*cnt] : &m->crs[*cnt];
 		if (*cnt >= IKE1_MAX_CERTS)
-			return fail(err, errlen, "more than %d %s payloads", IKE1_MAX_CERTS, cert ? "CERT" : "CR");
+			return wire_fail(err, errlen, "more than %d %s payloads", IKE1_MAX_CERTS, cert ? "CERT" : "CR");
 		if (!rbuf_u8(r, &c->encoding))
-			return fail(err, errlen, "%s payload truncated", cert ? "CERT" : "CR");
+			return wire_fail(err, errlen, "%s payload truncated", cert ? "CERT" : "CR");
 		blob_of(r, rbuf_left(r), &c->data);
 		(*cnt)++;
 		return 0;
@@ -493,18 +443,18 @@ static int parse_chain(uint8_t first, struct rbuf *r, bool allow_pad, struct ike
 		uint16_t plen;
 		struct rbuf body;
 		if (rbuf_left(r) < 4)
-			return fail(err, errlen, "payload %u header truncated (%zu bytes left)", (unsigned)type,
-				    rbuf_left(r));
+			return wire_fail(err, errlen, "payload %u header truncated (%zu bytes left)", (unsigned)type,
+					 rbuf_left(r));
 		if (m->npayloads >= IKE1_MAX_PAYLOADS)
-			return fail(err, errlen, "more than %d payloads", IKE1_MAX_PAYLOADS);
+			return wire_fail(err, errlen, "more than %d payloads", IKE1_MAX_PAYLOADS);
 		rbuf_u8(r, &np);
 		rbuf_u8(r, &res);
 		rbuf_u16(r, &plen);
 		if (plen < 4 || plen - 4u > rbuf_left(r))
-			return fail(err, errlen, "payload %u length %u exceeds the %zu bytes left", (unsigned)type,
-				    (unsigned)plen, rbuf_left(r) + 4);
+			return wire_fail(err, errlen, "payload %u length %u exceeds the %zu bytes left", (unsigned)type,
+					 (unsigned)plen, rbuf_left(r) + 4);
 		if (type == IKE1_PL_PROPOSAL || type == IKE1_PL_TRANSFORM)
-			return fail(err, errlen, "payload %u outside an SA", (unsigned)type);
+			return wire_fail(err, errlen, "payload %u outside an SA", (unsigned)type);
 		m->payload_types[m->npayloads++] = type;
 		rbuf_sub(r, plen - 4u, &body);
 		if (parse_payload(type, &body, m, err, errlen) != 0)
@@ -512,7 +462,7 @@ static int parse_chain(uint8_t first, struct rbuf *r, bool allow_pad, struct ike
 	}
 	if (rbuf_left(r) > 0) {
 		if (!allow_pad)
-			return fail(err, errlen, "%zu bytes after the last payload", rbuf_left(r));
+			return wire_fail(err, errlen, "%zu bytes after the last payload", rbuf_left(r));
 		m->pad_len = rbuf_left(r);
 	}
 	return 0;
@@ -523,9 +473,9 @@ static int parse_header(struct rbuf *r, struct ike1_header *h, char *err, size_t
 	if (!rbuf_copy(r, h->cky_i, 8) || !rbuf_copy(r, h->cky_r, 8) || !rbuf_u8(r, &h->next_payload) ||
 	    !rbuf_u8(r, &h->version) || !rbuf_u8(r, &h->exchange) || !rbuf_u8(r, &h->flags) ||
 	    !rbuf_u32(r, &h->msg_id) || !rbuf_u32(r, &h->length))
-		return fail(err, errlen, "shorter than the 28-byte ISAKMP header");
+		return wire_fail(err, errlen, "shorter than the 28-byte ISAKMP header");
 	if ((h->version >> 4) != 1)
-		return fail(err, errlen, "ISAKMP major version %u, not 1", (unsigned)(h->version >> 4));
+		return wire_fail(err, errlen, "ISAKMP major version %u, not 1", (unsigned)(h->version >> 4));
 	return 0;
 }
 
@@ -537,10 +487,10 @@ int ike1_parse(const uint8_t *buf, size_t len, struct ike1_msg *out, char *err, 
 	if (parse_header(&r, &out->hdr, err, errlen) != 0)
 		return -1;
 	if (out->hdr.length < IKE1_HDR_LEN)
-		return fail(err, errlen, "header Length %u is below 28", (unsigned)out->hdr.length);
+		return wire_fail(err, errlen, "header Length %u is below 28", (unsigned)out->hdr.length);
 	if (out->hdr.length > len)
-		return fail(err, errlen, "header Length %u exceeds the %zu bytes received", (unsigned)out->hdr.length,
-			    len);
+		return wire_fail(err, errlen, "header Length %u exceeds the %zu bytes received", (unsigned)out->hdr.length,
+				 len);
 	out->raw = buf;
 	out->raw_len = out->hdr.length;
 	out->trailing = len - out->hdr.length;

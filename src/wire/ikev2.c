@@ -4,12 +4,12 @@
  * manner of OpenBSD iked's ikev2_validate_* / ikev2_pld_* pairs. */
 #include "wire/ikev2.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <openssl/evp.h>
+
+#include "wire/wire_util.h"
 
 /* ---- name tables: one list of constants each (X-macros) ---- */
 
@@ -110,10 +110,6 @@
 	X(IKE2_T_ENCR, "ENCR") X(IKE2_T_PRF, "PRF") X(IKE2_T_INTEG, "INTEG") X(IKE2_T_DH, "DH")   \
 	X(IKE2_T_ESN, "ESN")
 
-struct const_name {
-	uint16_t value;
-	const char *name;
-};
 struct transform_name {
 	uint8_t type;
 	uint16_t id;
@@ -123,31 +119,20 @@ struct transform_name {
 
 #define NAME_ENTRY(v, n) {(v), (n)},
 #define TRANSFORM_ENTRY(t, i, n, k) {(t), (i), (n), (k)},
-static const struct const_name exchange_names[] = {IKE2_EXCHANGES(NAME_ENTRY)};
-static const struct const_name payload_names[] = {IKE2_PAYLOADS(NAME_ENTRY)};
-static const struct const_name notify_names[] = {IKE2_NOTIFIES(NAME_ENTRY)};
-static const struct const_name transform_type_names[] = {IKE2_TRANSFORM_TYPES(NAME_ENTRY)};
+static const struct wire_name exchange_names[] = {IKE2_EXCHANGES(NAME_ENTRY)};
+static const struct wire_name payload_names[] = {IKE2_PAYLOADS(NAME_ENTRY)};
+static const struct wire_name notify_names[] = {IKE2_NOTIFIES(NAME_ENTRY)};
+static const struct wire_name transform_type_names[] = {IKE2_TRANSFORM_TYPES(NAME_ENTRY)};
 static const struct transform_name transform_names[] = {IKE2_TRANSFORMS(TRANSFORM_ENTRY)};
 #undef NAME_ENTRY
 #undef TRANSFORM_ENTRY
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const_lookup(const struct const_name *t, size_t n, unsigned v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (t[i].value == v)
-			return t[i].name;
-	return "UNKNOWN";
-}
-
-const char *ike2_notify_name(uint16_t type) { return const_lookup(notify_names, COUNT(notify_names), type); }
-const char *ike2_exchange_name(uint8_t exchange) { return const_lookup(exchange_names, COUNT(exchange_names), exchange); }
-const char *ike2_payload_name(uint8_t type) { return const_lookup(payload_names, COUNT(payload_names), type); }
-const char *ike2_transform_type_name(uint8_t type)
-{
-	return const_lookup(transform_type_names, COUNT(transform_type_names), type);
-}
+const char *ike2_notify_name(uint16_t type) { return WIRE_NAME(notify_names, type); }
+const char *ike2_exchange_name(uint8_t exchange) { return WIRE_NAME(exchange_names, exchange); }
+const char *ike2_payload_name(uint8_t type) { return WIRE_NAME(payload_names, type); }
+const char *ike2_transform_type_name(uint8_t type) { return WIRE_NAME(transform_type_names, type); }
 
 const char *ike2_transform_name(uint8_t type, uint16_t id)
 {
@@ -173,26 +158,10 @@ bool ike2_notify_lookup(const char *word, uint16_t *type)
 {
 	for (size_t i = 0; i < COUNT(notify_names); i++)
 		if (strcasecmp(word, notify_names[i].name) == 0) {
-			*type = notify_names[i].value;
+			*type = (uint16_t)notify_names[i].v;
 			return true;
 		}
 	return false;
-}
-
-/* Appends to a string buffer without ever overrunning it. */
-static void str_append(char *out, size_t outlen, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void str_append(char *out, size_t outlen, size_t *pos, const char *fmt, ...)
-{
-	if (*pos >= outlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(out + *pos, outlen - *pos, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	*pos = (size_t)n >= outlen - *pos ? outlen : *pos + (size_t)n;
 }
 
 void ike2_proposal_str(const struct ike2_proposal *p, char *out, size_t outlen)
@@ -214,29 +183,17 @@ void ike2_proposal_str(const struct ike2_proposal *p, char *out, size_t outlen)
 			const char *sep = pos ? "/" : "";
 			const char *name = ike2_transform_name(t->type, t->id);
 			if (strcmp(name, "UNKNOWN") == 0)
-				str_append(out, outlen, &pos, "%s%s_%u", sep,
-					   known_type ? ike2_transform_type_name(t->type) : "TRANSFORM", (unsigned)t->id);
+				wire_str_append(out, outlen, &pos, "%s%s_%u", sep,
+						known_type ? ike2_transform_type_name(t->type) : "TRANSFORM", (unsigned)t->id);
 			else
-				str_append(out, outlen, &pos, "%s%s", sep, name);
+				wire_str_append(out, outlen, &pos, "%s%s", sep, name);
 			if (t->key_len)
-				str_append(out, outlen, &pos, "_%u", (unsigned)t->key_len);
+				wire_str_append(out, outlen, &pos, "_%u", (unsigned)t->key_len);
 		}
 	}
 }
 
 /* ---- parsing ---- */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* Transform attributes: TV (AF bit set, 2-byte value) or TLV. Key Length must be TV. */
 static int validate_attrs(struct rbuf *r, size_t pi, size_t ti, char *err, size_t errlen)
@@ -244,17 +201,17 @@ static int validate_attrs(struct rbuf *r, size_t pi, size_t ti, char *err, size_
 	while (rbuf_left(r) > 0) {
 		uint16_t at, alen;
 		if (rbuf_left(r) < 4)
-			return fail(err, errlen, "proposal %zu transform %zu: attribute needs 4 bytes, %zu left",
-				    pi, ti, rbuf_left(r));
+			return wire_fail(err, errlen, "proposal %zu transform %zu: attribute needs 4 bytes, %zu left",
+					 pi, ti, rbuf_left(r));
 		rbuf_u16(r, &at);
 		rbuf_u16(r, &alen);
 		if (at & 0x8000)
 			continue;
 		if ((at & 0x7fff) == IKE2_ATTR_KEY_LENGTH)
-			return fail(err, errlen, "proposal %zu transform %zu: Key Length attribute is not TV", pi, ti);
+			return wire_fail(err, errlen, "proposal %zu transform %zu: Key Length attribute is not TV", pi, ti);
 		if (alen > rbuf_left(r))
-			return fail(err, errlen, "proposal %zu transform %zu: attribute length %u exceeds the %zu bytes left",
-				    pi, ti, (unsigned)alen, rbuf_left(r));
+			return wire_fail(err, errlen, "proposal %zu transform %zu: attribute length %u exceeds the %zu bytes left",
+					 pi, ti, (unsigned)alen, rbuf_left(r));
 		rbuf_skip(r, alen);
 	}
 	return 0;
@@ -269,20 +226,20 @@ static int validate_sub_header(struct rbuf *r, const char *what, size_t idx, uin
 	uint16_t len;
 	size_t left = rbuf_left(r);
 	if (left < min_len)
-		return fail(err, errlen, "%s %zu: %zu bytes left, %zu needed", what, idx, left, min_len);
+		return wire_fail(err, errlen, "%s %zu: %zu bytes left, %zu needed", what, idx, left, min_len);
 	rbuf_u8(r, &more);
 	rbuf_u8(r, &reserved);
 	rbuf_u16(r, &len);
 	if (len < min_len)
-		return fail(err, errlen, "%s %zu: length %u is less than %zu", what, idx, (unsigned)len, min_len);
+		return wire_fail(err, errlen, "%s %zu: length %u is less than %zu", what, idx, (unsigned)len, min_len);
 	if (len > left)
-		return fail(err, errlen, "%s %zu: length %u exceeds the %zu bytes left", what, idx, (unsigned)len, left);
+		return wire_fail(err, errlen, "%s %zu: length %u exceeds the %zu bytes left", what, idx, (unsigned)len, left);
 	rbuf_sub(r, (size_t)len - 4, sub);
 	if (more != 0 && more != more_value)
-		return fail(err, errlen, "%s %zu: Last/More field is %u", what, idx, (unsigned)more);
+		return wire_fail(err, errlen, "%s %zu: Last/More field is %u", what, idx, (unsigned)more);
 	if ((more == 0) != (rbuf_left(r) == 0))
-		return fail(err, errlen, "%s %zu: Last/More field %u but %zu bytes follow", what, idx, (unsigned)more,
-			    rbuf_left(r));
+		return wire_fail(err, errlen, "%s %zu: Last/More field %u but %zu bytes follow", what, idx, (unsigned)more,
+				 rbuf_left(r));
 	return 0;
 }
 
@@ -294,30 +251,30 @@ static int validate_proposal(struct rbuf *r, size_t pi, char *err, size_t errlen
 	rbuf_u8(r, &spi_size);
 	rbuf_u8(r, &ntrans);
 	if (spi_size > 8)
-		return fail(err, errlen, "proposal %zu: SPI Size %u is more than 8", pi, (unsigned)spi_size);
+		return wire_fail(err, errlen, "proposal %zu: SPI Size %u is more than 8", pi, (unsigned)spi_size);
 	if (spi_size > rbuf_left(r))
-		return fail(err, errlen, "proposal %zu: SPI Size %u exceeds the %zu bytes left", pi, (unsigned)spi_size,
-			    rbuf_left(r));
+		return wire_fail(err, errlen, "proposal %zu: SPI Size %u exceeds the %zu bytes left", pi, (unsigned)spi_size,
+				 rbuf_left(r));
 	rbuf_skip(r, spi_size);
 	if (ntrans > IKE2_MAX_TRANSFORMS)
-		return fail(err, errlen, "proposal %zu: %u transforms, at most %d supported", pi, (unsigned)ntrans,
-			    IKE2_MAX_TRANSFORMS);
+		return wire_fail(err, errlen, "proposal %zu: %u transforms, at most %d supported", pi, (unsigned)ntrans,
+				 IKE2_MAX_TRANSFORMS);
 	for (size_t ti = 1; ti <= ntrans; ti++) {
 		struct rbuf t;
 		if (rbuf_left(r) == 0)
-			return fail(err, errlen, "proposal %zu: Num Transforms %u but only %zu present", pi,
-				    (unsigned)ntrans, ti - 1);
+			return wire_fail(err, errlen, "proposal %zu: Num Transforms %u but only %zu present", pi,
+					 (unsigned)ntrans, ti - 1);
 		if (validate_sub_header(r, "transform", ti, 3, 8, &t, err, errlen) < 0)
 			return -1;
 		if (ti == ntrans && rbuf_left(r) != 0)
-			return fail(err, errlen, "proposal %zu: %zu bytes after its %u transforms", pi, rbuf_left(r),
-				    (unsigned)ntrans);
+			return wire_fail(err, errlen, "proposal %zu: %zu bytes after its %u transforms", pi, rbuf_left(r),
+					 (unsigned)ntrans);
 		rbuf_skip(&t, 4); /* type, reserved, id */
 		if (validate_attrs(&t, pi, ti, err, errlen) < 0)
 			return -1;
 	}
 	if (rbuf_left(r) != 0)
-		return fail(err, errlen, "proposal %zu: %zu bytes after its %u transforms", pi, rbuf_left(r), (unsigned)ntrans);
+		return wire_fail(err, errlen, "proposal %zu: %zu bytes after its %u transforms", pi, rbuf_left(r), (unsigned)ntrans);
 	return 0;
 }
 
@@ -325,11 +282,11 @@ static int validate_sa(struct rbuf body, char *err, size_t errlen)
 {
 	size_t pi = 0;
 	if (rbuf_left(&body) == 0)
-		return fail(err, errlen, "SA payload has no proposal");
+		return wire_fail(err, errlen, "SA payload has no proposal");
 	while (rbuf_left(&body) > 0) {
 		struct rbuf p;
 		if (++pi > IKE2_MAX_PROPOSALS)
-			return fail(err, errlen, "more than %d proposals", IKE2_MAX_PROPOSALS);
+			return wire_fail(err, errlen, "more than %d proposals", IKE2_MAX_PROPOSALS);
 		if (validate_sub_header(&body, "proposal", pi, 2, 8, &p, err, errlen) < 0)
 			return -1;
 		if (validate_proposal(&p, pi, err, errlen) < 0)
@@ -394,16 +351,16 @@ static int handle_payload(uint8_t type, bool critical, uint8_t next, struct rbuf
 	switch (type) {
 	case IKE2_PL_SA:
 		if (m->nproposals)
-			return fail(err, errlen, "more than one SA payload");
+			return wire_fail(err, errlen, "more than one SA payload");
 		if (validate_sa(body, err, errlen) < 0)
 			return -1;
 		parse_sa(body, m);
 		return 0;
 	case IKE2_PL_KE:
 		if (m->has_ke)
-			return fail(err, errlen, "more than one KE payload");
+			return wire_fail(err, errlen, "more than one KE payload");
 		if (blen < 4)
-			return fail(err, errlen, "KE payload body is %zu bytes, 4 needed", blen);
+			return wire_fail(err, errlen, "KE payload body is %zu bytes, 4 needed", blen);
 		m->has_ke = true;
 		rbuf_u16(&body, &m->ke_group);
 		rbuf_skip(&body, 2);
@@ -412,7 +369,7 @@ static int handle_payload(uint8_t type, bool critical, uint8_t next, struct rbuf
 		return 0;
 	case IKE2_PL_NONCE:
 		if (m->nonce.p)
-			return fail(err, errlen, "more than one Nonce payload");
+			return wire_fail(err, errlen, "more than one Nonce payload");
 		m->nonce.len = blen;
 		rbuf_bytes(&body, blen, &m->nonce.p);
 		return 0;
@@ -420,15 +377,15 @@ static int handle_payload(uint8_t type, bool critical, uint8_t next, struct rbuf
 		uint8_t proto, spi_size;
 		uint16_t ntype;
 		if (m->nnotifies >= IKE2_MAX_NOTIFIES)
-			return fail(err, errlen, "more than %d notify payloads", IKE2_MAX_NOTIFIES);
+			return wire_fail(err, errlen, "more than %d notify payloads", IKE2_MAX_NOTIFIES);
 		if (blen < 4)
-			return fail(err, errlen, "notify payload body is %zu bytes, 4 needed", blen);
+			return wire_fail(err, errlen, "notify payload body is %zu bytes, 4 needed", blen);
 		rbuf_u8(&body, &proto);
 		rbuf_u8(&body, &spi_size);
 		rbuf_u16(&body, &ntype);
 		if (spi_size > rbuf_left(&body))
-			return fail(err, errlen, "notify %u: SPI Size %u exceeds the %zu bytes left", (unsigned)ntype,
-				    (unsigned)spi_size, rbuf_left(&body));
+			return wire_fail(err, errlen, "notify %u: SPI Size %u exceeds the %zu bytes left", (unsigned)ntype,
+					 (unsigned)spi_size, rbuf_left(&body));
 		struct ike2_notify *n = &m->notifies[m->nnotifies++];
 		n->protocol = proto;
 		n->type = ntype;
@@ -443,7 +400,7 @@ static int handle_payload(uint8_t type, bool critical, uint8_t next, struct rbuf
 	}
 	case IKE2_PL_VID:
 		if (m->nvids >= IKE2_MAX_VIDS)
-			return fail(err, errlen, "more than %d vendor ID payloads", IKE2_MAX_VIDS);
+			return wire_fail(err, errlen, "more than %d vendor ID payloads", IKE2_MAX_VIDS);
 		m->vids[m->nvids].len = blen;
 		rbuf_bytes(&body, blen, &m->vids[m->nvids].p);
 		m->nvids++;
@@ -452,12 +409,12 @@ static int handle_payload(uint8_t type, bool critical, uint8_t next, struct rbuf
 	case IKE2_PL_SKF:
 		if (type == IKE2_PL_SKF) {
 			if (blen < 4)
-				return fail(err, errlen, "SKF payload body is %zu bytes, 4 needed", blen);
+				return wire_fail(err, errlen, "SKF payload body is %zu bytes, 4 needed", blen);
 			rbuf_u16(&body, &m->skf_num);
 			rbuf_u16(&body, &m->skf_total);
 			if (m->skf_num == 0 || m->skf_num > m->skf_total)
-				return fail(err, errlen, "SKF fragment %u of %u", (unsigned)m->skf_num,
-					    (unsigned)m->skf_total);
+				return wire_fail(err, errlen, "SKF fragment %u of %u", (unsigned)m->skf_num,
+						 (unsigned)m->skf_total);
 			rbuf_init(&body, body.p, body.len); /* sk covers the whole body */
 		}
 		m->has_sk = true;
@@ -468,7 +425,7 @@ static int handle_payload(uint8_t type, bool critical, uint8_t next, struct rbuf
 		return 0;
 	default:
 		if (!known_payload(type) && critical)
-			return fail(err, errlen, "unsupported critical payload %u", (unsigned)type);
+			return wire_fail(err, errlen, "unsupported critical payload %u", (unsigned)type);
 		return 0; /* known but not interpreted here (IDi, CERT, ...), or unknown non-critical */
 	}
 }
@@ -481,9 +438,9 @@ int ike2_parse(const uint8_t *buf, size_t len, struct ike2_msg *m, char *err, si
 	if (err && errlen)
 		err[0] = '\0';
 	if (!buf || len < IKE2_HDR_LEN)
-		return fail(err, errlen, "message is %zu bytes, the IKE header needs %d", buf ? len : 0, IKE2_HDR_LEN);
+		return wire_fail(err, errlen, "message is %zu bytes, the IKE header needs %d", buf ? len : 0, IKE2_HDR_LEN);
 	if (len > IKE2_MAX_MSG)
-		return fail(err, errlen, "message is %zu bytes, more than %d", len, IKE2_MAX_MSG);
+		return wire_fail(err, errlen, "message is %zu bytes, more than %d", len, IKE2_MAX_MSG);
 	rbuf_init(&r, buf, len);
 	rbuf_u64(&r, &h->spi_i);
 	rbuf_u64(&r, &h->spi_r);
@@ -494,11 +451,11 @@ int ike2_parse(const uint8_t *buf, size_t len, struct ike2_msg *m, char *err, si
 	rbuf_u32(&r, &h->msg_id);
 	rbuf_u32(&r, &h->length);
 	if (r.err)
-		return fail(err, errlen, "short header");
+		return wire_fail(err, errlen, "short header");
 	if ((h->version >> 4) != 2)
-		return fail(err, errlen, "version 0x%02x is not IKEv2", (unsigned)h->version);
+		return wire_fail(err, errlen, "version 0x%02x is not IKEv2", (unsigned)h->version);
 	if (h->length != len)
-		return fail(err, errlen, "header Length %u but %zu bytes received", (unsigned)h->length, len);
+		return wire_fail(err, errlen, "header Length %u but %zu bytes received", (unsigned)h->length, len);
 	m->raw = buf;
 	m->raw_len = len;
 
@@ -509,24 +466,24 @@ int ike2_parse(const uint8_t *buf, size_t len, struct ike2_msg *m, char *err, si
 		struct rbuf body;
 		size_t left = rbuf_left(&r);
 		if (m->npayloads >= IKE2_MAX_PAYLOADS)
-			return fail(err, errlen, "more than %d payloads", IKE2_MAX_PAYLOADS);
+			return wire_fail(err, errlen, "more than %d payloads", IKE2_MAX_PAYLOADS);
 		if (left < 4)
-			return fail(err, errlen, "payload %u: generic header needs 4 bytes, %zu left", (unsigned)type, left);
+			return wire_fail(err, errlen, "payload %u: generic header needs 4 bytes, %zu left", (unsigned)type, left);
 		rbuf_u8(&r, &next);
 		rbuf_u8(&r, &flags);
 		rbuf_u16(&r, &plen);
 		if (plen < 4)
-			return fail(err, errlen, "payload %u length %u is less than its 4-byte header", (unsigned)type,
-				    (unsigned)plen);
+			return wire_fail(err, errlen, "payload %u length %u is less than its 4-byte header", (unsigned)type,
+					 (unsigned)plen);
 		if (plen > left)
-			return fail(err, errlen, "payload %u length %u exceeds the %zu bytes left", (unsigned)type,
-				    (unsigned)plen, left);
+			return wire_fail(err, errlen, "payload %u length %u exceeds the %zu bytes left", (unsigned)type,
+					 (unsigned)plen, left);
 		rbuf_sub(&r, (size_t)plen - 4, &body);
 		m->payload_types[m->npayloads++] = type;
 		if (type == IKE2_PL_SK || type == IKE2_PL_SKF) {
 			if (rbuf_left(&r) != 0)
-				return fail(err, errlen, "encrypted payload %u is followed by %zu bytes", (unsigned)type,
-					    rbuf_left(&r));
+				return wire_fail(err, errlen, "encrypted payload %u is followed by %zu bytes", (unsigned)type,
+						 rbuf_left(&r));
 			if (handle_payload(type, flags & 0x80, next, body, m, err, errlen) < 0)
 				return -1;
 			break; /* its Next Payload names the first inner payload */
@@ -536,7 +493,7 @@ int ike2_parse(const uint8_t *buf, size_t len, struct ike2_msg *m, char *err, si
 		type = next;
 	}
 	if (rbuf_left(&r) != 0)
-		return fail(err, errlen, "%zu bytes after the last payload", rbuf_left(&r));
+		return wire_fail(err, errlen, "%zu bytes after the last payload", rbuf_left(&r));
 	return 0;
 }
 

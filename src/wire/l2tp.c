@@ -1,53 +1,22 @@
 /* L2TP control messages (wire/l2tp.h). */
 #include "wire/l2tp.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-struct l2tp_name {
-	uint32_t v;
-	const char *name;
-};
-#define L2TP_X_NAME(n, v) {v, #n},
+#include "wire/wire_util.h"
+
 #define STOPCCN_LIST(X)                                                                            \
 	X(GENERAL_REQUEST_TO_CLEAR, 1) X(GENERAL_ERROR, 2) X(CHANNEL_EXISTS, 3) X(NOT_AUTHORIZED, 4) \
 	X(VERSION_NOT_SUPPORTED, 5) X(SHUTTING_DOWN, 6) X(FSM_ERROR, 7)
-static const struct l2tp_name msg_names[] = {L2TP_MSG_LIST(L2TP_X_NAME)};
-static const struct l2tp_name avp_names[] = {L2TP_AVP_LIST(L2TP_X_NAME)};
-static const struct l2tp_name stopccn_names[] = {STOPCCN_LIST(L2TP_X_NAME)};
+static const struct wire_name msg_names[] = {L2TP_MSG_LIST(WIRE_X_NAME)};
+static const struct wire_name avp_names[] = {L2TP_AVP_LIST(WIRE_X_NAME)};
+static const struct wire_name stopccn_names[] = {STOPCCN_LIST(WIRE_X_NAME)};
 
-static const char *lookup(const struct l2tp_name *t, size_t n, uint32_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (t[i].v == v)
-			return t[i].name;
-	return "UNKNOWN";
-}
-#define LOOKUP(t, v) lookup(t, sizeof t / sizeof t[0], v)
-const char *l2tp_msg_name(uint16_t type) { return LOOKUP(msg_names, type); }
-const char *l2tp_avp_name(uint16_t type) { return LOOKUP(avp_names, type); }
-const char *l2tp_stopccn_result_name(uint16_t r) { return LOOKUP(stopccn_names, r); }
+const char *l2tp_msg_name(uint16_t type) { return WIRE_NAME(msg_names, type); }
+const char *l2tp_avp_name(uint16_t type) { return WIRE_NAME(avp_names, type); }
+const char *l2tp_stopccn_result_name(uint16_t r) { return WIRE_NAME(stopccn_names, r); }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static void blob_take(struct rbuf *r, size_t n, struct l2tp_blob *b)
-{
-	b->p = NULL;
-	b->len = 0;
-	if (n && rbuf_bytes(r, n, &b->p))
-		b->len = n;
-}
+static void blob_take(struct rbuf *r, size_t n, struct l2tp_blob *b) { wire_take(r, n, &b->p, &b->len); }
 
 /* Fixed value sizes of the IETF AVPs we decode (0 = variable). */
 static int avp_fixed(uint16_t t)
@@ -76,12 +45,12 @@ static int decode_avp(struct l2tp_msg *m, const struct l2tp_avp *a, char *err, s
 	}
 	int fixed = avp_fixed(a->type);
 	if (fixed && a->value.len != (size_t)fixed)
-		return fail(err, errlen, "AVP %s of %zu bytes, not %d", l2tp_avp_name(a->type), a->value.len, fixed);
+		return wire_fail(err, errlen, "AVP %s of %zu bytes, not %d", l2tp_avp_name(a->type), a->value.len, fixed);
 	rbuf_init(&r, a->value.p, a->value.len);
 	switch (a->type) {
 	case L2TP_AVP_RESULT_CODE:
 		if (a->value.len < 2)
-			return fail(err, errlen, "Result Code AVP of %zu bytes", a->value.len);
+			return wire_fail(err, errlen, "Result Code AVP of %zu bytes", a->value.len);
 		m->has_result = true;
 		rbuf_u16(&r, &m->result_code);
 		if (rbuf_left(&r) >= 2) {
@@ -89,7 +58,7 @@ static int decode_avp(struct l2tp_msg *m, const struct l2tp_avp *a, char *err, s
 			rbuf_u16(&r, &m->error_code);
 			blob_take(&r, rbuf_left(&r), &m->error_message);
 		} else if (rbuf_left(&r) == 1) {
-			return fail(err, errlen, "Result Code AVP of 3 bytes");
+			return wire_fail(err, errlen, "Result Code AVP of 3 bytes");
 		}
 		break;
 	case L2TP_AVP_PROTOCOL_VERSION:
@@ -131,33 +100,33 @@ int l2tp_parse(const uint8_t *buf, size_t len, struct l2tp_msg *out, char *err, 
 	memset(out, 0, sizeof *out);
 	rbuf_init(&r, buf, len);
 	if (!rbuf_u16(&r, &out->flags))
-		return fail(err, errlen, "shorter than the L2TP header");
+		return wire_fail(err, errlen, "shorter than the L2TP header");
 	out->version = out->flags & 0x000f;
 	out->control = out->flags & L2TP_F_T;
 	if (out->version != 2)
-		return fail(err, errlen, "L2TP version %u, not 2", (unsigned)out->version);
+		return wire_fail(err, errlen, "L2TP version %u, not 2", (unsigned)out->version);
 	if (out->control && ((out->flags & (L2TP_F_L | L2TP_F_S)) != (L2TP_F_L | L2TP_F_S) || (out->flags & L2TP_F_O)))
-		return fail(err, errlen, "control message flags 0x%04x: L and S must be set, O clear",
-			    (unsigned)out->flags);
+		return wire_fail(err, errlen, "control message flags 0x%04x: L and S must be set, O clear",
+				 (unsigned)out->flags);
 	if (out->flags & L2TP_F_L) {
 		if (!rbuf_u16(&r, &out->length))
-			return fail(err, errlen, "L2TP header truncated");
+			return wire_fail(err, errlen, "L2TP header truncated");
 		if (out->length < 6 || out->length > len)
-			return fail(err, errlen, "L2TP length %u invalid for the %zu bytes received",
-				    (unsigned)out->length, len);
+			return wire_fail(err, errlen, "L2TP length %u invalid for the %zu bytes received",
+					 (unsigned)out->length, len);
 	} else {
 		out->length = len > 0xffff ? 0xffff : (uint16_t)len;
 	}
 	rbuf_init(&body, buf, out->length);
 	rbuf_skip(&body, r.off);
 	if (!rbuf_u16(&body, &out->tunnel_id) || !rbuf_u16(&body, &out->session_id))
-		return fail(err, errlen, "L2TP header truncated");
+		return wire_fail(err, errlen, "L2TP header truncated");
 	if ((out->flags & L2TP_F_S) && (!rbuf_u16(&body, &out->ns) || !rbuf_u16(&body, &out->nr)))
-		return fail(err, errlen, "L2TP header truncated before Ns/Nr");
+		return wire_fail(err, errlen, "L2TP header truncated before Ns/Nr");
 	if (out->flags & L2TP_F_O) {
 		uint16_t off;
 		if (!rbuf_u16(&body, &off) || !rbuf_skip(&body, off))
-			return fail(err, errlen, "L2TP offset padding runs past the message");
+			return wire_fail(err, errlen, "L2TP offset padding runs past the message");
 	}
 	if (!out->control) {
 		blob_take(&body, rbuf_left(&body), &out->payload);
@@ -171,20 +140,20 @@ int l2tp_parse(const uint8_t *buf, size_t len, struct l2tp_msg *out, char *err, 
 		uint16_t f;
 		struct l2tp_avp a;
 		if (out->navps >= L2TP_MAX_AVPS)
-			return fail(err, errlen, "more than %d AVPs", L2TP_MAX_AVPS);
+			return wire_fail(err, errlen, "more than %d AVPs", L2TP_MAX_AVPS);
 		if (rbuf_left(&body) < 6 || !rbuf_u16(&body, &f) || !rbuf_u16(&body, &a.vendor) || !rbuf_u16(&body, &a.type))
-			return fail(err, errlen, "AVP header truncated (%zu bytes left)", rbuf_left(&body));
+			return wire_fail(err, errlen, "AVP header truncated (%zu bytes left)", rbuf_left(&body));
 		a.mandatory = f & 0x8000;
 		a.hidden = f & 0x4000;
 		a.length = f & 0x03ff;
 		if (a.length < 6 || a.length - 6u > rbuf_left(&body))
-			return fail(err, errlen, "AVP %u length %u invalid for the %zu bytes left", (unsigned)a.type,
-				    (unsigned)a.length, rbuf_left(&body) + 6);
+			return wire_fail(err, errlen, "AVP %u length %u invalid for the %zu bytes left", (unsigned)a.type,
+					 (unsigned)a.length, rbuf_left(&body) + 6);
 		blob_take(&body, a.length - 6u, &a.value);
 		if (out->navps == 0) {
 			struct rbuf v;
 			if (a.vendor != 0 || a.type != L2TP_AVP_MESSAGE_TYPE || a.hidden || a.value.len != 2)
-				return fail(err, errlen, "the first AVP is not a Message Type");
+				return wire_fail(err, errlen, "the first AVP is not a Message Type");
 			rbuf_init(&v, a.value.p, a.value.len);
 			rbuf_u16(&v, &out->msg_type);
 			out->has_msg_type = true;

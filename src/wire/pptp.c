@@ -1,16 +1,10 @@
 /* PPTP control messages, enhanced GRE and an LCP Configure-Request (wire/pptp.h). */
 #include "wire/pptp.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-struct pptp_name {
-	uint32_t v;
-	const char *name;
-};
-#define PPTP_X_NAME(n, v) {v, #n},
-static const struct pptp_name ctrl_names[] = {PPTP_CTRL_LIST(PPTP_X_NAME)};
+#include "wire/wire_util.h"
+
 #define SCCRP_RESULT_LIST(X) X(OK, 1) X(GENERAL_ERROR, 2) X(CHANNEL_EXISTS, 3) X(NOT_AUTHORIZED, 4) X(BAD_VERSION, 5)
 #define OCRP_RESULT_LIST(X)                                                                        \
 	X(CONNECTED, 1) X(GENERAL_ERROR, 2) X(NO_CARRIER, 3) X(BUSY, 4) X(NO_DIAL_TONE, 5) X(TIME_OUT, 6) \
@@ -18,34 +12,15 @@ static const struct pptp_name ctrl_names[] = {PPTP_CTRL_LIST(PPTP_X_NAME)};
 #define ERROR_LIST(X)                                                                              \
 	X(NONE, 0) X(NOT_CONNECTED, 1) X(BAD_FORMAT, 2) X(BAD_VALUE, 3) X(NO_RESOURCE, 4) X(BAD_CALL_ID, 5) \
 	X(PAC_ERROR, 6)
-static const struct pptp_name sccrp_names[] = {SCCRP_RESULT_LIST(PPTP_X_NAME)};
-static const struct pptp_name ocrp_names[] = {OCRP_RESULT_LIST(PPTP_X_NAME)};
-static const struct pptp_name error_names[] = {ERROR_LIST(PPTP_X_NAME)};
+static const struct wire_name ctrl_names[] = {PPTP_CTRL_LIST(WIRE_X_NAME)};
+static const struct wire_name sccrp_names[] = {SCCRP_RESULT_LIST(WIRE_X_NAME)};
+static const struct wire_name ocrp_names[] = {OCRP_RESULT_LIST(WIRE_X_NAME)};
+static const struct wire_name error_names[] = {ERROR_LIST(WIRE_X_NAME)};
 
-static const char *lookup(const struct pptp_name *t, size_t n, uint32_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (t[i].v == v)
-			return t[i].name;
-	return "UNKNOWN";
-}
-#define LOOKUP(t, v) lookup(t, sizeof t / sizeof t[0], v)
-const char *pptp_ctrl_name(uint16_t type) { return LOOKUP(ctrl_names, type); }
-const char *pptp_sccrp_result_name(uint8_t r) { return LOOKUP(sccrp_names, r); }
-const char *pptp_ocrp_result_name(uint8_t r) { return LOOKUP(ocrp_names, r); }
-const char *pptp_error_name(uint8_t e) { return LOOKUP(error_names, e); }
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+const char *pptp_ctrl_name(uint16_t type) { return WIRE_NAME(ctrl_names, type); }
+const char *pptp_sccrp_result_name(uint8_t r) { return WIRE_NAME(sccrp_names, r); }
+const char *pptp_ocrp_result_name(uint8_t r) { return WIRE_NAME(ocrp_names, r); }
+const char *pptp_error_name(uint8_t e) { return WIRE_NAME(error_names, e); }
 
 /* RFC 2637 lengths of the control messages (0 = not decoded, header only). */
 static size_t ctrl_len(uint16_t t)
@@ -106,17 +81,17 @@ int pptp_parse(const uint8_t *buf, size_t len, struct pptp_msg *out, char *err, 
 	rbuf_init(&r0, buf, len);
 	if (!rbuf_u16(&r0, &out->length) || !rbuf_u16(&r0, &out->pptp_type) || !rbuf_u32(&r0, &magic) ||
 	    !rbuf_u16(&r0, &out->ctrl_type) || !rbuf_u16(&r0, &res0))
-		return fail(err, errlen, "shorter than the 12-byte PPTP header");
+		return wire_fail(err, errlen, "shorter than the 12-byte PPTP header");
 	if (magic != PPTP_MAGIC)
-		return fail(err, errlen, "magic cookie 0x%08x, not 0x1a2b3c4d", (unsigned)magic);
+		return wire_fail(err, errlen, "magic cookie 0x%08x, not 0x1a2b3c4d", (unsigned)magic);
 	if (out->length < PPTP_HDR_LEN || out->length > len)
-		return fail(err, errlen, "PPTP length %u invalid for the %zu bytes received", (unsigned)out->length, len);
+		return wire_fail(err, errlen, "PPTP length %u invalid for the %zu bytes received", (unsigned)out->length, len);
 	if (out->pptp_type != 1)
-		return fail(err, errlen, "PPTP message type %u, not 1 (control)", (unsigned)out->pptp_type);
+		return wire_fail(err, errlen, "PPTP message type %u, not 1 (control)", (unsigned)out->pptp_type);
 	size_t need = ctrl_len(out->ctrl_type);
 	if (need && out->length < need)
-		return fail(err, errlen, "%s of %u bytes, RFC 2637 gives %zu", pptp_ctrl_name(out->ctrl_type),
-			    (unsigned)out->length, need);
+		return wire_fail(err, errlen, "%s of %u bytes, RFC 2637 gives %zu", pptp_ctrl_name(out->ctrl_type),
+				 (unsigned)out->length, need);
 	rbuf_init(&r0, buf, out->length);
 	rbuf_skip(&r0, PPTP_HDR_LEN);
 	r = r0;
@@ -181,7 +156,7 @@ int pptp_parse(const uint8_t *buf, size_t len, struct pptp_msg *out, char *err, 
 		break;
 	}
 	if (r.err)
-		return fail(err, errlen, "%s truncated", pptp_ctrl_name(out->ctrl_type));
+		return wire_fail(err, errlen, "%s truncated", pptp_ctrl_name(out->ctrl_type));
 	return 0;
 }
 
@@ -303,20 +278,20 @@ int pptp_gre_parse(const uint8_t *buf, size_t len, struct pptp_gre *out, char *e
 	rbuf_init(&r, buf, len);
 	if (!rbuf_u16(&r, &out->flags_ver) || !rbuf_u16(&r, &out->protocol) || !rbuf_u16(&r, &out->payload_len) ||
 	    !rbuf_u16(&r, &out->call_id))
-		return fail(err, errlen, "shorter than the 8-byte enhanced GRE header");
+		return wire_fail(err, errlen, "shorter than the 8-byte enhanced GRE header");
 	if ((out->flags_ver & 0x0007) != 1)
-		return fail(err, errlen, "GRE version %u, not 1 (enhanced)", (unsigned)(out->flags_ver & 7));
+		return wire_fail(err, errlen, "GRE version %u, not 1 (enhanced)", (unsigned)(out->flags_ver & 7));
 	if (!(out->flags_ver & 0x2000) || (out->flags_ver & 0xc800) || (out->flags_ver & 0x0700))
-		return fail(err, errlen, "GRE flags 0x%04x invalid for PPTP", (unsigned)out->flags_ver);
+		return wire_fail(err, errlen, "GRE flags 0x%04x invalid for PPTP", (unsigned)out->flags_ver);
 	if (out->protocol != PPTP_GRE_PROTO_PPP)
-		return fail(err, errlen, "GRE protocol 0x%04x, not PPP", (unsigned)out->protocol);
+		return wire_fail(err, errlen, "GRE protocol 0x%04x, not PPP", (unsigned)out->protocol);
 	out->has_seq = out->flags_ver & 0x1000;
 	out->has_ack = out->flags_ver & 0x0080;
 	if ((out->has_seq && !rbuf_u32(&r, &out->seq)) || (out->has_ack && !rbuf_u32(&r, &out->ack)))
-		return fail(err, errlen, "GRE sequence/ack truncated");
+		return wire_fail(err, errlen, "GRE sequence/ack truncated");
 	if (out->payload_len > rbuf_left(&r))
-		return fail(err, errlen, "GRE payload length %u exceeds the %zu bytes left", (unsigned)out->payload_len,
-			    rbuf_left(&r));
+		return wire_fail(err, errlen, "GRE payload length %u exceeds the %zu bytes left", (unsigned)out->payload_len,
+				 rbuf_left(&r));
 	if (out->payload_len && !rbuf_bytes(&r, out->payload_len, &out->payload.p))
 		return -1;
 	out->payload.len = out->payload_len;

@@ -1,41 +1,17 @@
 /* SSTP codec ([MS-SSTP] 2.2) and the HTTP handshake head (wire/sstp.h). */
 #include "wire/sstp.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-struct sstp_name {
-	uint32_t v;
-	const char *name;
-};
-#define SSTP_X_NAME(n, v) {v, #n},
-static const struct sstp_name msg_names[] = {SSTP_MSG_LIST(SSTP_X_NAME)};
-static const struct sstp_name attr_names[] = {SSTP_ATTR_LIST(SSTP_X_NAME)};
-static const struct sstp_name status_names[] = {SSTP_STATUS_LIST(SSTP_X_NAME)};
+#include "wire/wire_util.h"
 
-static const char *lookup(const struct sstp_name *t, size_t n, uint32_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (t[i].v == v)
-			return t[i].name;
-	return "UNKNOWN";
-}
-const char *sstp_msg_name(uint16_t type) { return lookup(msg_names, sizeof msg_names / sizeof msg_names[0], type); }
-const char *sstp_attr_name(uint8_t id) { return lookup(attr_names, sizeof attr_names / sizeof attr_names[0], id); }
-const char *sstp_status_name(uint32_t s) { return lookup(status_names, sizeof status_names / sizeof status_names[0], s); }
+static const struct wire_name msg_names[] = {SSTP_MSG_LIST(WIRE_X_NAME)};
+static const struct wire_name attr_names[] = {SSTP_ATTR_LIST(WIRE_X_NAME)};
+static const struct wire_name status_names[] = {SSTP_STATUS_LIST(WIRE_X_NAME)};
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+const char *sstp_msg_name(uint16_t type) { return WIRE_NAME(msg_names, type); }
+const char *sstp_attr_name(uint8_t id) { return WIRE_NAME(attr_names, id); }
+const char *sstp_status_name(uint32_t s) { return WIRE_NAME(status_names, s); }
 
 int sstp_frame(const uint8_t *buf, size_t len, size_t *pkt_len)
 {
@@ -58,13 +34,7 @@ int sstp_frame(const uint8_t *buf, size_t len, size_t *pkt_len)
 	return len >= l ? 1 : 0;
 }
 
-static void blob_take(struct rbuf *r, size_t n, struct sstp_blob *b)
-{
-	b->p = NULL;
-	b->len = 0;
-	if (n && rbuf_bytes(r, n, &b->p))
-		b->len = n;
-}
+static void blob_take(struct rbuf *r, size_t n, struct sstp_blob *b) { wire_take(r, n, &b->p, &b->len); }
 
 static int decode_attr(struct sstp_msg *m, const struct sstp_attr *a, char *err, size_t errlen)
 {
@@ -73,13 +43,13 @@ static int decode_attr(struct sstp_msg *m, const struct sstp_attr *a, char *err,
 	switch (a->id) {
 	case SSTP_ATTR_ENCAPSULATED_PROTOCOL_ID:
 		if (a->value.len != 2)
-			return fail(err, errlen, "Encapsulated Protocol ID attribute of %zu bytes, not 2", a->value.len);
+			return wire_fail(err, errlen, "Encapsulated Protocol ID attribute of %zu bytes, not 2", a->value.len);
 		m->has_encap = true;
 		rbuf_u16(&r, &m->encap_protocol);
 		return 0;
 	case SSTP_ATTR_CRYPTO_BINDING_REQ:
 		if (a->value.len != 4 + SSTP_NONCE_LEN)
-			return fail(err, errlen, "Crypto Binding Request attribute of %zu bytes, not 36", a->value.len);
+			return wire_fail(err, errlen, "Crypto Binding Request attribute of %zu bytes, not 36", a->value.len);
 		m->has_binding_req = true;
 		rbuf_skip(&r, 3);
 		rbuf_u8(&r, &m->hash_bitmask);
@@ -87,7 +57,7 @@ static int decode_attr(struct sstp_msg *m, const struct sstp_attr *a, char *err,
 		return 0;
 	case SSTP_ATTR_STATUS_INFO: {
 		if (a->value.len < 8)
-			return fail(err, errlen, "Status Info attribute of %zu bytes, below 8", a->value.len);
+			return wire_fail(err, errlen, "Status Info attribute of %zu bytes, below 8", a->value.len);
 		struct sstp_status_info *s = &m->status[m->nstatus++];
 		rbuf_skip(&r, 3);
 		rbuf_u8(&r, &s->attrib_id);
@@ -108,40 +78,40 @@ int sstp_parse(const uint8_t *buf, size_t len, struct sstp_msg *out, char *err, 
 	memset(out, 0, sizeof *out);
 	rbuf_init(&r, buf, len);
 	if (!rbuf_u8(&r, &out->version) || !rbuf_u8(&r, &c) || !rbuf_u16(&r, &l))
-		return fail(err, errlen, "shorter than the 4-byte SSTP header");
+		return wire_fail(err, errlen, "shorter than the 4-byte SSTP header");
 	if (out->version != SSTP_VERSION)
-		return fail(err, errlen, "SSTP version 0x%02x, not 0x10", (unsigned)out->version);
+		return wire_fail(err, errlen, "SSTP version 0x%02x, not 0x10", (unsigned)out->version);
 	out->control = c & 1;
 	out->length = l & 0x0fff;
 	if (out->length < SSTP_HDR_LEN || out->length > len)
-		return fail(err, errlen, "SSTP length %u invalid for the %zu bytes received", (unsigned)out->length, len);
+		return wire_fail(err, errlen, "SSTP length %u invalid for the %zu bytes received", (unsigned)out->length, len);
 	rbuf_sub(&r, out->length - SSTP_HDR_LEN, &body);
 	if (!out->control) {
 		blob_take(&body, rbuf_left(&body), &out->data);
 		return 0;
 	}
 	if (!rbuf_u16(&body, &out->msg_type) || !rbuf_u16(&body, &out->nattrs_announced))
-		return fail(err, errlen, "control packet shorter than its 4-byte message header");
+		return wire_fail(err, errlen, "control packet shorter than its 4-byte message header");
 	while (rbuf_left(&body) > 0) {
 		uint8_t res;
 		uint16_t al;
 		struct sstp_attr a;
 		if (out->nattrs >= SSTP_MAX_ATTRS)
-			return fail(err, errlen, "more than %d attributes", SSTP_MAX_ATTRS);
+			return wire_fail(err, errlen, "more than %d attributes", SSTP_MAX_ATTRS);
 		if (!rbuf_u8(&body, &res) || !rbuf_u8(&body, &a.id) || !rbuf_u16(&body, &al))
-			return fail(err, errlen, "attribute header truncated");
+			return wire_fail(err, errlen, "attribute header truncated");
 		a.length = al & 0x0fff;
 		if (a.length < 4 || a.length - 4u > rbuf_left(&body))
-			return fail(err, errlen, "attribute %u length %u invalid for the %zu bytes left", (unsigned)a.id,
-				    (unsigned)a.length, rbuf_left(&body) + 4);
+			return wire_fail(err, errlen, "attribute %u length %u invalid for the %zu bytes left", (unsigned)a.id,
+					 (unsigned)a.length, rbuf_left(&body) + 4);
 		blob_take(&body, a.length - 4u, &a.value);
 		out->attrs[out->nattrs++] = a;
 		if (decode_attr(out, &a, err, errlen) != 0)
 			return -1;
 	}
 	if (out->nattrs != out->nattrs_announced)
-		return fail(err, errlen, "%u attributes announced, %zu present", (unsigned)out->nattrs_announced,
-			    out->nattrs);
+		return wire_fail(err, errlen, "%u attributes announced, %zu present", (unsigned)out->nattrs_announced,
+				 out->nattrs);
 	return 0;
 }
 
@@ -347,7 +317,7 @@ enum sstp_http_rc sstp_http_parse_response(const uint8_t *buf, size_t len, size_
 	/* Status line: HTTP/x.y SP ddd [SP reason] */
 	if (!next_line(&r, &line)) {
 		if (len >= max_head) {
-			fail(err, errlen, "status line longer than %zu bytes", max_head);
+			wire_fail(err, errlen, "status line longer than %zu bytes", max_head);
 			return SSTP_HTTP_TOO_LARGE;
 		}
 		/* Reject early when what we have cannot start an HTTP response. */
@@ -357,7 +327,7 @@ enum sstp_http_rc sstp_http_parse_response(const uint8_t *buf, size_t len, size_
 		rbuf_init(&p, buf, len);
 		for (size_t i = 0; i < 5 && rbuf_u8(&p, &c); i++)
 			if (c != (uint8_t)pfx[i]) {
-				fail(err, errlen, "not an HTTP response");
+				wire_fail(err, errlen, "not an HTTP response");
 				return SSTP_HTTP_MALFORMED;
 			}
 		return SSTP_HTTP_INCOMPLETE;
@@ -369,25 +339,25 @@ enum sstp_http_rc sstp_http_parse_response(const uint8_t *buf, size_t len, size_
 		if (!rbuf_copy(&s, h, 5) || memcmp(h, "HTTP/", 5) != 0 || !rbuf_u8(&s, &ma) || !rbuf_u8(&s, &dot) ||
 		    !rbuf_u8(&s, &mi) || !rbuf_u8(&s, &sp) || !rbuf_copy(&s, d, 3) || ma < '0' || ma > '9' ||
 		    dot != '.' || mi < '0' || mi > '9' || sp != ' ') {
-			fail(err, errlen, "malformed HTTP status line");
+			wire_fail(err, errlen, "malformed HTTP status line");
 			return SSTP_HTTP_MALFORMED;
 		}
 		for (int i = 0; i < 3; i++)
 			if (d[i] < '0' || d[i] > '9') {
-				fail(err, errlen, "malformed HTTP status code");
+				wire_fail(err, errlen, "malformed HTTP status code");
 				return SSTP_HTTP_MALFORMED;
 			}
 		out->major = (unsigned)(ma - '0');
 		out->minor = (unsigned)(mi - '0');
 		out->status = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
 		if (out->major != 1 || out->status < 100) {
-			fail(err, errlen, "HTTP version %u.%u status %d not acceptable", out->major, out->minor, out->status);
+			wire_fail(err, errlen, "HTTP version %u.%u status %d not acceptable", out->major, out->minor, out->status);
 			return SSTP_HTTP_MALFORMED;
 		}
 		uint8_t c;
 		if (rbuf_u8(&s, &c)) {
 			if (c != ' ') {
-				fail(err, errlen, "malformed HTTP status line");
+				wire_fail(err, errlen, "malformed HTTP status line");
 				return SSTP_HTTP_MALFORMED;
 			}
 			blob_take(&s, rbuf_left(&s), &out->reason);
@@ -397,7 +367,7 @@ enum sstp_http_rc sstp_http_parse_response(const uint8_t *buf, size_t len, size_
 	for (;;) {
 		if (!next_line(&r, &line)) {
 			if (len >= max_head) {
-				fail(err, errlen, "HTTP head longer than %zu bytes", max_head);
+				wire_fail(err, errlen, "HTTP head longer than %zu bytes", max_head);
 				return SSTP_HTTP_TOO_LARGE;
 			}
 			return SSTP_HTTP_INCOMPLETE;
@@ -405,7 +375,7 @@ enum sstp_http_rc sstp_http_parse_response(const uint8_t *buf, size_t len, size_
 		if (line.len == 0)
 			break;
 		if (out->nheaders >= max_headers) {
-			fail(err, errlen, "more than %zu HTTP header lines", max_headers);
+			wire_fail(err, errlen, "more than %zu HTTP header lines", max_headers);
 			return SSTP_HTTP_TOO_LARGE;
 		}
 		out->nheaders++;
@@ -417,7 +387,7 @@ enum sstp_http_rc sstp_http_parse_response(const uint8_t *buf, size_t len, size_
 		while (rbuf_u8(&h, &c) && c != ':')
 			n++;
 		if (c != ':' || n == 0 || n == line.len) {
-			fail(err, errlen, "HTTP header line without a name and a colon");
+			wire_fail(err, errlen, "HTTP header line without a name and a colon");
 			return SSTP_HTTP_MALFORMED;
 		}
 		rbuf_init(&h, line.p, line.len);
