@@ -207,7 +207,7 @@ int ike2_build_auth_inner(struct wbuf *w, const struct ike2_auth_req *in, uint8_
 	memcpy(idb + 4, in->id, in->id_len);
 	ike2_w_payload(&iw, IKE2_PL_IDI, false, idb, 4 + in->id_len);
 	if (in->certreq) {
-		uint8_t cr[1 + 20 * 32];
+		uint8_t cr[1 + 20 * IKE2_MAX_CERTREQ_HASHES];
 		if (in->certreq_len > sizeof cr - 1)
 			return -1;
 		cr[0] = IKE2_CERT_X509_SIG;

@@ -17,6 +17,7 @@
 #include "wire/wbuf.h"
 
 #define IKE2_MAX_CERTS 12
+#define IKE2_MAX_CERTREQ_HASHES 100 /* root hashes in one CERTREQ we build (Windows lists its whole root store) */
 
 /* ID types (RFC 7296 3.5) */
 enum { IKE2_ID_IPV4_ADDR = 1, IKE2_ID_FQDN = 2, IKE2_ID_RFC822_ADDR = 3, IKE2_ID_IPV6_ADDR = 5,

@@ -176,6 +176,72 @@ static void sk_roundtrip(void **state)
 	sk_roundtrip_one(IKE2_ENCR_AES_GCM_16, 256, 0);
 }
 
+/* RFC 7383 fragments as the probe sends its own IKE_AUTH request: each SKF sealed on its own,
+ * parsed, opened and reassembled into the original inner chain; a flipped Fragment Number is
+ * caught by the ICV / GCM tag (the numbers are authenticated). */
+static void skf_roundtrip_one(uint16_t encr, uint16_t bits, uint16_t integ)
+{
+	struct ike2_suite s;
+	suite_of(encr, bits, integ, IKE2_PRF_HMAC_SHA2_256, &s);
+	struct ike2_keys k;
+	uint8_t ni[32] = {1}, nr[32] = {2}, gir[64] = {3};
+	assert_int_equal(ike2_derive(&s, ni, 32, nr, 32, gir, 64, 1, 2, &k), 0);
+	uint8_t inner[1300], msg[700], out[1300], whole[1300];
+	for (size_t i = 0; i < sizeof inner; i++)
+		inner[i] = (uint8_t)(i * 7);
+	struct ike2_header h = {.spi_i = 1, .spi_r = 2, .exchange = IKE2_AUTH, .flags = IKE2_F_INITIATOR, .msg_id = 1};
+	struct ike2_frag *f = calloc(1, sizeof *f);
+	struct ike2_msg *m = calloc(1, sizeof *m);
+	assert_non_null(f);
+	assert_non_null(m);
+	ike2_frag_init(f);
+	size_t chunk = 548 - ike2_skf_overhead(&s), total = (sizeof inner + chunk - 1) / chunk;
+	char err[200];
+	for (size_t i = 0; i < total; i++) {
+		size_t off = i * chunk, len = sizeof inner - off < chunk ? sizeof inner - off : chunk;
+		struct wbuf w;
+		wbuf_init(&w, msg, sizeof msg);
+		int n = ike2_skf_seal(&k, true, &h, IKE2_PL_IDI, (uint16_t)(i + 1), (uint16_t)total, inner + off, len, NULL, &w);
+		assert_true(n > 0 && n <= 548);
+		memset(m, 0, sizeof *m);
+		assert_int_equal(ike2_parse(msg, (size_t)n, m, err, sizeof err), 0);
+		assert_int_equal(m->sk_type, IKE2_PL_SKF);
+		assert_int_equal(m->skf_num, i + 1);
+		assert_int_equal(m->skf_total, total);
+		assert_int_equal(m->sk_first_inner, i == 0 ? IKE2_PL_IDI : 0);
+		size_t iv_off = (size_t)n - m->sk.len + 4;
+		/* the numbers are covered by the ICV / tag */
+		msg[iv_off - 3] ^= 1;
+		assert_int_equal(ike2_sk_open(&k, false, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err), -1);
+		msg[iv_off - 3] ^= 1;
+		int got = ike2_sk_open(&k, false, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err);
+		if (got != (int)len)
+			fail_msg("ENCR %u/%u INTEG %u fragment %zu: %s", encr, bits, integ, i + 1, err);
+		enum ike2_frag_rc rc = ike2_frag_add(f, m->skf_num, m->skf_total, m->sk_first_inner, out, (size_t)got, err, sizeof err);
+		assert_int_equal(rc, i + 1 == total ? IKE2_FRAG_COMPLETE : IKE2_FRAG_STORED);
+	}
+	uint8_t first = 0;
+	assert_int_equal(ike2_frag_assemble(f, whole, sizeof whole, &first), (int)sizeof inner);
+	assert_int_equal(first, IKE2_PL_IDI);
+	assert_memory_equal(whole, inner, sizeof inner);
+	/* fragment number 0 or above the total is refused */
+	struct wbuf w;
+	wbuf_init(&w, msg, sizeof msg);
+	assert_int_equal(ike2_skf_seal(&k, true, &h, IKE2_PL_IDI, 0, 2, inner, 10, NULL, &w), -1);
+	assert_int_equal(ike2_skf_seal(&k, true, &h, IKE2_PL_IDI, 3, 2, inner, 10, NULL, &w), -1);
+	free(m);
+	free(f);
+	ike2_keys_wipe(&k);
+}
+
+static void skf_roundtrip(void **state)
+{
+	(void)state;
+	skf_roundtrip_one(IKE2_ENCR_3DES, 0, IKE2_AUTH_HMAC_SHA1_96);
+	skf_roundtrip_one(IKE2_ENCR_AES_CBC, 256, IKE2_AUTH_HMAC_SHA2_384_192);
+	skf_roundtrip_one(IKE2_ENCR_AES_GCM_16, 128, 0);
+}
+
 /* RFC 4106 / McGrew-Viega GCM test case (AES-128, key+salt, 8-byte IV): the SK payload's GCM is
  * the same construction; checked here through ike2_sk_seal with a fixed IV and an all-zero key. */
 static void gcm_fixed_iv(void **state)
@@ -502,6 +568,19 @@ static void rules_auth_paths(void **state)
 	R.obs[R.nobs - 1].value = 0;
 	assert_string_equal(verdict_cause(), "ike-auth-no-answer");
 	assert_int_equal(D.p[0].windows_error, 809);
+	/* a small request that asks for the certificate is not answered, one without CERTREQ is: the
+	 * reply is lost */
+	R.obs[R.nobs - 1].value = 1;
+	add(OBS_IKE_AUTH_SMALL_REQ, 0, 0, "no answer");
+	assert_string_equal(verdict_cause(), "ike-fragments-dropped");
+	assert_non_null(strstr(D.p[0].summary, "reply lost"));
+	/* it is answered, certificate reply included: the large REQUEST is what is lost */
+	R.obs[R.nobs - 1].value = 1;
+	assert_string_equal(verdict_cause(), "ike-request-fragments-dropped");
+	assert_int_equal(D.p[0].windows_error, 809);
+	assert_non_null(strstr(D.p[0].summary, "request lost"));
+	/* never "works" while the Windows-like IKE_AUTH is unanswered */
+	assert_int_not_equal(D.p[0].verdict, VERDICT_WORKS);
 	/* no certificate: 13806 */
 	reset();
 	add(OBS_IKE_ACCEPTED, 2, 0, "x");
@@ -558,6 +637,7 @@ int main(void)
 		cmocka_unit_test(derive_kat),
 		cmocka_unit_test(dh_agreement),
 		cmocka_unit_test(sk_roundtrip),
+		cmocka_unit_test(skf_roundtrip),
 		cmocka_unit_test(gcm_fixed_iv),
 		cmocka_unit_test(frag_reassembly),
 		cmocka_unit_test(inner_build_parse),

@@ -29,6 +29,12 @@ static void test_builtin_windows(void **state)
 	assert_int_equal(prof.nonce_basis, KB_INFERRED);
 	assert_true(prof.natd);
 	assert_true(prof.frag_supported);
+	/* IKE_AUTH sized as Windows sends it: a CERTREQ with a typical root store, RFC 7383 fragments */
+	assert_true(prof.auth_certreq);
+	assert_int_equal(prof.auth_certreq_hashes, 42);
+	assert_int_equal(prof.auth_certreq_basis, KB_INFERRED);
+	assert_int_equal(prof.auth_fragment_size, 576);
+	assert_int_equal(prof.auth_fragment_basis, KB_INFERRED);
 	assert_int_equal(prof.nnotifies, 3);
 	assert_int_equal(prof.notifies[0], IKE2_N_NAT_DETECTION_SOURCE_IP);
 	assert_int_equal(prof.notifies[2], IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED);

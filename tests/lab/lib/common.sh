@@ -99,7 +99,7 @@ scn_check() {
 	in_list "${S[server.pptp]}" pptpd off || die "$f: server.pptp: pptpd|off"
 	in_list "${S[server.gre]}" responder off || die "$f: server.gre: responder|off"
 	in_list "${S[server.sstp]}" responder nak nginx off || die "$f: server.sstp: responder|nak|nginx|off"
-	in_list "${S[server.cert]}" good wrong-name expired untrusted-ca no-server-auth ip-san-only large-chain crl-unreachable ||
+	in_list "${S[server.cert]}" good wrong-name expired untrusted-ca no-server-auth ip-san-only large-chain crl-unreachable missing-intermediate ||
 		die "$f: unknown server.cert '${S[server.cert]}'"
 	in_list "${S[server.psk]}" same other || die "$f: server.psk: same|other"
 	in_list "${S[target]}" ipv4 ipv6 || die "$f: target: ipv4|ipv6"

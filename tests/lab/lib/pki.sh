@@ -7,8 +7,12 @@
 #   fullchain.crt     server.crt + chain.crt (for nginx)
 #   server.id         the identity charon uses (IDr)
 #   lab.crl           the issuer's CRL (DER), served at http://$CRL_NAME/lab.crl
+#   root.crl, int.der missing-intermediate only: the root's CRL (for the
+#                     intermediate's CDP) and the intermediate (DER), served at
+#                     http://$CRL_NAME/root.crl and http://$CRL_NAME/int.crt
 # Variants (server.cert=): good, wrong-name, expired, untrusted-ca,
-# no-server-auth, ip-san-only, large-chain, crl-unreachable.
+# no-server-auth, ip-san-only, large-chain, crl-unreachable,
+# missing-intermediate.
 
 pki_q() { pki "$@" 2>/dev/null; }   # pki prints harmless TPM noise on stderr
 
@@ -19,7 +23,7 @@ pki_build() {
 	local flags=(--flag serverAuth --flag ikeIntermediate)
 	# Every certificate names a CRL distribution point, as Windows' SSTP client checks revocation:
 	# served by the lab's web server on port 80 (crl-unreachable: CRL_NAME resolves to a dead host).
-	local dates=(--lifetime 1000) issuer_crt=$d/ca.crt issuer_key=$d/ca.key extra=(--crl "http://$CRL_NAME/lab.crl") i
+	local dates=(--lifetime 1000) issuer_crt=$d/ca.crt issuer_key=$d/ca.key extra=(--crl "http://$CRL_NAME/lab.crl") i aia=
 	mkdir -p "$d"
 	pki_q --gen --type rsa --size 2048 --outform pem >"$d/ca.key"
 	pki_q --self --ca --lifetime 3650 --in "$d/ca.key" --type rsa \
@@ -59,9 +63,38 @@ pki_build() {
 		# nginx and charon want the chain leaf-first (int3, int2, int1)
 		for i in 3 2 1; do cat "$d/int$i.crt"; done >"$d/chain.crt"; rm -f "$d/chain.crt.tmp"
 		for i in $(seq 1 60); do san+=(--san "alt-name-$i.vpn.lab.test"); done ;;
+	missing-intermediate)
+		# root -> intermediate -> server, and the server sends only its own
+		# certificate (chain.crt stays empty; the client trusts the root).
+		# The intermediate names the root's CRL (root.crl, signed by the root);
+		# the leaf names lab.crl, signed by the intermediate (below).
+		# The leaf carries an AIA caIssuers URL where the lab web server serves
+		# the intermediate (DER): without it a leaf-only chain cannot be told
+		# from an untrusted root at all, and it is what Windows' CryptoAPI
+		# (SSTP) fetches a missing issuer from; IKEEXT does not [inferred].
+		# strongSwan's pki cannot write caIssuers, so openssl issues that leaf.
+		pki_q --gen --type rsa --size 2048 --outform pem >"$d/int.key"
+		pki_q --issue --cacert "$issuer_crt" --cakey "$issuer_key" --type priv --in "$d/int.key" \
+			--ca --dn "C=XX, O=vpndiag lab, CN=vpndiag lab intermediate CA $LAB_ID" \
+			--crl "http://$CRL_NAME/root.crl" --lifetime 3000 --outform pem >"$d/int.crt"
+		pki_q --signcrl --cacert "$issuer_crt" --cakey "$issuer_key" --lifetime 30 --outform der >"$d/root.crl"
+		openssl x509 -in "$d/int.crt" -outform der -out "$d/int.der" || die "openssl: converting the intermediate failed"
+		[[ -s $d/root.crl && -s $d/int.der ]] || die "pki: the intermediate CA failed"
+		issuer_crt=$d/int.crt; issuer_key=$d/int.key; aia="http://$CRL_NAME/int.crt" ;;
 	esac
-	pki_q --issue --cacert "$issuer_crt" --cakey "$issuer_key" --type priv --in "$d/server.key" \
-		--dn "$dn" "${san[@]}" "${flags[@]}" "${extra[@]}" "${dates[@]}" --outform pem >"$d/server.crt"
+	if [[ -n $aia ]]; then
+		# the same certificate pki would issue (CN, dNSName SANs, serverAuth +
+		# ikeIntermediate, CDP), plus authorityInfoAccess caIssuers
+		printf '%s\n' "basicConstraints = CA:FALSE" "subjectKeyIdentifier = hash" "authorityKeyIdentifier = keyid" \
+			"subjectAltName = DNS:$SERVER_NAME, DNS:$TARGET4" "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2" \
+			"crlDistributionPoints = URI:http://$CRL_NAME/lab.crl" "authorityInfoAccess = caIssuers;URI:$aia" >"$d/server.ext"
+		openssl req -new -key "$d/server.key" -subj "/C=XX/O=vpndiag lab/CN=$SERVER_NAME" -out "$d/server.csr" &&
+			openssl x509 -req -in "$d/server.csr" -CA "$issuer_crt" -CAkey "$issuer_key" -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
+				-days 1000 -sha256 -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+	else
+		pki_q --issue --cacert "$issuer_crt" --cakey "$issuer_key" --type priv --in "$d/server.key" \
+			--dn "$dn" "${san[@]}" "${flags[@]}" "${extra[@]}" "${dates[@]}" --outform pem >"$d/server.crt"
+	fi
 	[[ -s $d/server.crt ]] || die "pki: issuing the server certificate failed"
 	# The CRL of the server certificate's issuer (empty: nothing revoked), DER as CDPs serve it.
 	pki_q --signcrl --cacert "$issuer_crt" --cakey "$issuer_key" --lifetime 30 --outform der >"$d/lab.crl"

@@ -333,6 +333,9 @@ EOF
 	} >"$d/nginx.conf"
 	echo '<html><body>vpndiag lab web server</body></html>' >"$d/www/index.html"
 	cp "$STATE/pki/lab.crl" "$d/www/lab.crl"
+	# missing-intermediate: the root's CRL and the intermediate at the leaf's AIA caIssuers URL
+	[[ -s $STATE/pki/root.crl ]] && cp "$STATE/pki/root.crl" "$d/www/root.crl"
+	[[ -s $STATE/pki/int.der ]] && cp "$STATE/pki/int.der" "$d/www/int.crt"
 	if [[ $m != nginx ]]; then
 		local mode=ack; [[ $m == nak ]] && mode=nak
 		start_bg sstp-responder srv python3 "$LAB_DIR/responders/sstp_responder.py" --listen 127.0.0.1 --port 8443 --mode "$mode" --max-seconds 86400
