@@ -10,6 +10,13 @@
  *   alt    UDP 500 after NO-PROPOSAL-CHOSEN: MM1 with each further profile set (what the server
  *          accepts, if anything).
  *   plain  UDP 1701: an L2TP SCCRQ outside IPsec (a server that answers takes L2TP unprotected).
+ *   am     UDP 500: ONE Aggressive Mode message 1 with PSK authentication (RFC 2409 5.4: SA with the
+ *          profile's default transforms, KE for the first transform's group, Ni, IDii =
+ *          ID_IPV4_ADDR/ID_IPV6_ADDR of our address). Windows never sends Aggressive Mode: this
+ *          packet is ours, only to learn whether the server hands out HASH_R in the clear (an
+ *          offline guessing target for its pre-shared key). It never feeds the L2TP verdict, and
+ *          the exchange is never continued: no message 3, no Delete, nothing is computed over
+ *          HASH_R (the responder drops the half-open SA on its own).
  *
  * Reply matching: CKY-I is spi_make(run key, target, port, exchange id); a reply must carry it and
  * a non-zero CKY-R (except a clear Informational). The key (engine_options()->psk) is only read;
@@ -37,10 +44,10 @@
 #define RX_CAP 65536
 #define MAX_READS 16
 #define NONESP_LEN 4
-#define MAX_XCHG (3 + PROFILE_MAX_SETS)
+#define MAX_XCHG (4 + PROFILE_MAX_SETS)
 #define L2TP_SENDS 3
 
-enum xkind { X_MAIN, X_NATT, X_ALT, X_PLAIN };
+enum xkind { X_MAIN, X_NATT, X_ALT, X_PLAIN, X_AM };
 enum step { ST_MM1 = 1, ST_MM3 = 3, ST_MM5 = 5 };
 
 struct xchg {
@@ -109,10 +116,17 @@ static uint32_t wait_after(const struct l2_state *st, unsigned send_no)
 	return p->retransmit_ms[i] ? p->retransmit_ms[i] : 1;
 }
 
+/* The side checks (plain L2TP on 1701, the Aggressive Mode warning) never decide the verdict, so
+ * they get a short budget: two sends (about 3 s), so that a server that silently drops them does
+ * not stretch the whole diagnosis to --timeout. */
+#define AUX_SENDS 2u
+
 static unsigned max_sends(const struct l2_state *st, const struct xchg *x)
 {
 	if (x->kind == X_PLAIN)
-		return L2TP_SENDS;
+		return L2TP_SENDS < AUX_SENDS ? L2TP_SENDS : AUX_SENDS;
+	if (x->kind == X_AM)
+		return AUX_SENDS;
 	return st->prof->nretransmit ? (unsigned)st->prof->nretransmit : 1;
 }
 
@@ -120,6 +134,8 @@ static const char *step_name(const struct xchg *x)
 {
 	if (x->kind == X_PLAIN)
 		return "L2TP SCCRQ";
+	if (x->kind == X_AM)
+		return "Aggressive Mode 1";
 	switch (x->step) {
 	case ST_MM3: return x->natt ? "MM3 (non-ESP marker)" : "MM3";
 	case ST_MM5: return x->natt ? "MM5 (non-ESP marker)" : "MM5";
@@ -135,13 +151,18 @@ static void send_now(struct engine *e, struct probe_inst *pi, struct l2_state *s
 		x->first_send = now;
 	x->last_send = now;
 	if (net_udp_send(x->fd, x->pkt, x->pkt_len) != 0 && errno != ECONNREFUSED) {
-		struct obs o;
-		obs_init(&o, OBS_SEND_FAILED, x);
-		o.code = errno;
-		fmt_into(o.text, sizeof o.text, "%s", strerror(errno));
-		fmt_into(o.evidence, sizeof o.evidence, "could not send the %s to UDP %u: %s", step_name(x), x->port,
-			 strerror(errno));
-		engine_observe(e, pi, &o);
+		if (x->kind == X_AM) {
+			/* not an L2TP observation: the AM exchange ends as l2tp-am-no-answer */
+			engine_packet(e, pi, '!', &x->dst, strerror(errno));
+		} else {
+			struct obs o;
+			obs_init(&o, OBS_SEND_FAILED, x);
+			o.code = errno;
+			fmt_into(o.text, sizeof o.text, "%s", strerror(errno));
+			fmt_into(o.evidence, sizeof o.evidence, "could not send the %s to UDP %u: %s", step_name(x),
+				 x->port, strerror(errno));
+			engine_observe(e, pi, &o);
+		}
 	}
 	x->sends++;
 	x->total_sends++;
@@ -285,9 +306,16 @@ static struct xchg *new_xchg(struct l2_state *st, enum xkind kind, const struct 
 static void start_failed(struct engine *e, struct probe_inst *pi, struct xchg *x, const char *what)
 {
 	struct obs o;
-	obs_init(&o, OBS_SEND_FAILED, x);
-	fmt_into(o.text, sizeof o.text, "%s", what);
-	fmt_into(o.evidence, sizeof o.evidence, "could not probe UDP %u: %s", x->port, what);
+	if (x->kind == X_AM) {
+		/* our own Aggressive Mode probe: not an L2TP failure */
+		obs_init(&o, OBS_L2TP_AM_NO_ANSWER, x);
+		fmt_into(o.text, sizeof o.text, "not sent");
+		fmt_into(o.evidence, sizeof o.evidence, "the Aggressive Mode check was not made on UDP %u: %s", x->port, what);
+	} else {
+		obs_init(&o, OBS_SEND_FAILED, x);
+		fmt_into(o.text, sizeof o.text, "%s", what);
+		fmt_into(o.evidence, sizeof o.evidence, "could not probe UDP %u: %s", x->port, what);
+	}
 	engine_observe(e, pi, &o);
 	close_xchg(e, x);
 }
@@ -333,6 +361,71 @@ static int start_plain(struct engine *e, struct probe_inst *pi, struct l2_state 
 		return -1;
 	}
 	x->pkt_len = w.len;
+	x->active = true;
+	send_step(e, pi, st, x, ST_MM1);
+	return 0;
+}
+
+/* Aggressive Mode 1 with PSK: ours, not Windows' (see the top of the file). The DH key pair exists
+ * only for the KE payload and is freed at once; nothing of the exchange is kept. */
+static int build_am1(struct l2_state *st, struct xchg *x, const char **why)
+{
+	const struct profile_set *set = x->set;
+	struct ike1_dh dh;
+	char err[160];
+	uint8_t ni[64];
+	size_t nl = st->prof->nonce_len >= 8 && st->prof->nonce_len <= sizeof ni ? st->prof->nonce_len : 32;
+	const uint8_t *lip;
+	size_t ll = net_addr_bytes(&x->local, &lip);
+	memset(&dh, 0, sizeof dh);
+	if (ike1_dh_generate(&dh, set->transforms1[0].group, err, sizeof err) != 0) {
+		*why = "no Diffie-Hellman key for the first transform's group";
+		return -1;
+	}
+	int rc = -1;
+	if (RAND_bytes(ni, (int)nl) != 1) {
+		*why = "no randomness for the nonce";
+		goto out;
+	}
+	struct ike1_am1 in = {.transforms = set->transforms1, .ntransforms = set->ntransforms1, .ke = dh.pub,
+			      .ke_len = dh.pub_len, .nonce = ni, .nonce_len = nl,
+			      .id_type = ll == 4 ? IKE1_ID_IPV4_ADDR : IKE1_ID_IPV6_ADDR, .id_protocol = 17,
+			      .id_port = 500, .id = lip, .id_len = ll};
+	memcpy(in.cky_i, x->cky_i, 8);
+	struct wbuf w;
+	pkt_begin(x, &w);
+	if (ike1_build_am1(&w, &in) < 0 || w.err) {
+		*why = "the Aggressive Mode 1 does not fit the packet buffer";
+		goto out;
+	}
+	x->pkt_len = w.len;
+	rc = 0;
+out:
+	ike1_dh_free(&dh);
+	OPENSSL_cleanse(ni, sizeof ni);
+	return rc;
+}
+
+static int start_am(struct engine *e, struct probe_inst *pi, struct l2_state *st, struct xchg *x, uint16_t port)
+{
+	const char *why = NULL;
+	x->natt = false;
+	if (open_sock(e, pi, x, port, &why) != 0) {
+		start_failed(e, pi, x, why);
+		return -1;
+	}
+	/* its own keyed cookie: exchange id x->id differs from the main exchange's */
+	uint64_t spi = spi_make(&st->key, (const struct sockaddr *)&x->dst.ss, port, x->id, 0);
+	for (int i = 0; i < 8; i++)
+		x->cky_i[i] = (uint8_t)(spi >> (56 - 8 * i));
+	if (!spi) {
+		start_failed(e, pi, x, "no cookie");
+		return -1;
+	}
+	if (build_am1(st, x, &why) != 0) {
+		start_failed(e, pi, x, why);
+		return -1;
+	}
 	x->active = true;
 	send_step(e, pi, st, x, ST_MM1);
 	return 0;
@@ -806,6 +899,10 @@ static void describe(const struct ike1_msg *m, size_t len, char *s, size_t slen)
 		fmt_append(s, slen, " KE(%zu)", m->ke.len);
 	if (m->has_nonce)
 		fmt_append(s, slen, " Nr(%zu)", m->nonce.len);
+	if (m->has_id)
+		fmt_append(s, slen, " ID(%s)", ike1_id_name(m->id.type));
+	if (m->has_hash)
+		fmt_append(s, slen, " HASH(%zu)", m->hash.len);
 	if (m->nnatd)
 		fmt_append(s, slen, " %zu NAT-D", m->nnatd);
 	for (size_t i = 0; i < m->nnotifies; i++)
@@ -900,6 +997,86 @@ out:
 	return finished;
 }
 
+/* One datagram for the Aggressive Mode probe. It counts only with our cookie, as a response (a
+ * non-zero CKY-R for Aggressive Mode; a clear Informational may carry CKY-R 0), in the clear.
+ * Returns true when x is finished. Nothing is sent back. */
+static bool handle_am(struct engine *e, struct probe_inst *pi, struct xchg *x, const uint8_t *buf, size_t len,
+		      const struct net_addr *from)
+{
+	static const uint8_t zero[8];
+	char why[200], s[400];
+	struct obs o;
+	struct ike1_msg *m = calloc(1, sizeof *m);
+	bool finished = false;
+	if (!m)
+		return false;
+	if (ike1_parse(buf, len, m, why, sizeof why) != 0) {
+		char w2[240];
+		fmt_into(w2, sizeof w2, "does not parse as IKEv1: %s", why);
+		ignore(e, pi, x, from, w2);
+		goto out;
+	}
+	if (CRYPTO_memcmp(m->hdr.cky_i, x->cky_i, 8) != 0) {
+		ignore(e, pi, x, from, "not our initiator cookie");
+		goto out;
+	}
+	if (m->encrypted) {
+		ignore(e, pi, x, from, "an encrypted message in answer to Aggressive Mode 1");
+		goto out;
+	}
+	bool info = m->hdr.exchange == IKE1_EX_INFORMATIONAL;
+	if (!info && m->hdr.exchange != IKE1_EX_AGGRESSIVE) {
+		ignore(e, pi, x, from, "neither Aggressive Mode nor Informational");
+		goto out;
+	}
+	if (!info && memcmp(m->hdr.cky_r, zero, 8) == 0) {
+		ignore(e, pi, x, from, "responder cookie zero: our own Aggressive Mode 1 reflected, or not a reply");
+		goto out;
+	}
+	describe(m, len, s, sizeof s);
+	if (info) {
+		const struct ike1_notify_pl *n = ike1_first_error(m);
+		if (!n) {
+			ignore(e, pi, x, from, "an Informational without an error notify");
+			goto out;
+		}
+		engine_packet(e, pi, '<', from, s);
+		obs_init(&o, OBS_L2TP_AM_REFUSED, x);
+		o.code = n->type;
+		fmt_into(o.text, sizeof o.text, "%s", ike1_notify_name(n->type));
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "the server refused our Aggressive Mode 1 (pre-shared key) on UDP %u with an Informational N(%s) (type %u) after %u ms: no HASH_R was sent",
+			 x->port, o.text, (unsigned)n->type, (unsigned)(engine_now_ms(e) - x->last_send));
+		engine_observe(e, pi, &o);
+		finished = true;
+		goto out;
+	}
+	const struct ike1_transform *t =
+		m->has_sa && m->sa.nproposals == 1 && m->sa.p[0].ntransforms == 1 ? &m->sa.p[0].t[0] : NULL;
+	if (!t || !m->has_ke || !m->has_nonce || !m->has_hash || m->hash.len == 0 ||
+	    t->auth != IKE1_AUTH_PRE_SHARED_KEY) {
+		ignore(e, pi, x, from, "not an Aggressive Mode 2 with one pre-shared-key transform, KE, Nr and HASH_R");
+		goto out;
+	}
+	engine_packet(e, pi, '<', from, s);
+	char ts[160];
+	ike1_transform_str(t, ts, sizeof ts);
+	obs_init(&o, OBS_L2TP_AM_HASH, x);
+	o.code = t->group;
+	o.value = (int64_t)m->hash.len;
+	fmt_into(o.text, sizeof o.text, "%s", ts);
+	/* the hash itself is not recorded anywhere */
+	fmt_into(o.evidence, sizeof o.evidence,
+		 "the server answered our Aggressive Mode 1 (pre-shared key) on UDP %u in %u ms with an Aggressive Mode 2 in the clear: %s, KE, Nr,%s and a %zu-byte HASH_R, all an offline guess of the key needs",
+		 x->port, (unsigned)(engine_now_ms(e) - x->last_send), ts, m->has_id ? " IDir" : "", m->hash.len);
+	engine_observe(e, pi, &o);
+	finished = true;
+out:
+	memset(m, 0, sizeof *m);
+	free(m);
+	return finished;
+}
+
 /* ---------------------------------------------------------------- plain L2TP */
 
 static bool handle_l2tp(struct engine *e, struct probe_inst *pi, struct xchg *x, const uint8_t *buf, size_t len,
@@ -949,7 +1126,14 @@ static void record_no_answer(struct engine *e, struct probe_inst *pi, struct l2_
 	struct obs o;
 	uint32_t waited = engine_now_ms(e) - x->first_send;
 	bool short_ = cut && x->sends < max_sends(st, x);
-	if (x->kind == X_ALT) {
+	if (x->kind == X_AM) {
+		obs_init(&o, OBS_L2TP_AM_NO_ANSWER, x);
+		o.value = x->total_sends;
+		fmt_into(o.text, sizeof o.text, "silence");
+		fmt_into(o.evidence, sizeof o.evidence, "no answer to %u Aggressive Mode 1%s (pre-shared key) on UDP %u within %.1f s%s",
+			 x->total_sends, x->total_sends == 1 ? "" : "s", x->port, waited / 1000.0,
+			 short_ ? " (the run's --timeout ended the retransmissions)" : "");
+	} else if (x->kind == X_ALT) {
 		obs_init(&o, OBS_L2TP_MM_REFUSED, x);
 		fmt_into(o.text, sizeof o.text, "no answer");
 		fmt_into(o.evidence, sizeof o.evidence, "with proposal set %s no answer to %u MM1", x->set->name, x->total_sends);
@@ -978,9 +1162,9 @@ static void record_icmp(struct engine *e, struct probe_inst *pi, struct xchg *x,
 	char from[NET_ADDRSTRLEN] = "?", s[160];
 	if (rx->from.len)
 		net_addr_str(&rx->from, from, sizeof from);
-	obs_init(&o, x->kind == X_ALT ? OBS_L2TP_MM_REFUSED : OBS_UDP_ICMP, x);
+	obs_init(&o, x->kind == X_ALT ? OBS_L2TP_MM_REFUSED : x->kind == X_AM ? OBS_L2TP_AM_NO_ANSWER : OBS_UDP_ICMP, x);
 	o.code = rx->icmp_type;
-	o.value = rx->icmp_code;
+	o.value = x->kind == X_AM ? (int64_t)x->total_sends : rx->icmp_code;
 	fmt_into(o.text, sizeof o.text, "%s", net_icmp_class_id(rx->icmp_class));
 	fmt_into(o.evidence, sizeof o.evidence, "ICMP%s %s (type %u code %u) from %s after the %s to UDP %u",
 		 rx->icmp6 ? "v6" : "", net_icmp_class_name(rx->icmp_class), rx->icmp_type, rx->icmp_code, from,
@@ -1035,6 +1219,9 @@ static int l2tp_start(struct engine *e, struct probe_inst *pi)
 	x = p1701 ? new_xchg(st, X_PLAIN, NULL) : NULL;
 	if (x)
 		start_plain(e, pi, st, x, p1701);
+	x = p500 ? new_xchg(st, X_AM, &prof->sets[0]) : NULL;
+	if (x)
+		start_am(e, pi, st, x, p500);
 	update_deadline(pi, st);
 	return 0;
 }
@@ -1065,6 +1252,7 @@ static void l2tp_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 				continue;
 			}
 			finished = x->kind == X_PLAIN ? handle_l2tp(e, pi, x, st->rx, rx.len, &rx.from)
+				   : x->kind == X_AM  ? handle_am(e, pi, x, st->rx, rx.len, &rx.from)
 						      : handle_ike(e, pi, st, x, st->rx, rx.len, &rx.from);
 		} else {
 			continue;

@@ -36,9 +36,11 @@
 #endif
 
 #define STAGE_MS 5000u
-#define GRE_WAIT_MS 3000u
+/* The GRE wait: Windows keeps retrying LCP for far longer; 5 s with a resend each second lets a
+ * slow or loaded server answer, and stays within the default --timeout. */
+#define GRE_WAIT_MS 5000u
 #define GRE_RESEND_MS 1000u
-#define GRE_MAX_SENDS 3u
+#define GRE_MAX_SENDS 5u
 #define STOP_WAIT_MS 1000u
 #define END_MARGIN_MS 30u
 #define RX_CAP 4096u

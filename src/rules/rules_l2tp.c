@@ -287,6 +287,32 @@ static void rule_plain(const struct engine_result *r, struct diagnosis *d, const
 		  "iptables -I INPUT -p udp --dport 1701 -m policy --dir in --pol none -j DROP");
 }
 
+/* Warning: the server answers an Aggressive Mode 1 with a pre-shared key by sending HASH_R in the
+ * clear (our own probe; Windows never uses Aggressive Mode, so this never touches the verdict).
+ * Basis [D]: RFC 2409 5.4 (Aggressive Mode: SA, KE, nonces, IDs and HASH_R all in the clear) with
+ * 5 (SKEYID = prf(pre-shared-key, Ni_b | Nr_b)): whoever sees message 2 has every input of HASH_R
+ * but the key, and can test guesses offline; Cisco security notice cisco-sn-20030422-ike (2003)
+ * and ERNW, "PSK cracking using IKE Aggressive Mode" (2003); ike-scan's psk-crack does exactly
+ * that. A refusal or silence adds nothing. */
+static void rule_aggressive_psk(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_L2TP_AM_HASH, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "security: the server answers IKEv1 Aggressive Mode with a pre-shared key: anyone can capture its key hash (HASH_R) and guess the key offline");
+	rules_evidence(f, o->evidence);
+	rules_evidence(f, "RFC 2409 5.4 and 5: in Aggressive Mode with a pre-shared key the responder's HASH_R = prf(prf(key, Ni | Nr), ...) travels in the clear with all its other inputs; an attacker needs no valid key or credentials to get it (Cisco security notice cisco-sn-20030422-ike; ike-scan -A with psk-crack)");
+	rules_evidence(f, "Windows' L2TP/IPsec client uses Main Mode only, so this does not change whether Windows can connect");
+	rules_fix(f, "Disable IKEv1 Aggressive Mode on the server (Windows clients never need it); on strongSwan set aggressive = no in every IKEv1 connection and remove charon.i_dont_care_about_security_and_use_aggressive_mode_psk from strongswan.conf; on a Cisco ASA: crypto ikev1 am-disable.",
+		  "# strongSwan: swanctl.conf, each IKEv1 connection\naggressive = no\n# strongswan.conf: delete the line\n# i_dont_care_about_security_and_use_aggressive_mode_psk = yes\nswanctl --load-conns\n# Cisco ASA (configuration mode):\ncrypto ikev1 am-disable");
+	rules_fix(f, "If Aggressive Mode must stay for other clients, use a long random pre-shared key, or move them to IKEv2 or certificate authentication; for Windows use IKEv2 (certificates or EAP) or L2TP/IPsec with a certificate instead of a pre-shared key.",
+		  NULL);
+}
+
 /* Info: client behind NAT is fine for L2TP/IPsec (NAT-T) with the default registry [D, facts 8.6]. */
 static void rule_client_nat(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
@@ -316,6 +342,7 @@ static const struct rule l2tp_rules[] = {
 	{{"psk-mismatch", KB_P_L2TP, 789, KB_INFERRED, SEV_FAILURE}, rule_psk_silence},
 	{{"ike-error-notify", KB_P_L2TP, 789, KB_INFERRED, SEV_FAILURE}, rule_mm5_refused},
 	{{"l2tp-without-ipsec", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_WARNING}, rule_plain},
+	{{"ike-aggressive-mode-psk", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_WARNING}, rule_aggressive_psk},
 	{{"client-behind-nat", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_INFO}, rule_client_nat},
 };
 

@@ -768,6 +768,21 @@ int ike1_build_mm3(struct wbuf *w, const struct ike1_mm3 *in)
 	return ike1_w_end(&iw);
 }
 
+int ike1_build_am1(struct wbuf *w, const struct ike1_am1 *in)
+{
+	struct ike1_header h;
+	struct ike1_writer iw;
+	hdr_init(&h, in->cky_i, NULL, IKE1_EX_AGGRESSIVE);
+	ike1_w_begin(&iw, w, &h);
+	ike1_w_sa(&iw, in->transforms, in->ntransforms);
+	ike1_w_payload(&iw, IKE1_PL_KE, in->ke, in->ke_len);
+	ike1_w_payload(&iw, IKE1_PL_NONCE, in->nonce, in->nonce_len);
+	ike1_w_id(&iw, in->id_type, in->id_protocol, in->id_port, in->id, in->id_len);
+	for (size_t i = 0; i < in->nvids; i++)
+		ike1_w_payload(&iw, IKE1_PL_VID, in->vids[i].p, in->vids[i].len);
+	return ike1_w_end(&iw);
+}
+
 int ike1_build_encrypted(struct wbuf *w, const struct ike1_header *hdr, uint8_t first_np, const uint8_t *plain,
 			 size_t plain_len, size_t block, ike1_encrypt_fn enc, void *ctx)
 {

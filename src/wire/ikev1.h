@@ -355,6 +355,27 @@ struct ike1_mm3 {
 };
 int ike1_build_mm3(struct wbuf *w, const struct ike1_mm3 *in);
 
+/* Aggressive Mode message 1 (RFC 2409 5.4, pre-shared key): HDR (exchange 4, CKY-R 0, M-ID 0), SA,
+ * KE, Ni, IDii (Type | Protocol | Port | data), then the VIDs. All transforms should carry the KE's
+ * group: Aggressive Mode cannot negotiate the group. Returns the size or -1. */
+struct ike1_am1 {
+	uint8_t cky_i[8];
+	const struct ike1_tspec *transforms;
+	size_t ntransforms;
+	const uint8_t *ke;
+	size_t ke_len;
+	const uint8_t *nonce;
+	size_t nonce_len;
+	uint8_t id_type;
+	uint8_t id_protocol;
+	uint16_t id_port;
+	const uint8_t *id;
+	size_t id_len;
+	const struct ike1_blob *vids;
+	size_t nvids;
+};
+int ike1_build_am1(struct wbuf *w, const struct ike1_am1 *in);
+
 /* Encrypts len bytes (a multiple of the block size) from plain into out (room for len bytes),
  * chaining the CBC state the callee keeps in ctx. plain and out are the builder's stack buffers,
  * valid only during the call. Returns 0 or -1. crypto/ike1_keys provides one (ike1_cbc_encrypt_cb). */

@@ -211,6 +211,48 @@ static void test_mm3_build_parse(void **state)
 	assert_true(m.natd_draft);
 }
 
+/* Aggressive Mode 1 (RFC 2409 5.4): exchange 4, CKY-R 0, SA, KE, Ni, IDii in that order. */
+static void test_am1_build_parse(void **state)
+{
+	(void)state;
+	static struct ike1_msg m;
+	uint8_t buf[800], ke[96], nonce[32];
+	static const uint8_t ip[4] = {198, 18, 1, 2};
+	char err[160];
+	memset(ke, 0xab, sizeof ke);
+	memset(nonce, 0xcd, sizeof nonce);
+	struct ike1_am1 in = {.cky_i = {1, 2, 3, 4, 5, 6, 7, 8}, .transforms = ike1_windows_mm1_transforms,
+			      .ntransforms = 5, .ke = ke, .ke_len = sizeof ke, .nonce = nonce, .nonce_len = sizeof nonce,
+			      .id_type = IKE1_ID_IPV4_ADDR, .id_protocol = 17, .id_port = 500, .id = ip, .id_len = 4};
+	struct wbuf w;
+	wbuf_init(&w, buf, sizeof buf);
+	int n = ike1_build_am1(&w, &in);
+	assert_true(n > 28);
+	assert_int_equal(buf[16], IKE1_PL_SA);
+	assert_int_equal(buf[18], IKE1_EX_AGGRESSIVE);
+	assert_int_equal(ike1_parse(buf, (size_t)n, &m, err, sizeof err), 0);
+	assert_int_equal(m.hdr.exchange, IKE1_EX_AGGRESSIVE);
+	assert_int_equal(m.hdr.msg_id, 0);
+	static const uint8_t zero[8];
+	assert_memory_equal(m.hdr.cky_r, zero, 8);
+	assert_true(m.has_sa && m.has_ke && m.has_nonce && m.has_id);
+	assert_int_equal(m.sa.p[0].ntransforms, 5);
+	assert_int_equal(m.sa.p[0].t[0].group, IKE1_GROUP_ECP_384);
+	assert_int_equal(m.sa.p[0].t[0].auth, IKE1_AUTH_PRE_SHARED_KEY);
+	assert_int_equal(m.ke.len, sizeof ke);
+	assert_int_equal(m.nonce.len, sizeof nonce);
+	assert_int_equal(m.id.type, IKE1_ID_IPV4_ADDR);
+	assert_int_equal(m.id.protocol, 17);
+	assert_int_equal(m.id.port, 500);
+	assert_memory_equal(m.id.data.p, ip, 4);
+	assert_int_equal(m.npayloads, 4);
+	assert_int_equal(m.payload_types[1], IKE1_PL_KE);
+	assert_int_equal(m.payload_types[3], IKE1_PL_ID);
+	/* too small a buffer: -1, nothing half-written counted */
+	wbuf_init(&w, buf, 100);
+	assert_int_equal(ike1_build_am1(&w, &in), -1);
+}
+
 /* A toy "cipher" for the builder tests: XOR with 0x5a (the CBC code is tested in test_ike1_keys). */
 static int xor_enc(void *ctx, const uint8_t *plain, size_t len, uint8_t *out)
 {
@@ -314,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_mm1_windows_bytes), cmocka_unit_test(test_mm1_parse),
 		cmocka_unit_test(test_parse_errors),      cmocka_unit_test(test_notify_parse),
 		cmocka_unit_test(test_mm3_build_parse),   cmocka_unit_test(test_mm5_and_delete),
+		cmocka_unit_test(test_am1_build_parse),
 		cmocka_unit_test(test_names_from_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

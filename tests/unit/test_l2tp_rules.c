@@ -170,6 +170,71 @@ static void test_ports_and_proposals(void **state)
 	assert_int_equal(finding("l2tp-without-ipsec")->severity, SEV_WARNING);
 }
 
+/* Aggressive Mode with a PSK answered with HASH_R: a warning, never the verdict; refused or silent:
+ * nothing. */
+static void test_aggressive_mode_psk(void **state)
+{
+	(void)state;
+	/* healthy Main Mode + AM answered: still works, plus the warning */
+	base(0, 0);
+	add(OBS_L2TP_PSK_MATCH, 500, false, 0, 1, "default", NULL);
+	add(OBS_L2TP_AM_HASH, 500, false, 20, 20, "default", "AES_CBC_256/SHA1/ECP_384/PRE_SHARED_KEY/28800s");
+	assert_int_equal(l2()->verdict, VERDICT_WORKS);
+	assert_int_equal(D.p[1].windows_error, 0);
+	const struct finding *f = finding("ike-aggressive-mode-psk");
+	assert_non_null(f);
+	assert_int_equal(f->severity, SEV_WARNING);
+	assert_int_equal(f->windows_error, 0);
+	assert_int_equal(f->basis, KB_DOCUMENTED);
+	assert_non_null(strstr(f->evidence[0], "evidence l2tp-am-hash"));
+	bool rfc = false, am_disable = false, strongswan = false;
+	for (size_t i = 0; i < f->nevidence; i++)
+		rfc = rfc || strstr(f->evidence[i], "RFC 2409 5.4");
+	for (size_t i = 0; i < f->nfixes; i++) {
+		am_disable = am_disable || strstr(f->fixes[i].command, "crypto ikev1 am-disable");
+		strongswan = strongswan || (strstr(f->fixes[i].command, "aggressive = no") &&
+					    strstr(f->fixes[i].text, "i_dont_care_about_security_and_use_aggressive_mode_psk"));
+	}
+	assert_true(rfc && am_disable && strongswan);
+	assert_non_null(strstr(D.p[1].summary, "warning: security: the server answers IKEv1 Aggressive Mode"));
+	/* a failing L2TP keeps its own verdict and cause; the warning comes along */
+	base(0, 0);
+	add(OBS_L2TP_PSK_MISMATCH, 500, false, 23, 1, "default", NULL);
+	add(OBS_L2TP_AM_HASH, 500, false, 20, 20, "default", "x");
+	assert_int_equal(l2()->verdict, VERDICT_FAILS);
+	assert_string_equal(D.p[1].cause, "psk-mismatch");
+	assert_int_equal(D.p[1].windows_error, 789);
+	assert_non_null(finding("ike-aggressive-mode-psk"));
+	/* UDP 500 silent to Main Mode: still 809 (the AM answer is not "UDP 500 answers IKE" for the rules) */
+	reset();
+	add(OBS_UDP_NO_ANSWER, 500, false, 15000, 4, "default", NULL);
+	add(OBS_L2TP_AM_NO_ANSWER, 500, false, 0, 4, "default", "silence");
+	assert_string_equal(l2()->cause, "udp500-filtered");
+	assert_null(finding("ike-aggressive-mode-psk"));
+	/* refused (NO-PROPOSAL-CHOSEN, AUTHENTICATION-FAILED) or silent: no warning, verdict unchanged */
+	static const int32_t refusals[] = {14, 24};
+	for (size_t i = 0; i < 2; i++) {
+		base(0, 0);
+		add(OBS_L2TP_PSK_MATCH, 500, false, 0, 1, "default", NULL);
+		add(OBS_L2TP_AM_REFUSED, 500, false, refusals[i], 0, "default", "NO_PROPOSAL_CHOSEN");
+		assert_int_equal(l2()->verdict, VERDICT_WORKS);
+		assert_null(finding("ike-aggressive-mode-psk"));
+		assert_null(strstr(D.p[1].summary, "Aggressive"));
+	}
+	base(0, 0);
+	add(OBS_L2TP_PSK_MATCH, 500, false, 0, 1, "default", NULL);
+	add(OBS_L2TP_AM_NO_ANSWER, 500, false, 0, 4, "default", "silence");
+	assert_int_equal(l2()->verdict, VERDICT_WORKS);
+	assert_null(finding("ike-aggressive-mode-psk"));
+	/* no key given: unknown stays unknown, with or without the warning */
+	base(0, 0);
+	add(OBS_L2TP_PSK_NOT_GIVEN, 500, false, 0, 0, "default", NULL);
+	add(OBS_L2TP_AM_HASH, 500, false, 20, 20, "default", "x");
+	assert_int_equal(l2()->verdict, VERDICT_UNKNOWN);
+	assert_non_null(strstr(D.p[1].summary, "give --psk-file"));
+	assert_non_null(finding("ike-aggressive-mode-psk"));
+}
+
 static void test_errors_in_kb(void **state)
 {
 	(void)state;
@@ -228,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_works_only_with_verified_key), cmocka_unit_test(test_psk_mismatch),
 		cmocka_unit_test(test_server_nat),                   cmocka_unit_test(test_ports_and_proposals),
 		cmocka_unit_test(test_errors_in_kb),                 cmocka_unit_test(test_profile_is_windows_mm1),
+		cmocka_unit_test(test_aggressive_mode_psk),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

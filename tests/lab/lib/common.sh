@@ -66,10 +66,12 @@ scn_defaults() {
 	: "${S[server.ikev2.cookies]:=normal}"
 	: "${S[server.ikev2.fragmentation]:=yes}"
 	: "${S[server.ikev1]:=psk}"
+	: "${S[server.ikev1.aggressive]:=no}"
 	: "${S[server.l2tp]:=xl2tpd}"
 	: "${S[server.pptp]:=pptpd}"
 	: "${S[server.gre]:=responder}"
 	: "${S[server.sstp]:=responder}"
+	: "${S[server.sstp.tls]:=modern}"
 	: "${S[server.cert]:=good}"
 	: "${S[server.psk]:=same}"
 	: "${S[target]:=ipv4}"
@@ -95,10 +97,13 @@ scn_check() {
 	in_list "${S[server.ikev2.cookies]}" normal always || die "$f: server.ikev2.cookies: normal|always"
 	in_list "${S[server.ikev2.fragmentation]}" yes no || die "$f: server.ikev2.fragmentation: yes|no"
 	in_list "${S[server.ikev1]}" psk off || die "$f: server.ikev1: psk|off"
+	in_list "${S[server.ikev1.aggressive]}" no yes || die "$f: server.ikev1.aggressive: no|yes"
+	[[ ${S[server.ikev1.aggressive]} == no || ${S[server.ikev1]} == psk ]] || die "$f: server.ikev1.aggressive=yes needs server.ikev1=psk"
 	in_list "${S[server.l2tp]}" xl2tpd off || die "$f: server.l2tp: xl2tpd|off"
 	in_list "${S[server.pptp]}" pptpd off || die "$f: server.pptp: pptpd|off"
 	in_list "${S[server.gre]}" responder off || die "$f: server.gre: responder|off"
 	in_list "${S[server.sstp]}" responder nak nginx off || die "$f: server.sstp: responder|nak|nginx|off"
+	in_list "${S[server.sstp.tls]}" modern tls1.0 || die "$f: server.sstp.tls: modern|tls1.0"
 	in_list "${S[server.cert]}" good wrong-name expired untrusted-ca no-server-auth ip-san-only large-chain crl-unreachable missing-intermediate ||
 		die "$f: unknown server.cert '${S[server.cert]}'"
 	in_list "${S[server.psk]}" same other || die "$f: server.psk: same|other"
@@ -114,9 +119,9 @@ scn_check() {
 		case $k in
 		name | description | topology | firewall | firewall.at | mtu | mtu.link | target | target.name) ;;
 		server.ikev2 | server.ikev2.proposals | server.ikev2.cookies | server.ikev2.fragmentation) ;;
-		server.ikev1 | server.l2tp | server.pptp | server.gre | server.sstp | server.cert | server.psk) ;;
+		server.ikev1 | server.ikev1.aggressive | server.l2tp | server.pptp | server.gre | server.sstp | server.sstp.tls | server.cert | server.psk) ;;
 		expect.ikev2 | expect.l2tp | expect.sstp | expect.pptp | expect.nat) ;;
-		verify.ikev2-eap | verify.ikev2-psk | verify.ikev1 | verify.ikescan-v1 | verify.ikescan-v2) ;;
+		verify.ikev2-eap | verify.ikev2-psk | verify.ikev1 | verify.ikescan-v1 | verify.ikescan-v2 | verify.ikescan-am) ;;
 		verify.pptp | verify.gre | verify.l2tp | verify.sstp) ;;
 		*) die "$f: unknown key '$k'" ;;
 		esac

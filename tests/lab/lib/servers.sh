@@ -105,6 +105,11 @@ server_charon() {
 	local d=$STATE/srv-charon v id psk ikev2=${S[server.ikev2]} conns="" frag=${S[server.ikev2.fragmentation]}
 	[[ $ikev2 == off && ${S[server.ikev1]} == off ]] && return 0
 	charon_conf "$d" srv "${S[server.ikev2.cookies]}" 0
+	if [[ ${S[server.ikev1.aggressive]} == yes ]]; then
+		# server.ikev1.aggressive=yes: a charon responder refuses Aggressive Mode with a PSK
+		# (AUTHENTICATION_FAILED) unless this is set (strongswan.conf(5)).
+		sed -i 's/^charon {$/charon {\n  i_dont_care_about_security_and_use_aggressive_mode_psk = yes/' "$d/strongswan.conf"
+	fi
 	id=$(cat "$STATE/pki/server.id")
 	# wrong-name: the admin installed a certificate for another name; charon
 	# then identifies itself by the certificate's subject, whatever IDr the
@@ -174,6 +179,29 @@ server_charon() {
   l2tp-ikev1 {
     version = 1
     aggressive = no
+    proposals = $SRV_IKEV1_PROPOSALS
+    local {
+      auth = psk
+    }
+    remote {
+      auth = psk
+    }
+    children {
+      l2tp {
+        mode = transport
+        local_ts = dynamic[udp/1701]
+        remote_ts = dynamic[udp]
+        esp_proposals = aes256-sha1,aes128-sha1,3des-sha1
+      }
+    }
+  }"
+	fi
+	if [[ ${S[server.ikev1.aggressive]} == yes ]]; then conns+="
+  # server.ikev1.aggressive=yes: the same IKEv1 PSK connection also in Aggressive Mode (charon
+  # picks a config by its aggressive flag, so Main Mode keeps using l2tp-ikev1)
+  l2tp-ikev1-am {
+    version = 1
+    aggressive = yes
     proposals = $SRV_IKEV1_PROPOSALS
     local {
       auth = psk
@@ -274,6 +302,10 @@ server_sstp() {
 	mkdir -p "$d/tmp" "$d/www"
 	local listen6=""
 	[[ $HAS_V6 == 1 ]] && listen6="listen [::]:443 ssl;"
+	# server.sstp.tls: the TLS versions the front end accepts. tls1.0: TLS 1.0 only, which OpenSSL 3
+	# allows only at security level 0 (SHA-1/MD5 signatures in the handshake).
+	local tlsconf="ssl_protocols TLSv1.2 TLSv1.3;"
+	[[ ${S[server.sstp.tls]} == tls1.0 ]] && tlsconf="ssl_protocols TLSv1; ssl_ciphers DEFAULT:@SECLEVEL=0;"
 	{
 		[[ $m != nginx ]] && echo "load_module /usr/lib/nginx/modules/ngx_stream_module.so;"
 		cat <<EOF
@@ -302,6 +334,7 @@ http {
     server_name $SERVER_NAME;
     ssl_certificate $STATE/pki/fullchain.crt;
     ssl_certificate_key $STATE/pki/server.key;
+    $tlsconf
     root $d/www;
     location / { }
   }
@@ -323,7 +356,7 @@ stream {
     listen 443 ssl; $listen6
     ssl_certificate $STATE/pki/fullchain.crt;
     ssl_certificate_key $STATE/pki/server.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
+    $tlsconf
     proxy_pass 127.0.0.1:8443;
     proxy_timeout 120s;
   }

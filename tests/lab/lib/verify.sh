@@ -4,6 +4,7 @@
 #   ikev2-eap, ikev2-psk, ikev1   strongSwan charon as initiator in the client
 #                                 namespace, with Windows' proposals
 #   ikescan-v1, ikescan-v2        ike-scan (Main Mode / IKE_SA_INIT)
+#   ikescan-am                    ike-scan -A (IKEv1 Aggressive Mode, PSK, ID_USER_FQDN)
 #   pptp, l2tp, sstp              tools/labprobe.py (control channel / TLS+HTTP+SSTP)
 # A verify.<check>= line is "OUTCOME [FLAG...]": the check's outcome must be
 # OUTCOME and every FLAG must have been observed.
@@ -135,12 +136,14 @@ ikescan_check() {
 	local v=$1 addr=$TARGET4 o hs nt args=()
 	[[ ${S[target]} == ipv6 ]] && { addr=$TARGET6_ADDR; args+=(-6); }
 	[[ $v == 2 ]] && args+=(--ikev2)
+	# am: ike-scan's default Aggressive Mode transforms (DES/3DES, MD5/SHA1, MODP1024, PSK)
+	[[ $v == am ]] && args+=(-A --id=vpndiag@lab.test)
 	o=$(nsx cli timeout 20 ike-scan "${args[@]}" --sport=0 -M -r 2 -t 500 "$addr" 2>&1)
 	printf '%s\n' "$o" >"$STATE/logs/ikescan-v$v.out"
 	hs=$(sed -n 's/.* \([0-9]\+\) returned handshake.*/\1/p' <<<"$o")
 	nt=$(sed -n 's/.* \([0-9]\+\) returned notify.*/\1/p' <<<"$o")
 	if [[ ${hs:-0} -gt 0 ]]; then echo "answer handshake"
-	elif [[ ${nt:-0} -gt 0 ]]; then echo "answer notify $(grep -oE 'Notify message [0-9]+ \([A-Z_]+\)' <<<"$o" | head -n1 | sed 's/.*(\(.*\))/\1/' | tr 'A-Z_' 'a-z-')"
+	elif [[ ${nt:-0} -gt 0 ]]; then echo "answer notify $(grep -oE 'Notify message [0-9]+ \([A-Z_-]+\)' <<<"$o" | head -n1 | sed 's/.*(\(.*\))/\1/' | tr 'A-Z_' 'a-z-')"
 	else echo "none"; fi
 }
 
@@ -178,6 +181,7 @@ verify_all() {
 		ikev1) got=$(ike_check c-l2tp l2tp 1) ;;
 		ikescan-v1) got=$(ikescan_check 1) ;;
 		ikescan-v2) got=$(ikescan_check 2) ;;
+		ikescan-am) got=$(ikescan_check am) ;;
 		pptp | l2tp | sstp) got=$(probe_check "$check") ;;
 		esac
 		n=$((n + 1))

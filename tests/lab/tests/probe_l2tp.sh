@@ -8,6 +8,8 @@
 #   wrong one l2tp-psk-mismatch (server.psk=other: the server holds WRONG_PSK_FILE's key, so there
 #   the two files swap roles); with no key, never "works" and the summary asks for --psk-file;
 #   AssumeUDPEncapsulationContextOnSendRule advice appears only when expect.nat is server/both;
+#   the warning ike-aggressive-mode-psk (severity warning, no Windows error) appears in every run
+#   exactly when the scenario says server.ikev1.aggressive=yes, and is absent everywhere else;
 #   the key never appears in any output.
 # Usage: probe_l2tp.sh VPNDIAG_BINARY [SCENARIO...]
 set -uo pipefail
@@ -21,7 +23,7 @@ command -v python3 >/dev/null || skip "python3 missing"
 
 SCENARIOS=("$@")
 [[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(healthy wrong-psk client-nat server-nat client-double-nat both-nat
-	udp4500-drop udp500-drop ikev2-only)
+	udp4500-drop udp500-drop ikev2-only ikev1-aggressive-psk)
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-6}
 
 check() {
@@ -100,6 +102,14 @@ if "l2tp-mm4" in kinds(j):
     c, s = j["nat"]["client_behind_nat"], j["nat"]["server_behind_nat"]
     if c != (natx in ("client", "both")) or s != (natx in ("server", "both")):
         bad.append("nat %s, expected %s" % (j["nat"], natx))
+want_am = S.get("server.ikev1.aggressive") == "yes"
+for nm in ("right", "wrong", "none"):
+    am = [f for f in runs[nm]["findings"] if f["cause"] == "ike-aggressive-mode-psk" and f["protocol"] == "l2tp"]
+    if bool(am) != want_am:
+        bad.append("%s: ike-aggressive-mode-psk %s with server.ikev1.aggressive=%s" % (nm, "present" if am else "absent", S.get("server.ikev1.aggressive", "no")))
+    if am and (am[0]["severity"] != "warning" or am[0]["windows_error"]):
+        bad.append("%s: ike-aggressive-mode-psk is %s/%s, expected a warning without a Windows error" % (nm, am[0]["severity"], am[0]["windows_error"]))
+    if am: print("  %-5s warning: %s" % (nm, am[0]["summary"]))
 for b in bad: print("  " + b)
 for nm in ("right", "wrong", "none"):
     q = l2(runs[nm]); ev = [o["evidence"] for o in runs[nm]["observations"] if o["kind"] in ("l2tp-psk-match", "l2tp-psk-mismatch")]

@@ -31,7 +31,7 @@ expect_of() { # SCENARIO PROTO
 SCENARIOS=("$@")
 [[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(healthy cert-wrong-name cert-expired cert-untrusted-ca cert-no-server-auth
 	crl-unreachable web-server-443 sstp-nak tcp443-drop tcp443-reject gre-blocked tcp1723-reject tcp1723-drop
-	nothing-listening cert-missing-intermediate)
+	nothing-listening cert-missing-intermediate sstp-tls10-only)
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-10}
 
 check() { # EXPECT JSON TEXT

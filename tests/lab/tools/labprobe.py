@@ -13,7 +13,10 @@ says, for the protocols where strongSwan is not the client:
                                SSTP_DUPLEX_POST, Call Connect Request; prints
                                ack|nak|http-NNN|tls-error|refused|timeout with
                                flags (cert-expired, cert-name-mismatch, cert-untrusted,
-                               cert-purpose, crl-unreachable, crl-none, ...)
+                               cert-purpose, crl-unreachable, crl-none, ...);
+                               TLS 1.2/1.3 as current Windows; when that fails and
+                               TLS 1.0/1.1 (security level 0) works: tls-error
+                               tls-old tls1.0|tls1.1
 Every operation has a deadline (2 s per step by default).
 """
 import os
@@ -23,6 +26,7 @@ import ssl
 import struct
 import sys
 import urllib.request
+import warnings
 
 T = float(os.environ.get("LABPROBE_TIMEOUT", "2"))
 
@@ -160,7 +164,7 @@ def sstp(host, name, cafile):
             flags.append("cert-other")
         return out("tls-error", *flags)
     except (ssl.SSLError, OSError) as e:
-        return out("tls-error", "tls-" + type(e).__name__)
+        return out("tls-error", "tls-" + type(e).__name__, *legacy_tls(host, name, cafile))
     cert = s.getpeercert()
     cdps = cert.get("crlDistributionPoints") or ()
     if not cdps:
@@ -201,6 +205,29 @@ def sstp(host, name, cafile):
         return out({2: "ack", 3: "nak", 5: "abort"}.get(mt, "type-%d" % mt), *flags)
     except (socket.timeout, OSError):
         return out("timeout", "after-tls", *flags)
+
+
+def legacy_tls(host, name, cafile):
+    """After a failed TLS 1.2/1.3 handshake: does the server speak only TLS 1.0/1.1?
+    The same certificate checks, OpenSSL security level 0 (SHA-1/MD5 in those handshakes).
+    Returns the flags ["tls-old", "tls1.0"|"tls1.1"] or []."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx = ssl.create_default_context(cafile=cafile)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    try:
+        raw = tcp_connect(host, 443)
+    except (socket.timeout, OSError):
+        return []
+    try:
+        with ctx.wrap_socket(raw, server_hostname=name) as s:
+            v = s.version() or ""
+    except (ssl.SSLError, OSError):
+        raw.close()
+        return []
+    return ["tls-old", {"TLSv1": "tls1.0", "TLSv1.1": "tls1.1"}.get(v, "tls-" + v)]
 
 
 def main():
