@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "probes/probe.h"
 #include "util/fmt.h"
 #include "util/text.h"
 
@@ -52,11 +53,23 @@ static const char *proto_name(unsigned bit)
 	return NULL;
 }
 
+/* The round trip to a protocol's own service port (its module's first port: UDP 500 for IKEv2 and
+ * L2TP/IPsec, not the side checks on 1701), or for the TCP protocols the connect time; -1 = none. */
 static int64_t rtt_of(const struct engine_result *r, unsigned proto)
 {
-	for (size_t i = 0; i < r->nobs; i++)
-		if (r->obs[i].kind == OBS_RTT && r->obs[i].proto == proto && !r->obs[i].natt)
-			return r->obs[i].value;
+	const char *name = proto_name(proto);
+	const struct probe_module *m = name ? probe_find(name) : NULL;
+	uint16_t port = m ? m->ports[0] : 0;
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *o = &r->obs[i];
+		if (o->kind == OBS_RTT && o->proto == proto && !o->natt && (!port || o->port == port))
+			return o->value;
+	}
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *o = &r->obs[i];
+		if (o->kind == OBS_TCP_CONNECTED && o->proto == proto && (!port || o->port == port))
+			return o->value;
+	}
 	return -1;
 }
 

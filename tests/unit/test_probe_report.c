@@ -181,6 +181,27 @@ static void monitoring_line(void **state)
 	assert_true(strncmp(line, "VPNDIAG OK - ikev2: unknown (reachable", 38) == 0);
 	assert_non_null(strstr(line, "| rtt_ikev2=12ms;;;0 "));
 
+	/* perfdata: the RTT of a protocol's own port (L2TP's side check on 1701 does not count), the
+	 * connect time for TCP protocols. */
+	struct obs o;
+	memset(&o, 0, sizeof o);
+	o.kind = OBS_RTT;
+	o.proto = KB_P_L2TP;
+	o.port = 1701;
+	o.value = 3;
+	assert_int_equal(engine_result_add(&R, &o), 0);
+	o.kind = OBS_TCP_CONNECTED;
+	o.proto = KB_P_SSTP;
+	o.port = 443;
+	o.value = 7;
+	assert_int_equal(engine_result_add(&R, &o), 0);
+	R.probed |= KB_P_L2TP | KB_P_SSTP; /* perfdata lists the protocols that were probed */
+	rules_evaluate(&R, &D);
+	line = capture(report_monitoring, &st);
+	if (!strstr(line, " rtt_l2tp=U "))
+		fail_msg("perfdata: %s", strchr(line, '|'));
+	assert_non_null(strstr(line, " rtt_sstp=7ms;;;0 "));
+
 	/* 4500 silent without NAT: a warning. */
 	base();
 	add(OBS_IKE_ACCEPTED, 500, false, 2, 0, "3DES/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024");
