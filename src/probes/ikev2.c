@@ -631,31 +631,44 @@ static bool only_notifies(const struct ike2_msg *m)
 	return m->nproposals == 0 && !m->has_ke && !m->nonce.p && m->nnotifies > 0 && !m->has_sk;
 }
 
+/* Strips the non-ESP marker (datagrams on UDP 4500) and parses one IKEv2 message. Returns a new
+ * message the caller frees, whose pointers point into *buf; *buf and *len are moved past the
+ * marker. Anything that is not IKEv2 is recorded as ignored, and NULL is returned. */
+static struct ike2_msg *parse_datagram(struct engine *e, struct probe_inst *pi, struct xchg *x, bool natt,
+				       const uint8_t **buf, size_t *len, const struct net_addr *from)
+{
+	char why[200], w2[240];
+	if (natt) {
+		if (*len < NONESP_LEN || be32(*buf) != 0) {
+			ignore(e, pi, x, from,
+			       *len == 1 && (*buf)[0] == 0xff ? "a NAT keepalive" : "no non-ESP marker (ESP or not IKE)");
+			return NULL;
+		}
+		*buf += NONESP_LEN;
+		*len -= NONESP_LEN;
+	}
+	struct ike2_msg *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	if (ike2_parse(*buf, *len, m, why, sizeof why) != 0) {
+		fmt_into(w2, sizeof w2, "does not parse as IKEv2: %s", why);
+		ignore(e, pi, x, from, w2);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
 /* Handles one datagram for x. Returns true when x is finished. */
 static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
 			    const uint8_t *buf, size_t len, const struct net_addr *from)
 {
-	char why[200];
 	if (x->phase != PH_INIT)
 		return auth_datagram(e, pi, st, x, buf, len, from);
-	if (x->kind == X_NATT) {
-		if (len < NONESP_LEN || be32(buf) != 0) {
-			ignore(e, pi, x, from, len == 1 && buf[0] == 0xff ? "a NAT keepalive" : "no non-ESP marker (ESP or not IKE)");
-			return false;
-		}
-		buf += NONESP_LEN;
-		len -= NONESP_LEN;
-	}
-	struct ike2_msg *m = calloc(1, sizeof *m);
+	struct ike2_msg *m = parse_datagram(e, pi, x, x->kind == X_NATT, &buf, &len, from);
 	if (!m)
 		return false;
 	bool finished = false;
-	if (ike2_parse(buf, len, m, why, sizeof why) != 0) {
-		char w2[240];
-		fmt_into(w2, sizeof w2, "does not parse as IKEv2: %s", why);
-		ignore(e, pi, x, from, w2);
-		goto out;
-	}
 	if (!spi_check(&st->key, m->hdr.spi_i, (const struct sockaddr *)&x->dst.ss, x->port, x->id, 0)) {
 		ignore(e, pi, x, from, "not our initiator SPI");
 		goto out;
@@ -1296,23 +1309,9 @@ static bool auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_st
 	char why[200];
 	bool finished = false;
 	size_t wire_len = len;
-	if (a->natt) {
-		if (len < NONESP_LEN || be32(buf) != 0) {
-			ignore(e, pi, x, from, len == 1 && buf[0] == 0xff ? "a NAT keepalive" : "no non-ESP marker (ESP or not IKE)");
-			return false;
-		}
-		buf += NONESP_LEN;
-		len -= NONESP_LEN;
-	}
-	struct ike2_msg *m = calloc(1, sizeof *m);
+	struct ike2_msg *m = parse_datagram(e, pi, x, a->natt, &buf, &len, from);
 	if (!m)
 		return false;
-	if (ike2_parse(buf, len, m, why, sizeof why) != 0) {
-		char w2[240];
-		fmt_into(w2, sizeof w2, "does not parse as IKEv2: %s", why);
-		ignore(e, pi, x, from, w2);
-		goto out;
-	}
 	if (m->hdr.spi_i != x->spi || m->hdr.spi_r != a->spi_r || !(m->hdr.flags & IKE2_F_RESPONSE)) {
 		ignore(e, pi, x, from, "not a response of our IKE SA");
 		goto out;
