@@ -1,4 +1,5 @@
 /* vpndiag: subcommand dispatch only. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* A peer that closes a connection while we (or OpenSSL, which writes alerts with plain write())
+	 * still send must give EPIPE, never kill the process and lose the report (issue 11). */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return VD_EXIT_USAGE;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -15,6 +16,7 @@
 #include "probes/probe.h"
 #include "report/probe_report.h"
 #include "rules/rules.h"
+#include "util/file.h"
 #include "util/secret.h"
 
 enum { OPT_PROTOCOLS = 1000, OPT_TIMEOUT, OPT_JSON, OPT_MONITORING, OPT_VERBOSE, OPT_PSK_FILE, OPT_CA_FILE };
@@ -97,17 +99,30 @@ static int parse_timeout(const char *s, uint32_t *ms)
 	return 0;
 }
 
-static int probe_run(int argc, char **argv, struct secret *psk);
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A CA bundle of a few thousand roots is a few MB of PEM; past this it is not a trust store. */
+#define CA_FILE_MAX (32u << 20)
+
+static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem, size_t *ca_pem_len);
 
 int cli_probe(int argc, char **argv)
 {
 	struct secret psk = {NULL, 0};
-	int rc = probe_run(argc, argv, &psk);
+	uint8_t *ca_pem = NULL;
+	size_t ca_pem_len = 0;
+	int rc = probe_run(argc, argv, &psk, &ca_pem, &ca_pem_len);
 	secret_wipe(&psk); /* on every path */
+	free(ca_pem);
 	return rc;
 }
 
-static int probe_run(int argc, char **argv, struct secret *psk)
+static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem, size_t *ca_pem_len)
 {
 	const char *psk_file = NULL, *ca_file = NULL;
 	char serr[200];
@@ -162,7 +177,7 @@ static int probe_run(int argc, char **argv, struct secret *psk)
 	const char *host = argv[optind];
 	enum net_host_kind kind = net_host_classify(host);
 	if (kind == NET_HOST_INVALID) {
-		cli_error("probe", "'%s' is not a valid host name, IPv4 or IPv6 address", host);
+		cli_error("probe", "'%s': %s", host, net_host_invalid_reason(host));
 		return usage;
 	}
 	if ((kind == NET_HOST_IPV4 && family == AF_INET6) || (kind == NET_HOST_IPV6 && family == AF_INET)) {
@@ -171,19 +186,30 @@ static int probe_run(int argc, char **argv, struct secret *psk)
 		return usage;
 	}
 
-	if (ca_file && access(ca_file, R_OK) != 0) {
-		cli_error("probe", "cannot read --ca-file %s", ca_file);
+	/* Every input file is read once, here, before any probe runs: bounded in size, and in time by
+	 * the run's own --timeout (a FIFO nobody writes to is an error, not a hang). What the reads
+	 * took comes off the engine's budget, so the whole command stays within --timeout. */
+	uint64_t t0 = mono_ms();
+	if (ca_file && file_read_bounded(ca_file, CA_FILE_MAX, timeout_ms, 0, ca_pem, ca_pem_len, serr, sizeof serr) != 0) {
+		cli_error("probe", "--ca-file: %s", serr);
 		return usage;
 	}
 	/* The key: from --psk-file, else from VPNDIAG_PSK (taken out of the environment at once). */
-	if (psk_file ? secret_read_file(psk, psk_file, serr, sizeof serr) != 0
+	uint32_t spent = (uint32_t)(mono_ms() - t0);
+	if (psk_file ? secret_read_file(psk, psk_file, spent < timeout_ms ? timeout_ms - spent : 1, serr, sizeof serr) != 0
 		     : secret_from_env(psk, "VPNDIAG_PSK", serr, sizeof serr) < 0) {
 		cli_error("probe", "%s", serr);
 		return usage;
 	}
+	spent = (uint32_t)(mono_ms() - t0);
+	if (spent >= timeout_ms) {
+		cli_error("probe", "reading the input files took the whole --timeout");
+		return usage;
+	}
 
-	struct engine_opts o = {.host = host, .family = family, .protocols = protocols, .timeout_ms = timeout_ms,
-				.ca_file = ca_file, .psk = psk->p, .psk_len = psk->len};
+	struct engine_opts o = {.host = host, .family = family, .protocols = protocols, .timeout_ms = timeout_ms - spent,
+				.ca_file = ca_file, .ca_pem = *ca_pem, .ca_pem_len = *ca_pem_len,
+				.psk = psk->p, .psk_len = psk->len};
 	struct engine_result *r = calloc(1, sizeof *r);
 	struct diagnosis *d = calloc(1, sizeof *d);
 	char err[300];

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,13 @@
 
 #define MAX_WATCH 64
 #define MAX_LOOPS 200000 /* a bound on wake-ups, far above what any run needs */
-#define MAX_OBS 512
-#define MAX_PKTS 512
+/* Budgets per protocol (and one for the engine itself), so that one protocol's flood of junk can
+ * never evict another protocol's observations (issue 11: a junk IKE flood filled a shared cap and
+ * a correct SSTP server was reported "unknown"). A normal run records well under 100 per protocol. */
+#define OBS_PER_PROTO 160
+#define PKTS_PER_PROTO 160
+#define NBUDGET (ENGINE_NPROTO + 1)
+#define MAX_OBS (NBUDGET * (OBS_PER_PROTO + 1))
 
 struct watch {
 	int fd;
@@ -38,6 +44,10 @@ struct engine {
 	struct probe_inst inst[ENGINE_NPROTO];
 	size_t ninst;
 	bool oom;
+	/* per budget (protocol index, ENGINE_NPROTO = the engine): how many recorded, and where the
+	 * obs-budget-exhausted observation sits once the budget is spent (SIZE_MAX before) */
+	uint32_t nobs[NBUDGET], npkts[NBUDGET];
+	size_t exhausted_at[NBUDGET];
 };
 
 static uint64_t mono_ms(void)
@@ -168,11 +178,38 @@ void engine_done(struct probe_inst *pi)
 	pi->deadline_ms = 0;
 }
 
+/* The budget an observation or packet of proto (a KB_P_* bit, 0 = the engine's) counts against. */
+static size_t budget_of(unsigned proto)
+{
+	for (size_t i = 0; i < ENGINE_NPROTO; i++)
+		if (proto == (1u << i))
+			return i;
+	return ENGINE_NPROTO;
+}
+
 void engine_observe(struct engine *e, struct probe_inst *pi, const struct obs *o)
 {
 	struct obs c = *o;
 	if (!c.proto && pi)
 		c.proto = pi->mod->proto;
+	size_t b = budget_of(c.proto);
+	if (e->nobs[b] >= OBS_PER_PROTO) {
+		/* Spent: one observation says so (and counts what was dropped); nothing else of this
+		 * protocol is kept, and no other protocol is affected. */
+		if (e->exhausted_at[b] == SIZE_MAX) {
+			struct obs x = {.kind = OBS_BUDGET_EXHAUSTED, .proto = c.proto, .value = 0};
+			fmt_into(x.evidence, sizeof x.evidence,
+				 "more than %u observations for one protocol (a flood or a looping server): the rest were "
+				 "dropped, so this protocol's report is incomplete", (unsigned)OBS_PER_PROTO);
+			e->exhausted_at[b] = e->res->nobs;
+			if (engine_result_add(e->res, &x) != 0)
+				e->oom = true;
+		}
+		if (e->exhausted_at[b] < e->res->nobs)
+			e->res->obs[e->exhausted_at[b]].value++;
+		return;
+	}
+	e->nobs[b]++;
 	if (engine_result_add(e->res, &c) != 0)
 		e->oom = true;
 }
@@ -181,8 +218,13 @@ void engine_packet(struct engine *e, struct probe_inst *pi, char dir, const stru
 		   const char *summary)
 {
 	struct engine_result *r = e->res;
-	if (r->npkts >= MAX_PKTS)
+	size_t b = budget_of(pi ? pi->mod->proto : 0);
+	if (e->npkts[b] > PKTS_PER_PROTO)
 		return;
+	if (e->npkts[b]++ == PKTS_PER_PROTO) {
+		dir = '-';
+		summary = "packet log budget of this protocol spent: later packets are not listed";
+	}
 	if (r->npkts == r->cappkts) {
 		size_t cap = r->cappkts ? r->cappkts * 2 : 16;
 		struct engine_pkt *v = realloc(r->pkts, cap * sizeof *v);
@@ -272,11 +314,19 @@ int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, 
 	e->end = timeout;
 	e->opts = o;
 	e->res = r;
+	for (size_t i = 0; i < NBUDGET; i++)
+		e->exhausted_at[i] = SIZE_MAX;
 	if (getrandom(e->secret, sizeof e->secret, 0) != (ssize_t)sizeof e->secret) {
 		snprintf(err, errlen, "no randomness: %s", strerror(errno));
 		free(e);
 		return -1;
 	}
+
+	/* A server that closes while we (or OpenSSL, writing an alert) still send must give EPIPE, not
+	 * kill the process: ignored for the run, the caller's handler put back afterwards. */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
 
 	/* Name resolution gets the whole budget; it normally takes milliseconds. */
 	net_resolve(o->host, o->family, timeout, &r->resolved);
@@ -345,6 +395,7 @@ int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, 
 		}
 	}
 	finish_all(e, true);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	r->elapsed_ms = engine_now_ms(e);
 	bool oom = e->oom;
 	free(e);

@@ -58,12 +58,17 @@ struct engine_pkt {
 	char summary[400];
 };
 
+struct certcheck_trust;
+
 struct engine_opts {
 	const char *host;
 	int family;                /* AF_UNSPEC, AF_INET, AF_INET6 */
 	unsigned protocols;        /* KB_P_* bits to probe */
 	uint32_t timeout_ms;       /* the bound on the whole run, including name resolution */
-	const char *ca_file;       /* --ca-file: PEM roots to trust instead of the system store, or NULL */
+	const char *ca_file;       /* --ca-file: its path, for reports only (never read during the run) */
+	const uint8_t *ca_pem;     /* --ca-file's bytes, read once before the run; NULL when not given */
+	size_t ca_pem_len;
+	const struct certcheck_trust *trust; /* the trust store built once from ca_pem (or the system's) */
 	const uint8_t *psk;        /* --psk-file / VPNDIAG_PSK: the pre-shared key, or NULL (never logged) */
 	size_t psk_len;
 	/* Tests only: replaces a module's default ports (0 = keep), indexed like kb_protocol_names. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/errqueue.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,47 @@ static bool is_dns_name(const char *h)
 	return !all_digits;
 }
 
+static int parse_literal(const char *host, int family, struct net_addr *out);
+
+/* A zone ("fe80::1%eth0", "%2") only on a link-local address, naming an interface that exists:
+ * getaddrinfo takes any number ("%999") and the probes would then report every port filtered. */
+static bool zone_ok(const char *lit, const struct net_addr *a)
+{
+	const char *pct = strchr(lit, '%');
+	if (!pct)
+		return true;
+	if (a->ss.ss_family != AF_INET6)
+		return false;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+	char name[IF_NAMESIZE];
+	return IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) && s6->sin6_scope_id != 0 &&
+	       if_indextoname(s6->sin6_scope_id, name) != NULL;
+}
+
+const char *net_host_invalid_reason(const char *host)
+{
+	if (!host || !*host)
+		return "an empty host";
+	const char *pct = strchr(host, '%');
+	if (pct && strchr(host, ':')) {
+		struct net_addr a;
+		char buf[300];
+		const char *start = host[0] == '[' ? host + 1 : host;
+		size_t n = (size_t)(pct - start);
+		if (n >= sizeof buf)
+			return "not a valid IPv6 address";
+		memcpy(buf, start, n);
+		buf[n] = 0;
+		if (parse_literal(buf, AF_INET6, &a) != 0)
+			return "not a valid IPv6 address";
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a.ss;
+		if (!IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
+			return "a zone id (%...) is only meaningful on a link-local (fe80::/10) address";
+		return "its zone id (%...) names no network interface of this machine";
+	}
+	return "not a valid host name, IPv4 or IPv6 address";
+}
+
 static int parse_literal(const char *host, int family, struct net_addr *out)
 {
 	char buf[300];
@@ -141,7 +183,7 @@ static int parse_literal(const char *host, int family, struct net_addr *out)
 	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
 	out->len = res->ai_addrlen;
 	freeaddrinfo(res);
-	return 0;
+	return zone_ok(buf, out) ? 0 : -1;
 }
 
 enum net_host_kind net_host_classify(const char *host)
@@ -370,6 +412,54 @@ static enum net_icmp_class classify_icmp(bool v6, uint8_t type, uint8_t code)
 	}
 }
 
+int net_errqueue_parse(const uint8_t *ctl, size_t ctllen, struct net_rx *rx)
+{
+	/* Walks the control messages with explicit bounds (no CMSG_NXTHDR over foreign bytes, which
+	 * may also be unaligned here): header, then data padded to the header's alignment. */
+	const size_t hdr = CMSG_LEN(0);
+	size_t off = 0;
+	for (int guard = 0; guard < 64 && off <= ctllen && ctllen - off >= hdr; guard++) {
+		struct cmsghdr c;
+		memcpy(&c, ctl + off, sizeof c);
+		if (c.cmsg_len < hdr || c.cmsg_len > ctllen - off)
+			return 0;
+		const uint8_t *data = ctl + off + hdr;
+		size_t have = c.cmsg_len - hdr;
+		size_t step = CMSG_ALIGN(c.cmsg_len);
+		bool v4 = c.cmsg_level == IPPROTO_IP && c.cmsg_type == IP_RECVERR;
+		bool v6 = c.cmsg_level == IPPROTO_IPV6 && c.cmsg_type == IPV6_RECVERR;
+		struct sock_extended_err ee;
+		if ((v4 || v6) && have >= sizeof ee) {
+			memcpy(&ee, data, sizeof ee);
+			rx->err = (int)ee.ee_errno;
+			if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
+				rx->kind = NET_RX_ICMP;
+				rx->icmp6 = ee.ee_origin == SO_EE_ORIGIN_ICMP6;
+				rx->icmp_type = ee.ee_type;
+				rx->icmp_code = ee.ee_code;
+				rx->icmp_class = classify_icmp(rx->icmp6, ee.ee_type, ee.ee_code);
+				/* The offender (the node that sent the ICMP error) follows the struct. */
+				if (have >= sizeof ee + sizeof(sa_family_t)) {
+					sa_family_t fam;
+					memcpy(&fam, data + sizeof ee, sizeof fam);
+					size_t sl = fam == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+					if ((fam == AF_INET || fam == AF_INET6) && have >= sizeof ee + sl) {
+						memcpy(&rx->from.ss, data + sizeof ee, sl);
+						rx->from.len = (socklen_t)sl;
+					}
+				}
+			} else {
+				rx->kind = NET_RX_ERROR;
+			}
+			return 1;
+		}
+		if (step < c.cmsg_len || step > ctllen - off)
+			return 0;
+		off += step;
+	}
+	return 0;
+}
+
 static bool read_errqueue(int fd, struct net_rx *rx)
 {
 	uint8_t data[64];
@@ -384,40 +474,7 @@ static bool read_errqueue(int fd, struct net_rx *rx)
 	ssize_t n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
 	if (n < 0)
 		return false;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
-		bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
-		if (!v4 && !v6)
-			continue;
-		struct sock_extended_err ee;
-		if (c->cmsg_len < CMSG_LEN(sizeof ee))
-			continue;
-		memcpy(&ee, CMSG_DATA(c), sizeof ee);
-		rx->err = (int)ee.ee_errno;
-		if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
-			rx->kind = NET_RX_ICMP;
-			rx->icmp6 = ee.ee_origin == SO_EE_ORIGIN_ICMP6;
-			rx->icmp_type = ee.ee_type;
-			rx->icmp_code = ee.ee_code;
-			rx->icmp_class = classify_icmp(rx->icmp6, ee.ee_type, ee.ee_code);
-			/* The offender (the node that sent the ICMP error) follows the struct. */
-			size_t have = c->cmsg_len - CMSG_LEN(0);
-			if (have >= sizeof ee + sizeof(struct sockaddr_in)) {
-				const uint8_t *off = CMSG_DATA(c) + sizeof ee;
-				sa_family_t fam;
-				memcpy(&fam, off, sizeof fam);
-				size_t sl = fam == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-				if ((fam == AF_INET || fam == AF_INET6) && have >= sizeof ee + sl) {
-					memcpy(&rx->from.ss, off, sl);
-					rx->from.len = (socklen_t)sl;
-				}
-			}
-		} else {
-			rx->kind = NET_RX_ERROR;
-		}
-		return true;
-	}
-	return false;
+	return net_errqueue_parse((const uint8_t *)ctl.buf, msg.msg_controllen, rx) == 1;
 }
 
 void net_udp_recv(int fd, uint8_t *buf, size_t cap, struct net_rx *rx)

@@ -44,8 +44,11 @@ enum net_host_kind {
 	NET_HOST_NAME,    /* a syntactically valid DNS name */
 	NET_HOST_INVALID, /* neither: e.g. "300.1.2.3", "1.2.3", "fe80:::1", "a b", "" */
 };
-/* Classifies HOST without any lookup. Pure. */
+/* Classifies HOST without any lookup (an IPv6 zone id must be on a link-local address and name an
+ * interface that exists). */
 enum net_host_kind net_host_classify(const char *host);
+/* Why net_host_classify said NET_HOST_INVALID, one phrase for an error line. */
+const char *net_host_invalid_reason(const char *host);
 
 enum net_resolve_status {
 	NET_RESOLVE_OK,
@@ -103,6 +106,10 @@ struct net_rx {
 /* Reads one pending event from a UDP socket: first any queued ICMP error (MSG_ERRQUEUE), then a
  * datagram into buf[0..cap). Never blocks. */
 void net_udp_recv(int fd, uint8_t *buf, size_t cap, struct net_rx *rx);
+/* Parses the control data of one MSG_ERRQUEUE read (Linux IP_RECVERR / IPV6_RECVERR: a
+ * sock_extended_err and the offender's address) into *rx. Pure, bounds-checked, alignment-safe.
+ * Returns 1 when an error was found (rx->kind NET_RX_ICMP or NET_RX_ERROR), 0 otherwise. */
+int net_errqueue_parse(const uint8_t *ctl, size_t ctllen, struct net_rx *rx);
 /* Sends one datagram on a connected socket. Returns 0, or -1 with errno set. */
 int net_udp_send(int fd, const uint8_t *buf, size_t len);
 

@@ -1,4 +1,5 @@
 #include "util/secret.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,34 +36,15 @@ static int take(struct secret *s, const uint8_t *buf, size_t n, char *err, size_
 	return 0;
 }
 
-int secret_read_file(struct secret *s, const char *path, char *err, size_t errlen)
+int secret_read_file(struct secret *s, const char *path, uint32_t timeout_ms, char *err, size_t errlen)
 {
-	uint8_t buf[SECRET_MAX + 3];
-	size_t got = 0;
-	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open the secret file %s: %s", path, strerror(errno));
+	uint8_t *buf;
+	size_t got;
+	char why[256];
+	if (file_read_bounded(path, SECRET_MAX + 2, timeout_ms, FILE_READ_FIRST_LINE, &buf, &got, why, sizeof why) != 0) {
+		snprintf(err, errlen, "secret file: %s", why);
 		return -1;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
-		snprintf(err, errlen, "the secret file %s is not a regular file or pipe", path);
-		if (fd != STDIN_FILENO)
-			close(fd);
-		return -1;
-	}
-	while (got < sizeof buf) {
-		ssize_t r = read(fd, buf + got, sizeof buf - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (memchr(buf, '\n', got))
-			break;
-	}
-	if (fd != STDIN_FILENO)
-		close(fd);
 	uint8_t *nl = memchr(buf, '\n', got);
 	size_t n = nl ? (size_t)(nl - buf) + 1 : got;
 	int rc;
@@ -72,7 +54,7 @@ int secret_read_file(struct secret *s, const char *path, char *err, size_t errle
 	} else {
 		rc = take(s, buf, n, err, errlen);
 	}
-	OPENSSL_cleanse(buf, sizeof buf);
+	file_free_wiped(buf, got);
 	return rc;
 }
 

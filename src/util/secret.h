@@ -14,9 +14,9 @@ struct secret {
 };
 
 /* Reads a secret from path ("-" = stdin): the first line, without its line ending. The file must
- * be a regular file or pipe of at most SECRET_MAX bytes (plus a line ending). Returns 0, or -1 with
- * a one-line reason in err (which never contains the secret). */
-int secret_read_file(struct secret *s, const char *path, char *err, size_t errlen);
+ * be a regular file or pipe (util/file.h) whose first line is at most SECRET_MAX bytes, delivered
+ * within timeout_ms. Returns 0, or -1 with a one-line reason in err (never the secret). */
+int secret_read_file(struct secret *s, const char *path, uint32_t timeout_ms, char *err, size_t errlen);
 /* Takes the value of environment variable name, if set and not empty, and removes it from the
  * environment. Returns 1 when taken, 0 when not set, -1 on error (too long, out of memory). */
 int secret_from_env(struct secret *s, const char *name, char *err, size_t errlen);

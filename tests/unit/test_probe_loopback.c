@@ -158,7 +158,7 @@ static void loopback_v6(void **state)
 
 /* ---- fake responders ---- */
 
-enum mode { M_ECHO, M_NOPROP, M_ACCEPT, M_COOKIE, M_SERVER_NAT };
+enum mode { M_ECHO, M_NOPROP, M_ACCEPT, M_COOKIE, M_SERVER_NAT, M_FLOOD };
 
 struct pl {
 	uint8_t type;
@@ -260,6 +260,12 @@ static void responder(enum mode m, int fd, int fd2)
 			size_t off = k == 1 ? 4 : 0;
 			if (m == M_ECHO) {
 				sendto(pf[k].fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+				continue;
+			}
+			if (m == M_FLOOD) { /* junk from the server's own address and port, bounded */
+				memset(out, 0xAA, 64);
+				for (int i = 0; i < 600; i++)
+					sendto(pf[k].fd, out, 64, 0, (struct sockaddr *)&from, fl);
 				continue;
 			}
 			char err[100];
@@ -415,6 +421,114 @@ static void server_nat(void **state)
 	accepted_direct(AF_INET, M_SERVER_NAT);
 }
 
+/* ---- a TCP 443 that accepts and closes at once (a load balancer or IPS does this) ---- */
+
+/* Before issue 11 OpenSSL's alert write to the closed socket raised SIGPIPE and killed the whole
+ * process, report lost. The engine must survive it on its own: this test no longer ignores
+ * SIGPIPE itself, so a regression kills the test. */
+static void tcp_accept_then_close(void **state)
+{
+	(void)state;
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof sa;
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sl), 0);
+	assert_int_equal(listen(ls, 8), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < 8; i++) { /* bounded: a few connections within 3 s */
+			struct pollfd p = {.fd = ls, .events = POLLIN};
+			if (poll(&p, 1, 3000) <= 0)
+				break;
+			int c = accept(ls, NULL, NULL);
+			if (c < 0)
+				break;
+			close(c);
+		}
+		_exit(0);
+	}
+	close(ls);
+	engine_result_free(&R);
+	struct engine_opts o;
+	memset(&o, 0, sizeof o);
+	o.host = "127.0.0.1";
+	o.family = AF_INET;
+	o.protocols = KB_P_SSTP;
+	o.timeout_ms = TIMEOUT_MS;
+	o.port_override[2][0] = ntohs(sa.sin_port);
+	char err[200];
+	assert_int_equal(engine_run(&o, &R, err, sizeof err), 0);
+	assert_true(R.elapsed_ms <= TIMEOUT_MS + SLACK_MS);
+	assert_non_null(find(OBS_TCP_CONNECTED, false));
+	struct diagnosis *d = calloc(1, sizeof *d);
+	assert_non_null(d);
+	rules_evaluate(&R, d);
+	assert_int_not_equal(d->p[2].verdict, VERDICT_WORKS);
+	free(d);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(signal(SIGPIPE, SIG_DFL), SIG_DFL); /* the engine put the handler back */
+}
+
+/* ---- one protocol's flood must not evict another protocol's observations ---- */
+
+static void flood_keeps_other_protocols(void **state)
+{
+	(void)state;
+	uint16_t p1, p2;
+	int fd = bind_udp(AF_INET, &p1), fd2 = bind_udp(AF_INET, &p2);
+	assert_true(fd >= 0 && fd2 >= 0);
+	/* PPTP: a TCP port whose listener never accepts nor answers (the kernel completes the connect). */
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof sa;
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sl), 0);
+	assert_int_equal(listen(ls, 4), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		responder(M_FLOOD, fd, fd2);
+	close(fd);
+	close(fd2);
+	engine_result_free(&R);
+	struct engine_opts o;
+	memset(&o, 0, sizeof o);
+	o.host = "127.0.0.1";
+	o.family = AF_INET;
+	o.protocols = KB_P_IKEV2 | KB_P_PPTP;
+	o.timeout_ms = TIMEOUT_MS;
+	o.port_override[0][0] = p1;
+	o.port_override[0][1] = p2;
+	o.port_override[3][0] = ntohs(sa.sin_port);
+	char err[200];
+	assert_int_equal(engine_run(&o, &R, err, sizeof err), 0);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	close(ls);
+	size_t n_ike = 0, n_pptp = 0, n_exhausted = 0;
+	for (size_t i = 0; i < R.nobs; i++) {
+		n_ike += R.obs[i].proto == KB_P_IKEV2;
+		n_pptp += R.obs[i].proto == KB_P_PPTP;
+		if (R.obs[i].kind == OBS_BUDGET_EXHAUSTED) {
+			n_exhausted++;
+			assert_int_equal(R.obs[i].proto, KB_P_IKEV2);
+			assert_true(R.obs[i].value > 0); /* what was dropped is counted */
+		}
+	}
+	assert_int_equal(n_exhausted, 1);
+	assert_true(n_ike <= 161);
+	/* PPTP's observations come after the flood (connect, then no reply at its deadline), and are kept. */
+	assert_true(n_pptp >= 2);
+	bool no_reply = false;
+	for (size_t i = 0; i < R.nobs; i++)
+		no_reply = no_reply || (R.obs[i].proto == KB_P_PPTP && R.obs[i].kind == OBS_PPTP_NO_REPLY);
+	assert_true(no_reply);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -424,8 +538,9 @@ static int teardown(void **state)
 
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(tcp_accept_then_close, teardown),
+		cmocka_unit_test_teardown(flood_keeps_other_protocols, teardown),
 		cmocka_unit_test_teardown(loopback_v4, teardown),
 		cmocka_unit_test_teardown(loopback_v6, teardown),
 		cmocka_unit_test_teardown(echo_is_not_a_reply, teardown),
