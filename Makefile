@@ -6,7 +6,7 @@ PREFIX   ?= /usr/local
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: all deps build check asan demo wiki install clean help
+.PHONY: all deps build check asan fuzz-long demo wiki install clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make build    build build/vpndiag"
 	@echo "make check    build and run every test (unit, fuzz smoke, lab) through ctest"
 	@echo "make asan     the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang)"
+	@echo "make fuzz-long  run every libFuzzer target FUZZ_MINUTES (default 30) minutes each, ASan build"
 	@echo "make demo     show vpndiag at work"
 	@echo "make wiki     build the error wiki (a static web site) into $(BUILD)/wiki"
 	@echo "make install  install vpndiag and its man page under $(PREFIX)"
@@ -34,6 +35,11 @@ check: build
 asan:
 	$(MAKE) check BUILD=build-asan CC=clang \
 	  CMAKE_ARGS="-DVPNDIAG_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug"
+
+fuzz-long:
+	$(MAKE) build BUILD=build-asan CC=clang \
+	  CMAKE_ARGS="-DVPNDIAG_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug"
+	sh tools/fuzz-long.sh build-asan
 
 demo: build
 	@sh tools/demo.sh $(BUILD)/vpndiag

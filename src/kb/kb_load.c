@@ -1,6 +1,7 @@
 /* Loading the knowledge base: from the compiled-in blobs or from a data folder, then validating
  * the whole set. */
 #include "kb/kb.h"
+#include "util/file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -85,40 +86,6 @@ int kb_load_builtin(struct kb *kb, char *err, size_t errlen)
 	return finish(kb, err, errlen);
 }
 
-/* Reads a whole regular file of at most max bytes. */
-static unsigned char *read_file(int dirfd, const char *name, size_t max, size_t *len, char *err, size_t errlen)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: cannot read: %s", name, fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	if ((unsigned long long)st.st_size > max) {
-		snprintf(err, errlen, "%s: larger than %zu bytes", name, max);
-		close(fd);
-		return NULL;
-	}
-	unsigned char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		snprintf(err, errlen, "%s: short read", name);
-		free(buf);
-		return NULL;
-	}
-	*len = got;
-	return buf;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -130,9 +97,12 @@ int kb_load_dir(struct kb *kb, const char *dir, char *err, size_t errlen)
 	char path[4096];
 	memset(kb, 0, sizeof *kb);
 	snprintf(path, sizeof path, "%s/errors", dir);
+	const char *folder = path;
 	DIR *d = opendir(path);
-	if (!d)
+	if (!d) {
 		d = opendir(dir); /* DIR may be the errors folder itself */
+		folder = dir;
+	}
 	if (!d) {
 		snprintf(err, errlen, "%s: cannot open knowledge-base folder: %s", dir, strerror(errno));
 		return -1;
@@ -160,8 +130,10 @@ int kb_load_dir(struct kb *kb, const char *dir, char *err, size_t errlen)
 			cap = ncap;
 		}
 		size_t len = 0;
-		unsigned char *buf = read_file(dirfd(d), de->d_name, KB_MAX_FILE, &len, err, errlen);
-		if (!buf) {
+		uint8_t *buf;
+		char file[4096 + 256];
+		snprintf(file, sizeof file, "%s/%s", folder, de->d_name);
+		if (file_read_bounded(file, KB_MAX_FILE, FILE_DATA_TIMEOUT_MS, 0, &buf, &len, err, errlen) != 0) {
 			rc = -1;
 			break;
 		}

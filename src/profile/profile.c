@@ -1,6 +1,7 @@
 /* Client profiles and the vendor-ID table (profile/profile.h; format: data/profiles/README.md).
  * Pure parsers over (buf, len); the only I/O is profile_load_file. */
 #include "profile/profile.h"
+#include "util/file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -626,29 +627,15 @@ int profile_load_builtin(const char *name, struct profile *out, char *err, size_
 
 int profile_load_file(const char *path, struct profile *out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
 	uint8_t *buf;
 	size_t n;
-	int rc;
+	char why[300];
 	memset(out, 0, sizeof *out);
-	if (!f)
-		return perr(err, errlen, path, 0, "%s", strerror(errno));
-	buf = malloc(PROFILE_MAX_FILE + 1);
-	if (!buf) {
-		fclose(f);
-		return perr(err, errlen, path, 0, "out of memory");
-	}
-	n = fread(buf, 1, PROFILE_MAX_FILE + 1, f);
-	if (ferror(f)) {
-		rc = perr(err, errlen, path, 0, "read error");
-	} else if (n > PROFILE_MAX_FILE) {
-		rc = perr(err, errlen, path, 0, "file larger than %u bytes", PROFILE_MAX_FILE);
-	} else {
-		const char *base = strrchr(path, '/');
-		rc = profile_parse(base ? base + 1 : path, buf, n, out, err, errlen);
-	}
+	if (file_read_bounded(path, PROFILE_MAX_FILE, FILE_DATA_TIMEOUT_MS, 0, &buf, &n, why, sizeof why) != 0)
+		return perr(err, errlen, path, 0, "%s", why);
+	const char *base = strrchr(path, '/');
+	int rc = profile_parse(base ? base + 1 : path, buf, n, out, err, errlen);
 	free(buf);
-	fclose(f);
 	return rc;
 }
 

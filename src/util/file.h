@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The wait for data files (knowledge base, templates, profiles) given as folders or paths: a
+ * regular file never waits; a FIFO that stays silent this long is an error. */
+#define FILE_DATA_TIMEOUT_MS 2000u
+
 enum file_read_flags {
 	FILE_READ_FIRST_LINE = 1u, /* stop after the first '\n' (it stays in *out) */
 };

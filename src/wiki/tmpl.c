@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kb/kb.h"
+#include "util/file.h"
 #include "util/text.h"
 
 extern const struct kb_blob wiki_builtin_blobs[];
@@ -187,34 +188,13 @@ static int read_override(const char *dir, const char *name, char **data, size_t 
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/wiki/%s", dir, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	uint8_t *raw;
+	size_t got;
+	if (file_read_bounded(path, WIKI_MAX_FILE, FILE_DATA_TIMEOUT_MS, 0, &raw, &got, err, errlen) != 0)
 		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (unsigned long long)st.st_size > WIKI_MAX_FILE) {
-		snprintf(err, errlen, "%s: not a regular file of at most %u bytes", path, WIKI_MAX_FILE);
-		close(fd);
-		return -1;
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		snprintf(err, errlen, "%s: short read", path);
-		free(buf);
-		return -1;
-	}
-	buf[got] = '\0';
+	char *buf = (char *)raw; /* NUL-terminated by the reader */
 	if (!text_valid_utf8(buf, got) || memchr(buf, '\0', got)) {
 		snprintf(err, errlen, "%s: not UTF-8 text", path);
 		free(buf);

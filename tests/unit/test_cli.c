@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -200,6 +202,50 @@ static void errors_and_exit_codes(void **state)
 	assert_int_equal(vd("help", "nosuchcommand", NULL), 2);
 }
 
+/* Issue 11: a FIFO nobody writes to hung --psk-file and --ca-file forever, outside --timeout;
+ * devices had no size bound; a zone id naming no interface was accepted. Each is now a one-line
+ * error, exit 2, within the timeout (the files are read before any packet is sent). */
+static void hostile_inputs(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vpndiag-cli-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char fifo[64];
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(vd("probe", "--timeout", "1", "--psk-file", fifo, "127.0.0.1", NULL), 2);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec <= 2);
+	assert_non_null(strstr(r.err, "within 1000 ms"));
+	assert_null(strchr(strchr(r.err, '\n') + 1, '\n')); /* one line */
+	assert_int_equal(vd("probe", "--timeout", "1", "--ca-file", fifo, "127.0.0.1", NULL), 2);
+	assert_non_null(strstr(r.err, "--ca-file"));
+	assert_int_equal(vd("probe", "--timeout", "1", "--ca-file", "/dev/zero", "127.0.0.1", NULL), 2);
+	assert_non_null(strstr(r.err, "character device"));
+	assert_int_equal(vd("probe", "--timeout", "1", "--psk-file", "/dev/urandom", "127.0.0.1", NULL), 2);
+	assert_int_equal(vd("probe", "--timeout", "1", "--ca-file", dir, "127.0.0.1", NULL), 2);
+	assert_non_null(strstr(r.err, "directory"));
+	assert_int_equal(vd("probe", "--timeout", "1", "fe80::1%999", NULL), 2);
+	assert_non_null(strstr(r.err, "names no network interface"));
+	assert_int_equal(vd("probe", "--monitoring", "--timeout", "1", "--psk-file", fifo, "127.0.0.1", NULL), 3);
+	/* a FIFO in a --data folder: a clear error, not a hang */
+	char errors[64], entry[80];
+	snprintf(errors, sizeof errors, "%s/errors", dir);
+	assert_int_equal(mkdir(errors, 0700), 0);
+	snprintf(entry, sizeof entry, "%s/809.txt", errors);
+	assert_int_equal(mkfifo(entry, 0600), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_not_equal(vd("explain", "--data", dir, "809", NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec <= 4);
+	unlink(entry);
+	rmdir(errors);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +253,7 @@ int main(void)
 		cmocka_unit_test(json_shape),
 		cmocka_unit_test(list_and_help),
 		cmocka_unit_test(errors_and_exit_codes),
+		cmocka_unit_test(hostile_inputs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
