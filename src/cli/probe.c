@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "crypto/certcheck.h"
 #include "engine/engine.h"
 #include "kb/kb.h"
 #include "net/net.h"
@@ -20,6 +21,7 @@
 #include "util/secret.h"
 
 enum { OPT_PROTOCOLS = 1000, OPT_TIMEOUT, OPT_JSON, OPT_MONITORING, OPT_VERBOSE, OPT_PSK_FILE, OPT_CA_FILE };
+enum { OPT_USER = 1099 }; /* --user: privileges (net/priv.h) */
 
 static const struct cli_option probe_opts[] = {
 	{{"ipv4", no_argument, NULL, '4'}, NULL, "use IPv4 only (A records)"},
@@ -31,6 +33,7 @@ static const struct cli_option probe_opts[] = {
 	{{"verbose", no_argument, NULL, OPT_VERBOSE}, NULL, "also list the packets sent and received, in order"},
 	{{"psk-file", required_argument, NULL, OPT_PSK_FILE}, "PATH", "the IPsec pre-shared key, first line of PATH ('-' = stdin); or set VPNDIAG_PSK. Never on the command line"},
 	{{"ca-file", required_argument, NULL, OPT_CA_FILE}, "PATH", "PEM roots the clients trust, instead of the system store"},
+	{{"user", required_argument, NULL, OPT_USER}, "NAME", "when run as root: the user to become once the raw sockets are open (default nobody)"},
 	{{"help", no_argument, NULL, 'h'}, NULL, "this help"},
 	{{NULL, 0, NULL, 0}, NULL, NULL},
 };
@@ -40,7 +43,7 @@ void cli_probe_help(FILE *out)
 	fprintf(out,
 		"usage: vpndiag probe HOST [-4|-6] [--protocols LIST] [--timeout SECONDS]\n"
 		"                          [--json | --monitoring] [--verbose]\n"
-		"                          [--psk-file PATH] [--ca-file PATH]\n\n"
+		"                          [--psk-file PATH] [--ca-file PATH] [--user NAME]\n\n"
 		"Probes the VPN server HOST (a name, an IPv4 or an IPv6 address) as the Windows built-in\n"
 		"client would and reports, per protocol (IKEv2, L2TP/IPsec, SSTP, PPTP), a verdict:\n"
 		"  works       every step Windows takes was checked and passed\n"
@@ -125,6 +128,7 @@ int cli_probe(int argc, char **argv)
 static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem, size_t *ca_pem_len)
 {
 	const char *psk_file = NULL, *ca_file = NULL;
+	const char *user = NULL;
 	char serr[200];
 	int family = AF_UNSPEC;
 	bool json = false, monitoring = false, verbose = false, v4 = false, v6 = false;
@@ -154,6 +158,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 		case OPT_VERBOSE: verbose = true; break;
 		case OPT_PSK_FILE: psk_file = optarg; break;
 		case OPT_CA_FILE: ca_file = optarg; break;
+		case OPT_USER: user = optarg; break;
 		case 'h': cli_probe_help(stdout); return VD_EXIT_OK;
 		default: return usage;
 		}
@@ -210,6 +215,8 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 	struct engine_opts o = {.host = host, .family = family, .protocols = protocols, .timeout_ms = timeout_ms - spent,
 				.ca_file = ca_file, .ca_pem = *ca_pem, .ca_pem_len = *ca_pem_len,
 				.psk = psk->p, .psk_len = psk->len};
+	o.drop_privileges = true; /* every capability, and root for --user (net/priv.h) */
+	o.user = user;
 	struct engine_result *r = calloc(1, sizeof *r);
 	struct diagnosis *d = calloc(1, sizeof *d);
 	char err[300];
@@ -220,7 +227,29 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 		free(d);
 		return monitoring ? REPORT_MON_UNKNOWN : VD_EXIT_INTERNAL;
 	}
-	if (engine_run(&o, r, err, sizeof err) != 0) {
+	/* The trust store, built once from the --ca-file bytes (or the system store) before any probe
+	 * runs; every certificate check of the run reads it. */
+	struct certcheck_trust *trust = certcheck_trust_new(o.ca_pem, o.ca_pem_len, err, sizeof err);
+	if (!trust) {
+		cli_error("probe", "%s%s", o.ca_pem ? "--ca-file: " : "", err);
+		free(r);
+		free(d);
+		return o.ca_pem ? usage : monitoring ? REPORT_MON_UNKNOWN : VD_EXIT_INTERNAL;
+	}
+	o.trust = trust;
+	spent = (uint32_t)(mono_ms() - t0); /* parsing a large --ca-file counts against --timeout too */
+	if (spent >= timeout_ms) {
+		cli_error("probe", "reading the input files took the whole --timeout");
+		certcheck_trust_free(trust);
+		free(r);
+		free(d);
+		return usage;
+	}
+	o.timeout_ms = timeout_ms - spent;
+	int erc = engine_run(&o, r, err, sizeof err);
+	certcheck_trust_free(trust);
+	o.trust = NULL;
+	if (erc != 0) {
 		cli_error("probe", "%s", err);
 		engine_result_free(r);
 		free(r);

@@ -7,6 +7,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -16,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -386,32 +389,150 @@ static int cc_verify_cb(int ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
+/* ---- the trust store, built once ---- */
+
+/* The system store is an X509_STORE with OpenSSL's default paths; a --ca-file is a stack of
+ * trusted roots handed to each verification (X509_STORE_CTX_set0_trusted_stack): filling an
+ * X509_STORE one certificate at a time re-sorts it on every insert, which makes a 10,000-root file
+ * take seconds, while a stack is built in one pass and searched linearly per issuer lookup. */
+struct certcheck_trust {
+	X509_STORE *store;     /* empty when roots is set */
+	STACK_OF(X509) *roots; /* the --ca-file roots, or NULL for the system store */
+	size_t ncerts;
+};
+
+struct certcheck_trust *certcheck_trust_new(const uint8_t *pem, size_t len, char *err, size_t errlen)
+{
+	struct certcheck_trust *t = calloc(1, sizeof *t);
+	BIO *b = NULL;
+	X509 *x;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!t || !(t->store = X509_STORE_new())) {
+		fmt_into(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (!pem) {
+		if (X509_STORE_set_default_paths(t->store) != 1) {
+			fmt_into(err, errlen, "cannot read the system trust store");
+			goto fail;
+		}
+		ERR_clear_error();
+		return t;
+	}
+	if (len > INT_MAX || !(b = BIO_new_mem_buf(pem, (int)len))) {
+		BIO_free(b);
+		b = NULL;
+		fmt_into(err, errlen, len > INT_MAX ? "the CA file is too large" : "out of memory");
+		goto fail;
+	}
+	/* Every CERTIFICATE block; other PEM blocks (keys, CRLs) and text between blocks are skipped. */
+	if (!(t->roots = sk_X509_new_null())) {
+		fmt_into(err, errlen, "out of memory");
+		goto fail;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (!sk_X509_push(t->roots, x)) {
+			X509_free(x);
+			fmt_into(err, errlen, "out of memory");
+			goto fail;
+		}
+		t->ncerts++;
+	}
+	BIO_free(b);
+	b = NULL;
+	ERR_clear_error(); /* "no start line" at the end */
+	if (t->ncerts == 0) {
+		fmt_into(err, errlen, "no PEM certificate (-----BEGIN CERTIFICATE-----) could be read from the CA file");
+		goto fail;
+	}
+	return t;
+fail:
+	BIO_free(b);
+	certcheck_trust_free(t);
+	ERR_clear_error();
+	return NULL;
+}
+
+void certcheck_trust_free(struct certcheck_trust *t)
+{
+	if (!t)
+		return;
+	X509_STORE_free(t->store);
+	sk_X509_pop_free(t->roots, X509_free);
+	free(t);
+}
+
+size_t certcheck_trust_count(const struct certcheck_trust *t)
+{
+	return t ? t->ncerts : 0;
+}
+
+/* The system store for inputs built without a trust object: created on first use, kept for the
+ * life of the process (single-threaded callers). */
+static const struct certcheck_trust *cc_default_trust(char *err, size_t errlen)
+{
+	static struct certcheck_trust *def;
+
+	if (!def)
+		def = certcheck_trust_new(NULL, 0, err, errlen);
+	return def;
+}
+
+/* Copies the leaf's issuer (DER) into c: chain position 1 of what the verification built, else the
+ * certificate among those sent that issued the leaf (a self-signed leaf is its own issuer). */
+static void cc_issuer(X509_STORE_CTX *ctx, X509 *leaf, STACK_OF(X509) *untrusted, struct certcheck *c)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	X509 *iss = NULL;
+	int i, len;
+	unsigned char *p;
+
+	if (chain && sk_X509_num(chain) >= 2 && X509_check_issued(sk_X509_value(chain, 1), leaf) == X509_V_OK) {
+		iss = sk_X509_value(chain, 1);
+		c->issuer_from_store = true;
+		for (i = 0; i < sk_X509_num(untrusted); i++)
+			if (X509_cmp(sk_X509_value(untrusted, i), iss) == 0)
+				c->issuer_from_store = false;
+	} else {
+		for (i = 0; i < sk_X509_num(untrusted) && !iss; i++)
+			if (X509_check_issued(sk_X509_value(untrusted, i), leaf) == X509_V_OK)
+				iss = sk_X509_value(untrusted, i);
+		if (!iss && X509_check_issued(leaf, leaf) == X509_V_OK)
+			iss = leaf;
+	}
+	ERR_clear_error();
+	if (!iss)
+		return;
+	len = i2d_X509(iss, NULL);
+	if (len <= 0 || (size_t)len > sizeof c->issuer_der)
+		return;
+	p = c->issuer_der;
+	if (i2d_X509(iss, &p) == len)
+		c->issuer_der_len = (size_t)len;
+}
+
 static int cc_verify(const struct certcheck_input *in, X509 *leaf, STACK_OF(X509) *untrusted, struct certcheck *c,
 		     char *err, size_t errlen)
 {
-	X509_STORE *store = X509_STORE_new();
+	const struct certcheck_trust *trust = in->trust ? in->trust : cc_default_trust(err, errlen);
 	X509_STORE_CTX *ctx = NULL;
 	X509_VERIFY_PARAM *param;
 	int rc = -1, r;
 
-	if (!store) {
-		fmt_into(err, errlen, "out of memory");
+	if (!trust) {
+		if (err && errlen && !err[0])
+			fmt_into(err, errlen, "cannot read the system trust store");
 		return -1;
 	}
-	if (in->ca_file) {
-		if (X509_STORE_load_file(store, in->ca_file) != 1) {
-			fmt_into(err, errlen, "cannot read trusted certificates from the CA file");
-			goto out;
-		}
-	} else if (X509_STORE_set_default_paths(store) != 1) {
-		fmt_into(err, errlen, "cannot read the system trust store");
-		goto out;
-	}
 	ctx = X509_STORE_CTX_new();
-	if (!ctx || X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1) {
+	if (!ctx || X509_STORE_CTX_init(ctx, trust->store, leaf, untrusted) != 1) {
 		fmt_into(err, errlen, "cannot set up certificate verification");
 		goto out;
 	}
+	if (trust->roots)
+		X509_STORE_CTX_set0_trusted_stack(ctx, trust->roots);
 	param = X509_STORE_CTX_get0_param(ctx);
 	X509_VERIFY_PARAM_clear_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
 	X509_VERIFY_PARAM_set_time(param, in->now);
@@ -433,10 +554,10 @@ static int cc_verify(const struct certcheck_input *in, X509 *leaf, STACK_OF(X509
 	 * fine for Windows too when the client has it; we only say "missing" for what is neither
 	 * sent nor trusted. An untrusted self-signed root also ends the search, so both flags are
 	 * possible only for distinct certificates. */
+	cc_issuer(ctx, leaf, untrusted, c);
 	rc = 0;
 out:
 	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(store);
 	ERR_clear_error();
 	return rc;
 }
@@ -453,12 +574,17 @@ int certcheck_run(const struct certcheck_input *in, struct certcheck *out, char 
 	if (err && errlen)
 		err[0] = '\0';
 	if (!in || !in->chain || in->nchain == 0 || !in->chain[0].p || in->chain[0].len == 0 ||
-	    in->chain[0].len > 1u << 20) {
-		fmt_into(err, errlen, "the server sent no certificate");
+	    in->chain[0].len > CERTCHECK_MAX_CERT_BYTES) {
+		fmt_into(err, errlen, in->chain && in->nchain && in->chain[0].len > CERTCHECK_MAX_CERT_BYTES
+					      ? "the server's certificate is larger than 64 KiB"
+					      : "the server sent no certificate");
 		return -1;
 	}
-	out->nsent = in->nchain;
-	out->intermediates_sent = in->nchain > 1;
+	out->nsent = in->nchain + in->ndropped;
+	out->intermediates_sent = out->nsent > 1;
+	out->chain_too_long = in->ndropped > 0 || in->nchain > CERTCHECK_MAX_CHAIN;
+	for (i = 0; i < in->nchain; i++)
+		out->sent_bytes += in->chain[i].len;
 	p = in->chain[0].p;
 	leaf = d2i_X509(NULL, &p, (long)in->chain[0].len);
 	if (!leaf) {
@@ -478,9 +604,18 @@ int certcheck_run(const struct certcheck_input *in, struct certcheck *out, char 
 		fmt_into(err, errlen, "out of memory");
 		goto out;
 	}
-	for (i = 1; i < in->nchain && i < CERTCHECK_MAX_CHAIN; i++) {
+	/* Every certificate sent, up to the count and byte bounds; past them the chain is too long. */
+	size_t bytes = in->chain[0].len;
+	out->nchecked = 1;
+	for (i = 1; i < in->nchain; i++) {
 		X509 *x;
-		if (!in->chain[i].p || in->chain[i].len == 0 || in->chain[i].len > 1u << 20) {
+		if (i >= CERTCHECK_MAX_CHAIN || bytes + in->chain[i].len > CERTCHECK_MAX_CHAIN_BYTES) {
+			out->chain_too_long = true;
+			break;
+		}
+		bytes += in->chain[i].len;
+		out->nchecked++;
+		if (!in->chain[i].p || in->chain[i].len == 0 || in->chain[i].len > CERTCHECK_MAX_CERT_BYTES) {
 			out->nsent_unparsed++;
 			continue;
 		}

@@ -4,10 +4,12 @@
  * (13801/13806/0x80070040 for IKEv2; 0x800B0109/0x800B010F/0x800B0101/0x80092013... for SSTP).
  * Facts: shared/reference/windows-vpn-facts.md §2.9, §3.5, §7, §8 items 8-9, 11.
  *
- * Pure apart from reading the CA file / system store: no network here. Revocation reachability
- * (fetching CRL distribution points and OCSP responders) is done by the probe, from the URLs
- * this module extracts. Ownership: certcheck_run copies what it needs; the caller keeps the
- * DER buffers and frees nothing of certcheck but through certcheck_free. */
+ * No network and no file reads here: the trust store is an object built ONCE before the run
+ * (certcheck_trust_new, from the --ca-file bytes the CLI read, or the system store) and shared by
+ * every check. Fetching CRL distribution points and OCSP responders is done by the probe, from the
+ * URLs this module extracts; what they answer is verified by crypto/certrev.h. Ownership:
+ * certcheck_run copies what it needs; the caller keeps the DER buffers and frees nothing of
+ * certcheck but through certcheck_free. */
 #ifndef VPNDIAG_CRYPTO_CERTCHECK_H
 #define VPNDIAG_CRYPTO_CERTCHECK_H
 
@@ -16,7 +18,13 @@
 #include <stdint.h>
 #include <time.h>
 
-#define CERTCHECK_MAX_CHAIN 10
+/* Bounds on the chain a server sends: every certificate up to these is parsed and offered to the
+ * verification; past either one the chain is "too long" (reported, never "works"). A TLS chain
+ * of real servers is 2-5 certificates and a few KB. */
+#define CERTCHECK_MAX_CHAIN 64
+#define CERTCHECK_MAX_CHAIN_BYTES (512u * 1024u)
+#define CERTCHECK_MAX_CERT_BYTES (64u * 1024u)  /* one certificate; a larger one is not parsed */
+#define CERTCHECK_MAX_ISSUER_DER 16384u          /* the leaf's issuer kept for revocation checks */
 #define CERTCHECK_MAX_URLS 8
 #define CERTCHECK_MAX_NAMES 16
 
@@ -25,11 +33,26 @@ struct certcheck_der {
 	size_t len;
 };
 
+/* The trusted roots: built once before the run and only read by certcheck_run (an X509_STORE
+ * inside). Opaque. */
+struct certcheck_trust;
+
+/* From a PEM bundle (the --ca-file bytes; every CERTIFICATE block in it is trusted), or from the
+ * system default store when pem is NULL. Returns NULL with a one-line reason in err when the
+ * bytes hold no certificate or the store cannot be set up. Free with certcheck_trust_free. */
+struct certcheck_trust *certcheck_trust_new(const uint8_t *pem, size_t len, char *err, size_t errlen);
+void certcheck_trust_free(struct certcheck_trust *t);
+/* Certificates in the store as loaded (0 for the system store, which is read lazily by OpenSSL). */
+size_t certcheck_trust_count(const struct certcheck_trust *t);
+
 struct certcheck_input {
-	const struct certcheck_der *chain; /* leaf first, in the order the server sent them */
+	const struct certcheck_der *chain; /* leaf first, in the order the server sent them: ALL of them */
 	size_t nchain;
+	size_t ndropped;     /* certificates the server sent that the caller could not pass (its own
+			      * bound); they make the chain "too long" like the bounds here */
 	const char *host;    /* what the user typed as the server: a DNS name or an IP literal */
-	const char *ca_file; /* PEM bundle of trusted roots (--ca-file), or NULL for the system store */
+	const struct certcheck_trust *trust; /* the trusted roots; NULL: the system store, created
+					      * lazily once per process (tests that build inputs by hand) */
 	time_t now;          /* the time to check validity at (tests pass a fixed time) */
 };
 
@@ -88,6 +111,19 @@ struct certcheck {
 	size_t nsent;                 /* certificates the server sent */
 	size_t nsent_unparsed;        /* added: of those after the leaf, how many did not parse (ignored) */
 	size_t chain_len;             /* length of the verified chain (0 when not verified) */
+	/* Added (issue 11): the server sent more than CERTCHECK_MAX_CHAIN certificates or more than
+	 * CERTCHECK_MAX_CHAIN_BYTES (or the caller dropped some): only the first nchecked were offered
+	 * to the verification, so the facts about the chain may be incomplete. */
+	bool chain_too_long;
+	size_t nchecked;              /* certificates offered to the verification (leaf included) */
+	size_t sent_bytes;            /* DER bytes the server sent (of the certificates passed in) */
+
+	/* Added (issue 11): the leaf's issuer, for verifying CRLs and OCSP answers: from the chain
+	 * the verification built (which may take it from the trust store), else the certificate the
+	 * server sent that issued the leaf. issuer_der_len 0: not found (or over the bound). */
+	uint8_t issuer_der[CERTCHECK_MAX_ISSUER_DER];
+	size_t issuer_der_len;
+	bool issuer_from_store;       /* the issuer came from the trust store, not from the server */
 
 	/* Where revocation and missing issuers can be fetched (http/https/ldap URLs as written). */
 	size_t ncrl, nocsp, naia;

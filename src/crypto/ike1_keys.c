@@ -16,6 +16,7 @@
 #include <openssl/param_build.h>
 
 #include "wire/ikev1.h"
+#include "wire/wbuf.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -577,4 +578,100 @@ int ike1_cbc_hash1_cb(void *ctx, uint32_t msg_id, const uint8_t *payloads, size_
 {
 	struct ike1_cbc *c = ctx;
 	return ike1_keys_hash1(c->k, msg_id, payloads, len, out, outlen);
+}
+
+/* ---- the server's encrypted replies after MM5 ---- */
+
+static int verdict(int res, char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int verdict(int res, char *why, size_t whylen, const char *fmt, ...)
+{
+	if (why && whylen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return res;
+}
+
+int ike1_mm6_verify(const struct ike1_keys *k, uint8_t iv[IKE1_BLOCK_MAX], const struct ike1_msg *m,
+		    const uint8_t *sa_i, size_t sa_len, struct ike1_scratch *s, char *why, size_t whylen)
+{
+	size_t len = m->ciphertext.len, hn = 0;
+	uint8_t hr[IKE1_HASH_MAX], next_iv[IKE1_BLOCK_MAX];
+	char err[160];
+	int res;
+	if (!k->block_len || !k->prf_len)
+		return verdict(-1, why, whylen, "no keys");
+	if (len > sizeof s->plain)
+		return verdict(-1, why, whylen, "%zu encrypted bytes: longer than the %d this probe decrypts", len,
+			       IKE1_PLAIN_MAX);
+	if (len == 0 || len % k->block_len)
+		return verdict(0, why, whylen, "%zu encrypted bytes: not a non-zero multiple of the %zu-byte block", len,
+			       k->block_len);
+	memcpy(next_iv, iv, IKE1_BLOCK_MAX);
+	if (ike1_keys_decrypt(k, next_iv, m->ciphertext.p, len, s->plain) != 0) {
+		res = verdict(0, why, whylen, "does not decrypt");
+	} else if (ike1_parse_plain(&m->hdr, s->plain, len, &s->msg, err, sizeof err) != 0) {
+		res = verdict(0, why, whylen, "decrypted, does not parse: %s", err);
+	} else if (!s->msg.has_id || !s->msg.has_hash) {
+		res = verdict(0, why, whylen, "decrypted, but no %s", s->msg.has_id ? "HASH_R" : "IDir");
+	} else if (ike1_keys_hash_r(k, sa_i, sa_len, s->msg.id.body.p, s->msg.id.body.len, hr, &hn) != 0) {
+		res = verdict(-1, why, whylen, "HASH_R could not be computed");
+	} else if (hn != s->msg.hash.len || CRYPTO_memcmp(hr, s->msg.hash.p, hn) != 0) {
+		res = verdict(0, why, whylen, "decrypted and parsed, but HASH_R (%zu bytes) does not verify", s->msg.hash.len);
+	} else {
+		res = verdict(1, why, whylen, "HASH_R verified");
+	}
+	/* the phase-1 CBC chain moves on only when the message decrypted */
+	if (res != -1 && len && len % k->block_len == 0)
+		memcpy(iv, next_iv, IKE1_BLOCK_MAX);
+	OPENSSL_cleanse(s->plain, sizeof s->plain);
+	OPENSSL_cleanse(hr, sizeof hr);
+	OPENSSL_cleanse(next_iv, sizeof next_iv);
+	return res;
+}
+
+int ike1_info_verify(const struct ike1_keys *k, const uint8_t last_block[IKE1_BLOCK_MAX], const struct ike1_msg *m,
+		     struct ike1_scratch *s, uint16_t *type, char *why, size_t whylen)
+{
+	size_t bl = k->block_len, len = m->ciphertext.len, hl = k->prf_len, wl = 0;
+	uint8_t iv[IKE1_BLOCK_MAX], want[IKE1_HASH_MAX];
+	struct ike1_blob hash, covered;
+	char err[160];
+	int res;
+	*type = 0;
+	if (!bl || !hl || 4 + hl <= bl)
+		return verdict(-1, why, whylen, "no keys");
+	if (len > sizeof s->plain)
+		return verdict(-1, why, whylen, "%zu encrypted bytes: longer than the %d this probe decrypts", len,
+			       IKE1_PLAIN_MAX);
+	if (len == 0 || len % bl)
+		return verdict(0, why, whylen, "%zu encrypted bytes: not a non-zero multiple of the %zu-byte block", len, bl);
+	if (ike1_keys_msg_iv(k, last_block, m->hdr.msg_id, iv) != 0 ||
+	    ike1_keys_decrypt(k, iv, m->ciphertext.p, len, s->plain) != 0) {
+		res = verdict(0, why, whylen, "does not decrypt");
+	} else if (ike1_parse_info_plain(&m->hdr, s->plain, len, hl, &s->msg, &hash, &covered, err, sizeof err) != 0) {
+		res = verdict(0, why, whylen, "decrypted, does not parse: %s", err);
+	} else if (ike1_keys_hash1(k, m->hdr.msg_id, covered.p, covered.len, want, &wl) != 0 || wl != hl) {
+		res = verdict(-1, why, whylen, "HASH(1) could not be computed");
+	} else {
+		/* compare the HASH(1) bytes that lie after the first cipher block */
+		struct rbuf r;
+		const uint8_t *tail = NULL;
+		rbuf_init(&r, hash.p, hash.len);
+		if (hash.len != hl || !rbuf_skip(&r, bl - 4) || !rbuf_bytes(&r, hl - (bl - 4), &tail)) {
+			res = verdict(0, why, whylen, "HASH(1) of the wrong length");
+		} else if (CRYPTO_memcmp(tail, want + (bl - 4), hl - (bl - 4)) != 0) {
+			res = verdict(0, why, whylen, "decrypted and parsed, but HASH(1) does not verify");
+		} else {
+			res = verdict(1, why, whylen, "HASH(1) verified");
+			const struct ike1_notify_pl *n = s->msg.nnotifies ? &s->msg.notifies[0] : NULL;
+			*type = n ? n->type : 0;
+		}
+	}
+	OPENSSL_cleanse(s->plain, sizeof s->plain);
+	OPENSSL_cleanse(want, sizeof want);
+	OPENSSL_cleanse(iv, sizeof iv);
+	return res;
 }

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire/ikev1.h"
+
 #define IKE1_DH_MAX 256    /* largest public value / shared secret: MODP-2048 */
 #define IKE1_HASH_MAX 64
 #define IKE1_KEY_MAX 32
@@ -114,6 +116,32 @@ int ike1_keys_decrypt(const struct ike1_keys *k, uint8_t iv[IKE1_BLOCK_MAX], con
 		      uint8_t *out);
 /* Wipes every key and value in k. */
 void ike1_keys_clear(struct ike1_keys *k);
+
+/* ---- the server's encrypted replies after MM5 ----
+ * Both functions decrypt into the caller's scratch (wiped before they return, except the parsed
+ * struct whose pointers then point at wiped bytes) and never keep anything. Results: 1 decrypts,
+ * parses and its hash verifies with our keys; 0 it does not (why: which step failed); -1 cannot
+ * tell (our keys cannot take it: no keys, a ciphertext longer than IKE1_PLAIN_MAX). */
+#define IKE1_PLAIN_MAX 4096
+struct ike1_scratch {
+	uint8_t plain[IKE1_PLAIN_MAX];
+	struct ike1_msg msg;
+};
+
+/* MM6 (RFC 2409 5.4): m is the parsed encrypted Main Mode message; iv the last CBC block of our
+ * MM5 (updated to MM6's last cipher block when it decrypts); sa_i SAi_b. Checks: ciphertext a
+ * non-zero multiple of the block, decrypts, the plaintext chain parses (ike1_parse_plain) with
+ * IDir and HASH_R, and HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b). */
+int ike1_mm6_verify(const struct ike1_keys *k, uint8_t iv[IKE1_BLOCK_MAX], const struct ike1_msg *m,
+		    const uint8_t *sa_i, size_t sa_len, struct ike1_scratch *s, char *why, size_t whylen);
+
+/* An encrypted Informational after MM5 (RFC 2409 5.7: HASH(1), N or D): decrypted with IV =
+ * hash(last_block | M-ID); the first cipher block is not trusted (implementations disagree on the
+ * last phase-1 block), so the payloads are read with ike1_parse_info_plain and only the HASH(1)
+ * bytes after the first block are compared with prf(SKEYID_a, M-ID | payloads). On 1, *type is
+ * the first notify's type (0 for a Delete). */
+int ike1_info_verify(const struct ike1_keys *k, const uint8_t last_block[IKE1_BLOCK_MAX], const struct ike1_msg *m,
+		     struct ike1_scratch *s, uint16_t *type, char *why, size_t whylen);
 
 /* Adapters for wire/ikev1's builders (ike1_encrypt_fn / ike1_hash1_fn): ctx is a struct ike1_cbc
  * owned by the caller; its iv is chained across calls. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kb/kb.h"
+#include "net/priv.h"
 #include "probes/probe.h"
 #include "util/fmt.h"
 
@@ -193,14 +194,15 @@ void engine_observe(struct engine *e, struct probe_inst *pi, const struct obs *o
 	if (!c.proto && pi)
 		c.proto = pi->mod->proto;
 	size_t b = budget_of(c.proto);
-	if (e->nobs[b] >= OBS_PER_PROTO) {
+	uint32_t budget = e->opts->obs_budget && e->opts->obs_budget < OBS_PER_PROTO ? e->opts->obs_budget : OBS_PER_PROTO;
+	if (e->nobs[b] >= budget) {
 		/* Spent: one observation says so (and counts what was dropped); nothing else of this
 		 * protocol is kept, and no other protocol is affected. */
 		if (e->exhausted_at[b] == SIZE_MAX) {
 			struct obs x = {.kind = OBS_BUDGET_EXHAUSTED, .proto = c.proto, .value = 0};
 			fmt_into(x.evidence, sizeof x.evidence,
 				 "more than %u observations for one protocol (a flood or a looping server): the rest were "
-				 "dropped, so this protocol's report is incomplete", (unsigned)OBS_PER_PROTO);
+				 "dropped, so this protocol's report is incomplete", (unsigned)budget);
 			e->exhausted_at[b] = e->res->nobs;
 			if (engine_result_add(e->res, &x) != 0)
 				e->oom = true;
@@ -294,6 +296,51 @@ static bool all_done(const struct engine *e)
 	return true;
 }
 
+/* ---- privileges (the PPTP engineer's part; see probes/probe.h prepare and net/priv.h) ---- */
+
+/* Sets up an instance of every selected module and calls its prepare (raw sockets, while the
+ * privileges are still there); then, when the options ask for it, drops every privilege and
+ * records what was dropped. Returns 0, or -1 with the reason in err (a failed drop ends the run). */
+static int engine_prepare_and_drop(struct engine *e, char *err, size_t errlen)
+{
+	const struct engine_opts *o = e->opts;
+	for (size_t i = 0; probe_modules[i] && e->ninst < ENGINE_NPROTO; i++) {
+		const struct probe_module *m = probe_modules[i];
+		int idx = probe_protocol_index(m->name);
+		if (idx < 0 || !(o->protocols & m->proto))
+			continue;
+		struct probe_inst *pi = &e->inst[e->ninst++];
+		pi->mod = m;
+		pi->index = (size_t)idx;
+		if (m->prepare && m->prepare(e, pi) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if (!o->drop_privileges)
+		return 0;
+	struct priv_report rep;
+	char why[240];
+	if (priv_drop(o->user, &rep, why, sizeof why) != 0) {
+		snprintf(err, errlen, "could not drop privileges: %s", why);
+		return -1;
+	}
+	struct obs ob = {0};
+	ob.kind = OBS_PRIV_DROPPED;
+	ob.code = (int32_t)rep.uid_after;
+	ob.value = (int64_t)rep.prm_before;
+	if (rep.after.have_uid)
+		fmt_into(ob.text, sizeof ob.text, "Uid %u CapEff %016llx CapPrm %016llx CapInh %016llx CapAmb %016llx CapBnd %016llx NoNewPrivs %u",
+			 rep.after.uid[1], (unsigned long long)rep.after.cap_eff, (unsigned long long)rep.after.cap_prm,
+			 (unsigned long long)rep.after.cap_inh, (unsigned long long)rep.after.cap_amb,
+			 (unsigned long long)rep.after.cap_bnd, rep.after.no_new_privs);
+	else
+		fmt_into(ob.text, sizeof ob.text, "uid %u, no capabilities, no_new_privs (checked with capget)", rep.uid_after);
+	priv_describe(&rep, ob.evidence, sizeof ob.evidence);
+	engine_observe(e, NULL, &ob);
+	return 0;
+}
+
 int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
@@ -328,22 +375,27 @@ int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, 
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old_pipe);
 
+	/* Privileged resources first (raw sockets), then every privilege goes, before any byte from
+	 * the network is read, name resolution included (engine_prepare_and_drop, below). */
+	if (engine_prepare_and_drop(e, err, errlen) != 0) {
+		finish_all(e, false);
+		free(e);
+		return -1;
+	}
 	/* Name resolution gets the whole budget; it normally takes milliseconds. */
 	net_resolve(o->host, o->family, timeout, &r->resolved);
 	observe_resolution(e, &r->resolved);
+	for (size_t i = 0; r->resolved.status != NET_RESOLVE_OK && i < e->ninst; i++)
+		e->inst[i].done = true; /* prepared, never started: finish only frees */
 	if (r->resolved.status == NET_RESOLVE_OK) {
 		r->probed_addr = 0;
 		e->target = r->resolved.addrs[0];
-		for (size_t i = 0; probe_modules[i] && e->ninst < ENGINE_NPROTO; i++) {
-			const struct probe_module *m = probe_modules[i];
-			int idx = probe_protocol_index(m->name);
-			if (idx < 0 || !(o->protocols & m->proto))
+		for (size_t i = 0; i < e->ninst; i++) {
+			struct probe_inst *pi = &e->inst[i];
+			if (!pi->mod)
 				continue;
-			struct probe_inst *pi = &e->inst[e->ninst++];
-			pi->mod = m;
-			pi->index = (size_t)idx;
-			r->probed |= m->proto;
-			if (m->start(e, pi) != 0) {
+			r->probed |= pi->mod->proto;
+			if (pi->mod->start(e, pi) != 0) {
 				/* The module recorded why; it has nothing to finish. */
 				pi->mod = NULL;
 			}

@@ -71,6 +71,14 @@ struct engine_opts {
 	const struct certcheck_trust *trust; /* the trust store built once from ca_pem (or the system's) */
 	const uint8_t *psk;        /* --psk-file / VPNDIAG_PSK: the pre-shared key, or NULL (never logged) */
 	size_t psk_len;
+	/* Privileges (net/priv.h): when set, once the modules' prepare callbacks have opened their raw
+	 * sockets and before name resolution, the engine drops every capability, sets no_new_privs and,
+	 * when running as root, becomes `user` (NULL = "nobody"); a failure ends the run with an error.
+	 * The CLI sets it; in-process tests leave it off (they keep their own credentials). */
+	bool drop_privileges;
+	const char *user;
+	/* Tests only: a smaller per-protocol observation budget (0 = the default, 160). */
+	uint32_t obs_budget;
 	/* Tests only: replaces a module's default ports (0 = keep), indexed like kb_protocol_names. */
 	uint16_t port_override[ENGINE_NPROTO][ENGINE_MAX_PORTS];
 };

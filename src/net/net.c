@@ -484,7 +484,7 @@ void net_udp_recv(int fd, uint8_t *buf, size_t cap, struct net_rx *rx)
 		return;
 	struct iovec iov = {.iov_base = buf, .iov_len = cap};
 	struct msghdr msg = {.msg_name = &rx->from.ss, .msg_namelen = sizeof rx->from.ss, .msg_iov = &iov, .msg_iovlen = 1};
-	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC); /* UDP: n is the real length */
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
 			rx->kind = NET_RX_NONE;
@@ -496,7 +496,8 @@ void net_udp_recv(int fd, uint8_t *buf, size_t cap, struct net_rx *rx)
 	}
 	rx->kind = NET_RX_DATA;
 	rx->from.len = msg.msg_namelen;
-	rx->len = (size_t)n;
+	rx->wire_len = (size_t)n;
+	rx->len = (size_t)n < cap ? (size_t)n : cap;
 	rx->truncated = (msg.msg_flags & MSG_TRUNC) != 0;
 }
 
@@ -562,6 +563,9 @@ enum net_tcp_status net_tcp_connect_result(int fd, int *err)
 		return errno == ENOTCONN ? NET_TCP_IN_PROGRESS : NET_TCP_ERROR;
 	}
 	case ECONNREFUSED: return NET_TCP_REFUSED;
+	/* The handshake completed and the peer reset before we looked (a load balancer or IPS that
+	 * accepts and drops at once): connected, then reset; not an unreachable host. */
+	case ECONNRESET: case EPIPE: return NET_TCP_RESET;
 	case EHOSTUNREACH: case ENETUNREACH: case EACCES: case EPERM: case EHOSTDOWN: case ENETDOWN:
 		return NET_TCP_UNREACHABLE;
 	case ETIMEDOUT: return NET_TCP_TIMED_OUT;
@@ -574,6 +578,7 @@ const char *net_tcp_status_name(enum net_tcp_status s)
 	switch (s) {
 	case NET_TCP_CONNECTED: return "connected";
 	case NET_TCP_IN_PROGRESS: return "in progress";
+	case NET_TCP_RESET: return "connected, then reset";
 	case NET_TCP_REFUSED: return "refused";
 	case NET_TCP_UNREACHABLE: return "unreachable";
 	case NET_TCP_TIMED_OUT: return "timed out";

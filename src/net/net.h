@@ -96,6 +96,7 @@ struct net_rx {
 	enum net_rx_kind kind;
 	size_t len;              /* bytes of data copied (DATA) */
 	bool truncated;          /* the datagram was larger than the buffer */
+	size_t wire_len;         /* the datagram's real length (DATA; > len when truncated) */
 	struct net_addr from;    /* sender (DATA) or the node that sent the ICMP error (ICMP) */
 	uint8_t icmp_type, icmp_code;
 	bool icmp6;
@@ -129,6 +130,7 @@ enum net_tcp_status {
 	NET_TCP_CONNECTED,
 	NET_TCP_IN_PROGRESS,
 	NET_TCP_REFUSED,      /* RST */
+	NET_TCP_RESET,        /* accepted, then reset by the peer before the result was read */
 	NET_TCP_UNREACHABLE,  /* an ICMP unreachable (host, net, admin prohibited) */
 	NET_TCP_TIMED_OUT,    /* the caller's deadline passed (the helper never decides this itself) */
 	NET_TCP_ERROR,

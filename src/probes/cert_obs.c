@@ -80,6 +80,17 @@ static int co_emit(const struct certcheck *c, unsigned proto, cert_sink_fn sink,
 	if (sink(ctx, &o))
 		return -1;
 
+	if (c->chain_too_long) {
+		co_init(&o, OBS_CERT_CHAIN_TOO_LONG, proto);
+		o.value = (int64_t)c->nsent;
+		o.code = (int32_t)c->nchecked;
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The server sent %zu certificates (%zu bytes); only the first %zu were checked (bounds: %d certificates, %u KiB): the verdict on the chain is incomplete.",
+			 c->nsent, c->sent_bytes, c->nchecked, CERTCHECK_MAX_CHAIN, CERTCHECK_MAX_CHAIN_BYTES / 1024u);
+		if (sink(ctx, &o))
+			return -1;
+	}
+
 	if (c->host[0] && !c->name_ok) {
 		if (c->ip_only_in_ipaddress_san) {
 			co_init(&o, OBS_CERT_IP_SAN, proto);

@@ -18,12 +18,12 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "crypto/certcheck.h"
 #include "crypto/dh.h"
+#include "crypto/ike2_certreq.h"
 #include "crypto/ike2_keys.h"
 #include "crypto/ike2_sig.h"
 #include "crypto/spi.h"
@@ -32,20 +32,26 @@
 #include "probes/cert_obs.h"
 #include "probes/probe.h"
 #include "profile/profile.h"
+#include "util/file.h"
 #include "util/fmt.h"
 #include "wire/ike2_frag.h"
 #include "wire/ike2_inner.h"
 #include "wire/ikev2.h"
+#include "wire/natt.h"
 
 #define MAX_XCHG (3 + PROFILE_MAX_SETS)
 #define MAX_COOKIE 64
 #define MAX_COOKIE_ROUNDS 2
 #define MAX_KE_ROUNDS 2
-#define PKT_CAP 8192
+/* Every buffer that holds a whole datagram or message is sized for the largest UDP payload
+ * (issue 11: a 65 KB IKE_SA_INIT reply must not be cut or skipped). All live in heap state. */
+#define PKT_CAP 65536
 #define MAX_OUT_FRAGS 16 /* RFC 7383 fragments of one request we send */
 #define RX_CAP 65536
 #define MAX_READS 16 /* datagrams read per wake-up */
-#define NONESP_LEN 4
+#define NONESP_LEN NATT_MARKER_LEN
+#define MAX_MALFORMED_OBS 8 /* ike-malformed / ike-ignored observations per exchange (a junk flood) */
+#define SYSTEM_STORE_MAX (16u << 20)
 
 /* When the Windows-like IKE_AUTH (a large request: a CERTREQ with a Windows-sized list of root
  * hashes; a large reply: the certificate chain) is not answered at once, two more IKE_SAs start:
@@ -67,7 +73,7 @@ enum xchg_phase { PH_INIT, PH_AUTH, PH_DELETE };
 struct auth_ctx {
 	uint64_t spi_r;
 	struct ike2_keys keys;
-	uint8_t init_resp[8192];
+	uint8_t init_resp[IKE2_MAX_MSG];
 	size_t init_resp_len;
 	bool natt;                 /* on UDP 4500 behind the non-ESP marker */
 	uint16_t port;
@@ -109,6 +115,9 @@ struct xchg {
 	uint32_t next;              /* next retransmission or give-up time */
 	bool active;
 	bool answered;              /* any counted reply */
+	unsigned nmalformed;        /* datagrams from the server that are not IKEv2 */
+	unsigned nignored;          /* datagrams not counted as a reply */
+	unsigned ntruncated;        /* datagrams larger than the receive buffer */
 	enum xchg_phase phase;
 	struct auth_ctx *a;         /* PH_AUTH / PH_DELETE */
 };
@@ -429,18 +438,79 @@ static void describe_reply(const struct ike2_msg *m, size_t len, char *s, size_t
 	fmt_append(s, slen, ", %zu bytes", len);
 }
 
+/* Port and NAT-T flag of where x talks now (after a move to UDP 4500 for IKE_AUTH). */
+static void obs_where(struct obs *o, const struct xchg *x)
+{
+	if (x->a) {
+		o->port = x->a->port;
+		o->natt = x->a->natt;
+	}
+}
+
+/* Every datagram not counted is logged; the first MAX_MALFORMED_OBS per exchange also become an
+ * observation (value: the count so far), so that a junk flood cannot fill the budget. */
 static void ignore(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_addr *from,
 		   const char *why)
 {
+	engine_packet(e, pi, '-', from, why);
+	if (++x->nignored > MAX_MALFORMED_OBS)
+		return;
 	struct obs o;
 	obs_init(&o, OBS_IKE_IGNORED, x);
+	obs_where(&o, x);
+	o.value = x->nignored;
 	fmt_into(o.text, sizeof o.text, "%s", why);
 	char peer[NET_ADDRSTRLEN];
 	net_addr_str_port(from, peer, sizeof peer);
 	fmt_into(o.evidence, sizeof o.evidence, "a datagram from %s on UDP %u was not counted as a reply: %s", peer,
-		 x->port, why);
+		 o.port, why);
 	engine_observe(e, pi, &o);
-	engine_packet(e, pi, '-', from, why);
+}
+
+/* A datagram from the server's address and port that is not IKEv2 (issue 11): something answers,
+ * but not with IKEv2. */
+static void malformed(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_addr *from,
+		      size_t len, const char *why)
+{
+	char s[260];
+	fmt_into(s, sizeof s, "%zu bytes that do not parse as IKEv2: %s", len, why);
+	engine_packet(e, pi, '-', from, s);
+	if (++x->nmalformed > MAX_MALFORMED_OBS)
+		return;
+	struct obs o;
+	obs_init(&o, OBS_IKE_MALFORMED, x);
+	obs_where(&o, x);
+	o.value = x->nmalformed;
+	o.code = (int32_t)len;
+	fmt_into(o.text, sizeof o.text, "%s", why);
+	char peer[NET_ADDRSTRLEN];
+	net_addr_str_port(from, peer, sizeof peer);
+	fmt_into(o.evidence, sizeof o.evidence,
+		 "a datagram of %zu bytes from the server (%s) after the %s on UDP %u is not a valid IKEv2 reply: %s", len,
+		 peer, x->phase == PH_INIT ? xchg_what(x) : x->phase == PH_AUTH ? "IKE_AUTH" : "INFORMATIONAL", o.port,
+		 why);
+	engine_observe(e, pi, &o);
+}
+
+/* A datagram larger than the receive buffer: never parsed (issue 11). */
+static void truncated(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_rx *rx)
+{
+	char s[160];
+	fmt_into(s, sizeof s, "a datagram of %zu bytes, larger than the %u-byte buffer: not parsed", rx->wire_len,
+		 (unsigned)RX_CAP);
+	engine_packet(e, pi, '-', &rx->from, s);
+	if (++x->ntruncated > MAX_MALFORMED_OBS)
+		return;
+	struct obs o;
+	obs_init(&o, OBS_UDP_TRUNCATED, x);
+	obs_where(&o, x);
+	o.value = (int64_t)rx->wire_len;
+	o.code = (int32_t)rx->len;
+	fmt_into(o.text, sizeof o.text, "%zu of %zu bytes kept", rx->len, rx->wire_len);
+	fmt_into(o.evidence, sizeof o.evidence,
+		 "the server sent a %zu-byte datagram on UDP %u, larger than the %zu bytes the probe keeps: it was not parsed",
+		 rx->wire_len, o.port, rx->len);
+	engine_observe(e, pi, &o);
 }
 
 static uint32_t be32(const uint8_t *p)
@@ -626,37 +696,25 @@ static bool handle_error(struct engine *e, struct probe_inst *pi, struct ike_sta
 	return false;
 }
 
-static bool only_notifies(const struct ike2_msg *m)
-{
-	return m->nproposals == 0 && !m->has_ke && !m->nonce.p && m->nnotifies > 0 && !m->has_sk;
-}
-
-/* Strips the non-ESP marker (datagrams on UDP 4500) and parses one IKEv2 message. Returns a new
- * message the caller frees, whose pointers point into *buf; *buf and *len are moved past the
- * marker. Anything that is not IKEv2 is recorded as ignored, and NULL is returned. */
+/* Parses one datagram (wire/ikev2.h ike2_parse_datagram: the non-ESP marker on UDP 4500, then
+ * IKEv2). Returns a new message the caller frees, whose pointers (m->raw: the message without the
+ * marker) point into buf; NULL when it is not IKEv2, which is recorded (ike-malformed). */
 static struct ike2_msg *parse_datagram(struct engine *e, struct probe_inst *pi, struct xchg *x, bool natt,
-				       const uint8_t **buf, size_t *len, const struct net_addr *from)
+				       const uint8_t *buf, size_t len, const struct net_addr *from)
 {
-	char why[200], w2[240];
-	if (natt) {
-		if (*len < NONESP_LEN || be32(*buf) != 0) {
-			ignore(e, pi, x, from,
-			       *len == 1 && (*buf)[0] == 0xff ? "a NAT keepalive" : "no non-ESP marker (ESP or not IKE)");
-			return NULL;
-		}
-		*buf += NONESP_LEN;
-		*len -= NONESP_LEN;
-	}
+	char why[200];
 	struct ike2_msg *m = calloc(1, sizeof *m);
 	if (!m)
 		return NULL;
-	if (ike2_parse(*buf, *len, m, why, sizeof why) != 0) {
-		fmt_into(w2, sizeof w2, "does not parse as IKEv2: %s", why);
-		ignore(e, pi, x, from, w2);
-		free(m);
-		return NULL;
-	}
-	return m;
+	enum ike2_dgram k = ike2_parse_datagram(buf, len, natt, m, why, sizeof why);
+	if (k == IKE2_DG_MESSAGE)
+		return m;
+	if (k == IKE2_DG_KEEPALIVE)
+		ignore(e, pi, x, from, why);
+	else
+		malformed(e, pi, x, from, len, why);
+	free(m);
+	return NULL;
 }
 
 /* Handles one datagram for x. Returns true when x is finished. */
@@ -665,7 +723,7 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 {
 	if (x->phase != PH_INIT)
 		return auth_datagram(e, pi, st, x, buf, len, from);
-	struct ike2_msg *m = parse_datagram(e, pi, x, x->kind == X_NATT, &buf, &len, from);
+	struct ike2_msg *m = parse_datagram(e, pi, x, x->kind == X_NATT, buf, len, from);
 	if (!m)
 		return false;
 	bool finished = false;
@@ -673,30 +731,25 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 		ignore(e, pi, x, from, "not our initiator SPI");
 		goto out;
 	}
-	if (!(m->hdr.flags & IKE2_F_RESPONSE)) {
-		ignore(e, pi, x, from, "not a response (R flag clear): our own request reflected, or a request");
-		goto out;
-	}
-	if (m->hdr.exchange != IKE2_SA_INIT || m->hdr.msg_id != 0) {
-		ignore(e, pi, x, from, "not an IKE_SA_INIT response with message ID 0");
+	enum ike2_init_reply kind = ike2_init_reply_kind(m);
+	if (kind == IKE2_IR_NOT_RESPONSE || kind == IKE2_IR_NOT_SA_INIT || kind == IKE2_IR_ZERO_SPI_R) {
+		ignore(e, pi, x, from, ike2_init_reply_why(kind));
 		goto out;
 	}
 	const struct ike2_notify *err = ike2_first_error(m);
 	const struct ike2_notify *cookie = ike2_find_notify(m, IKE2_N_COOKIE);
-	if (m->hdr.spi_r == 0 && !(only_notifies(m) && (err || cookie))) {
-		ignore(e, pi, x, from, "responder SPI is zero in a reply that is not a notify-only error or COOKIE");
-		goto out;
-	}
 	char s[400];
-	describe_reply(m, len, s, sizeof s);
+	describe_reply(m, m->raw_len, s, sizeof s);
 	engine_packet(e, pi, '<', from, s);
 	x->answered = true;
 	record_ms_status(e, pi, x, m);
 
-	if (cookie && !err && m->nproposals == 0) {
+	if (kind == IKE2_IR_COOKIE) {
 		struct obs o;
 		if (cookie->data_len < 1 || cookie->data_len > MAX_COOKIE || x->cookie_rounds >= MAX_COOKIE_ROUNDS) {
-			ignore(e, pi, x, from, "a COOKIE we cannot use (bad length or asked too often)");
+			ignore(e, pi, x, from,
+			       x->cookie_rounds >= MAX_COOKIE_ROUNDS ? "a COOKIE again after 2 rounds (an endless COOKIE loop): not followed"
+								     : "a COOKIE of a length we cannot use (1 to 64 bytes)");
 			goto out;
 		}
 		if (x->cookie_rounds == 0) {
@@ -728,12 +781,13 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 		finished = true;
 		goto out;
 	}
-	if (err) {
+	if (kind == IKE2_IR_ERROR) {
 		finished = !handle_error(e, pi, st, x, m, err);
 		goto out;
 	}
-	if (m->nproposals != 1 || !m->has_ke || !m->nonce.p) {
-		ignore(e, pi, x, from, "an IKE_SA_INIT response without exactly one proposal, a KE and a nonce");
+	if (kind != IKE2_IR_ACCEPT) {
+		/* the server's reply, but not a valid one (a zero-length nonce or KE, no proposal) */
+		malformed(e, pi, x, from, m->raw_len, ike2_init_reply_why(kind));
 		x->answered = false;
 		goto out;
 	}
@@ -743,7 +797,7 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 	if (is_side(x) || (x->kind != X_NATT && !st->auth_started)) {
 		if (!is_side(x))
 			st->auth_started = true;
-		if (start_auth(e, pi, st, x, m, buf, len, from) == 0)
+		if (start_auth(e, pi, st, x, m, m->raw, m->raw_len, from) == 0)
 			finished = false;
 	}
 out:
@@ -820,10 +874,7 @@ static void auth_free(struct xchg *x)
 static void auth_obs(struct obs *o, enum obs_kind kind, const struct xchg *x)
 {
 	obs_init(o, kind, x);
-	if (x->a) {
-		o->port = x->a->port;
-		o->natt = x->a->natt;
-	}
+	obs_where(o, x);
 }
 
 /* A NAT between us and the server per the server's NAT-D (RFC 7296 2.23: then both sides move
@@ -853,40 +904,6 @@ static bool natd_mismatch(const struct xchg *x, const struct ike2_msg *m, const 
 	return have_src && !match;
 }
 
-/* Appends the SHA-1 of the SubjectPublicKeyInfo of each certificate in a PEM file (the CERTREQ
- * "Certification Authority" field, RFC 7296 3.7) to st->hashes, skipping duplicates, until max.
- * Returns how many it added. */
-static size_t pem_hashes(struct ike_state *st, const char *path, size_t max)
-{
-	size_t added = 0;
-	FILE *f = path && path[0] ? fopen(path, "r") : NULL;
-	if (!f)
-		return 0;
-	for (int i = 0; i < 4096 && st->nhash < max; i++) {
-		X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
-		if (!c)
-			break;
-		unsigned char *der = NULL;
-		uint8_t h[20];
-		int dl = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c), &der);
-		unsigned int hl = 0;
-		if (dl > 0 && EVP_Digest(der, (size_t)dl, h, &hl, EVP_sha1(), NULL) && hl == 20) {
-			bool dup = false;
-			for (size_t k = 0; k < st->nhash && !dup; k++)
-				dup = memcmp(st->hashes + 20 * k, h, 20) == 0;
-			if (!dup) {
-				memcpy(st->hashes + 20 * st->nhash++, h, 20);
-				added++;
-			}
-		}
-		OPENSSL_free(der);
-		X509_free(c);
-	}
-	ERR_clear_error(); /* PEM_read_X509 leaves "no start line" at the end of the file */
-	fclose(f);
-	return added;
-}
-
 /* The system trust store as OpenSSL finds it (SSL_CERT_FILE, else /usr/lib/ssl/cert.pem, which
  * on Debian is /etc/ssl/certs/ca-certificates.crt). */
 static const char *system_store(void)
@@ -907,14 +924,31 @@ static void make_hashes(struct engine *e, struct ike_state *st)
 	size_t want = st->prof->auth_certreq_hashes;
 	if (want > PROFILE_MAX_CERTREQ_HASHES)
 		want = PROFILE_MAX_CERTREQ_HASHES;
-	const char *ca = engine_options(e)->ca_file;
-	if (ca && ca[0])
-		pem_hashes(st, ca, PROFILE_MAX_CERTREQ_HASHES);
-	else
-		pem_hashes(st, system_store(), want ? want : 1);
+	const size_t cap = PROFILE_MAX_CERTREQ_HASHES;
+	const struct engine_opts *opt = engine_options(e);
+	uint8_t *sys = NULL;
+	size_t sys_len = 0;
+	char err[200];
+	bool sys_read = false;
+	if (opt->ca_pem && opt->ca_pem_len) {
+		ike2_certreq_hashes(opt->ca_pem, opt->ca_pem_len, st->hashes, cap, &st->nhash, cap);
+	} else {
+		sys_read = true;
+		if (file_read_bounded(system_store(), SYSTEM_STORE_MAX, 1000, 0, &sys, &sys_len, err, sizeof err) != 0) {
+			sys = NULL;
+			sys_len = 0;
+		}
+		ike2_certreq_hashes(sys, sys_len, st->hashes, cap, &st->nhash, want ? want : 1);
+	}
 	st->nhash_real = st->nhash;
-	if (st->nhash < want)
-		pem_hashes(st, system_store(), want);
+	if (st->nhash < want) {
+		if (!sys_read && file_read_bounded(system_store(), SYSTEM_STORE_MAX, 1000, 0, &sys, &sys_len, err, sizeof err) != 0) {
+			sys = NULL;
+			sys_len = 0;
+		}
+		ike2_certreq_hashes(sys, sys_len, st->hashes, cap, &st->nhash, want);
+	}
+	free(sys);
 	for (uint32_t i = 0; st->nhash < want; i++) {
 		uint8_t seed[32];
 		unsigned int hl = 0;
@@ -1023,6 +1057,7 @@ static int start_auth(struct engine *e, struct probe_inst *pi, struct ike_state 
 		return -1;
 	}
 	if (rawlen > sizeof x->a->init_resp) {
+		auth_unreadable(e, pi, x, "the IKE_SA_INIT response is larger than the largest IKE message");
 		return -1;
 	}
 	int gl = dh_shared(&x->key, m->ke.p, m->ke.len, gir, sizeof gir);
@@ -1031,8 +1066,11 @@ static int start_auth(struct engine *e, struct probe_inst *pi, struct ike_state 
 		return -1;
 	}
 	x->a = calloc(1, sizeof *x->a);
-	if (!x->a)
+	if (!x->a) {
+		OPENSSL_cleanse(gir, sizeof gir);
+		auth_unreadable(e, pi, x, "out of memory for the IKE_AUTH state");
 		return -1;
+	}
 	struct auth_ctx *a = x->a;
 	a->spi_r = m->hdr.spi_r;
 	memcpy(a->init_resp, raw, rawlen);
@@ -1170,13 +1208,16 @@ static void verify_auth(struct engine *e, struct probe_inst *pi, struct xchg *x,
 		return;
 	}
 	if (in->has_auth && in->has_id) {
-		uint8_t octets[8192 + 256 + IKE2_MAX_PRF_LEN];
-		int ol = ike2_auth_octets(&a->keys, true, a->init_resp, a->init_resp_len, x->nonce, x->nonce_len,
-					  in->id_body.p, in->id_body.len, octets, sizeof octets);
+		size_t ocap = a->init_resp_len + x->nonce_len + IKE2_MAX_PRF_LEN;
+		uint8_t *octets = malloc(ocap);
+		int ol = !octets ? -1
+			: ike2_auth_octets(&a->keys, true, a->init_resp, a->init_resp_len, x->nonce, x->nonce_len,
+					   in->id_body.p, in->id_body.len, octets, ocap);
 		struct ike2_sig_result res;
 		enum ike2_sig_status stt = ol < 0 ? IKE2_SIG_UNCHECKED
 			: ike2_auth_verify(in->auth_method, in->auth_data.p, in->auth_data.len, leaf->data.p, leaf->data.len,
 					   octets, (size_t)ol, &res);
+		free(octets);
 		if (ol < 0) {
 			memset(&res, 0, sizeof res);
 			fmt_into(res.why, sizeof res.why, "the signed octets do not fit the buffer");
@@ -1199,10 +1240,11 @@ static void verify_auth(struct engine *e, struct probe_inst *pi, struct xchg *x,
 			 in->has_auth ? "IDr" : "AUTH");
 		engine_observe(e, pi, &o);
 	}
-	/* The certificate as Windows checks it (facts only; rules decide). */
-	struct certcheck_der chain[CERTCHECK_MAX_CHAIN];
+	/* The certificate as Windows checks it (facts only; rules decide). Every X.509 CERT payload
+	 * the parser kept; those it dropped (over IKE2_MAX_CERTS) make the chain "too long". */
+	struct certcheck_der chain[IKE2_MAX_CERTS];
 	size_t n = 0;
-	for (size_t i = 0; i < in->ncerts && n < CERTCHECK_MAX_CHAIN; i++)
+	for (size_t i = 0; i < in->ncerts && n < IKE2_MAX_CERTS; i++)
 		if (in->certs[i].encoding == IKE2_CERT_X509_SIG)
 			chain[n++] = (struct certcheck_der){in->certs[i].data.p, in->certs[i].data.len};
 	struct certcheck *cc = calloc(1, sizeof *cc);
@@ -1210,7 +1252,8 @@ static void verify_auth(struct engine *e, struct probe_inst *pi, struct xchg *x,
 	if (!cc)
 		return;
 	struct certcheck_input ci = {
-		.chain = chain, .nchain = n, .host = engine_target_host(e), .ca_file = engine_options(e)->ca_file, .now = time(NULL),
+		.chain = chain, .nchain = n, .ndropped = in->certs_dropped, .host = engine_target_host(e),
+		.trust = engine_options(e)->trust, .now = time(NULL),
 	};
 	if (certcheck_run(&ci, cc, err, sizeof err) == 0 || cc->parsed) {
 		cert_observe(e, pi, cc, KB_P_IKEV2);
@@ -1220,6 +1263,7 @@ static void verify_auth(struct engine *e, struct probe_inst *pi, struct xchg *x,
 		fmt_into(o.evidence, sizeof o.evidence, "the server's certificate could not be checked: %s", err);
 		engine_observe(e, pi, &o);
 	}
+	certcheck_free(cc);
 	free(cc);
 }
 
@@ -1309,33 +1353,28 @@ static bool auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_st
 	char why[200];
 	bool finished = false;
 	size_t wire_len = len;
-	struct ike2_msg *m = parse_datagram(e, pi, x, a->natt, &buf, &len, from);
+	struct ike2_msg *m = parse_datagram(e, pi, x, a->natt, buf, len, from);
 	if (!m)
 		return false;
-	if (m->hdr.spi_i != x->spi || m->hdr.spi_r != a->spi_r || !(m->hdr.flags & IKE2_F_RESPONSE)) {
-		ignore(e, pi, x, from, "not a response of our IKE SA");
+	enum ike2_auth_reply kind = ike2_auth_reply_kind(m, x->spi, a->spi_r, x->phase == PH_DELETE);
+	switch (kind) {
+	case IKE2_AR_NOT_OURS:
+		ignore(e, pi, x, from, "not a response of our IKE SA (other SPIs, or the R flag clear)");
 		goto out;
-	}
-	if (m->hdr.exchange == IKE2_SA_INIT)
-		goto out; /* a retransmitted IKE_SA_INIT response */
-	if (x->phase == PH_DELETE) {
-		if (m->hdr.exchange == IKE2_INFORMATIONAL && m->hdr.msg_id == 2) {
-			engine_packet(e, pi, '<', from, "INFORMATIONAL response: the IKE SA is deleted");
-			finished = true;
-		} else if (m->hdr.exchange == IKE2_AUTH) {
-			/* late fragments of the IKE_AUTH reply: not needed any more */
-		} else {
-			ignore(e, pi, x, from, "not the INFORMATIONAL response (message 2)");
-		}
+	case IKE2_AR_QUIET:
+		goto out; /* a retransmitted IKE_SA_INIT response; late IKE_AUTH fragments while deleting */
+	case IKE2_AR_DELETED:
+		engine_packet(e, pi, '<', from, "INFORMATIONAL response: the IKE SA is deleted");
+		finished = true;
 		goto out;
-	}
-	if (m->hdr.exchange != IKE2_AUTH || m->hdr.msg_id != 1) {
-		ignore(e, pi, x, from, "not an IKE_AUTH response with message ID 1");
+	case IKE2_AR_UNEXPECTED:
+		ignore(e, pi, x, from,
+		       x->phase == PH_DELETE ? "not the INFORMATIONAL response (message 2)"
+					     : "not an IKE_AUTH response with message ID 1");
 		goto out;
-	}
-	if (!m->has_sk) {
-		const struct ike2_notify *err = ike2_first_error(m);
-		if (err && !is_side(x)) {
+	case IKE2_AR_PLAIN_ERROR:
+		if (!is_side(x)) {
+			const struct ike2_notify *err = ike2_first_error(m);
 			struct obs o;
 			auth_obs(&o, OBS_IKE_AUTH_ERROR, x);
 			o.code = err->type;
@@ -1344,17 +1383,22 @@ static bool auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_st
 				 o.text, (unsigned)err->type);
 			engine_observe(e, pi, &o);
 			finished = true;
-		} else {
-			ignore(e, pi, x, from, "an IKE_AUTH response without an encrypted payload");
+			goto out;
 		}
+		/* fall through */
+	case IKE2_AR_PLAIN:
+		ignore(e, pi, x, from, "an IKE_AUTH response without an encrypted payload");
 		goto out;
+	case IKE2_AR_SK:
+	case IKE2_AR_SKF:
+		break;
 	}
-	bool frag = m->sk_type == IKE2_PL_SKF;
-	size_t iv_off = len - m->sk.len + (frag ? 4 : 0);
-	int pl = ike2_sk_open(&a->keys, true, buf, len, iv_off, a->plain, sizeof a->plain, why, sizeof why);
+	bool frag = kind == IKE2_AR_SKF;
+	int pl = ike2_sk_open(&a->keys, true, m->raw, m->raw_len, m->sk_iv_off, a->plain, sizeof a->plain, why,
+			      sizeof why);
 	if (pl < 0) {
 		char w2[240];
-		fmt_into(w2, sizeof w2, "the encrypted payload does not open: %s", why);
+		fmt_into(w2, sizeof w2, "the encrypted payload does not open (garbage, or not keyed for this SA): %s", why);
 		ignore(e, pi, x, from, w2);
 		goto out;
 	}
@@ -1503,8 +1547,16 @@ static void ikev2_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 			record_icmp(e, pi, x, &rx);
 			finished = true;
 		} else if (rx.kind == NET_RX_DATA) {
+			struct net_addr peer = x->dst;
+			if (x->a && x->a->natt)
+				net_addr_set_port(&peer, x->a->port);
+			if (!net_addr_equal(&rx.from, &peer)) {
+				/* the socket is connected, so the kernel drops most of these already */
+				ignore(e, pi, x, &rx.from, "from another address or port than the server's (spoofed, or a third party): ignored");
+				continue;
+			}
 			if (rx.truncated) {
-				ignore(e, pi, x, &rx.from, "a datagram larger than 64 KiB");
+				truncated(e, pi, x, &rx); /* never parsed */
 				continue;
 			}
 			finished = handle_datagram(e, pi, st, x, st->rx, rx.len, &rx.from);

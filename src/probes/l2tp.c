@@ -18,9 +18,17 @@
  *          the exchange is never continued: no message 3, no Delete, nothing is computed over
  *          HASH_R (the responder drops the half-open SA on its own).
  *
- * Reply matching: CKY-I is spi_make(run key, target, port, exchange id); a reply must carry it and
- * a non-zero CKY-R (except a clear Informational). The key (engine_options()->psk) is only read;
- * every derived key is wiped (ike1_keys_clear, ike1_dh_free) and nothing of it is logged. */
+ * Reply matching: CKY-I is spi_make(run key, target, port, exchange id). Every byte from the
+ * server is handled by pure functions: wire/natt (the non-ESP marker), wire/ikev1 (ike1_parse and
+ * the one reply check for Main and Aggressive Mode, ike1_reply_classify: our CKY-I, our exchange
+ * type or Informational, a non-zero CKY-R except on a clear Informational, the CKY-R of MM2, the
+ * content the step waits for), crypto/ike1_keys (MM6 and the encrypted Informational:
+ * ike1_mm6_verify, ike1_info_verify) and wire/l2tp (l2tp_reply_check). A datagram that does not
+ * parse is l2tp-malformed (never "no answer"), one that parses but is not a reply l2tp-ignored;
+ * both are noted up to NOTE_MAX times per exchange, then counted. A datagram not from the
+ * request's address and port is ignored (the connected socket already drops it).
+ * The key (engine_options()->psk) is only read; every derived key is wiped (ike1_keys_clear,
+ * ike1_dh_free) and nothing of it is logged. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +47,16 @@
 #include "util/fmt.h"
 #include "wire/ikev1.h"
 #include "wire/l2tp.h"
+#include "wire/natt.h"
 
 #define PKT_CAP 4096
 #define RX_CAP 65536
 #define MAX_READS 16
-#define NONESP_LEN 4
+#define NONESP_LEN NATT_MARKER_LEN
+/* Datagrams that do not count (malformed or ignored) are each noted as an observation up to this
+ * many per exchange; later ones are only counted, and the count goes into one last observation when
+ * the exchange ends, so a flood cannot fill the observation budget. */
+#define NOTE_MAX 4u
 #define MAX_XCHG (4 + PROFILE_MAX_SETS)
 #define L2TP_SENDS 3
 
@@ -81,6 +94,9 @@ struct xchg {
 	uint8_t last_block[IKE1_BLOCK_MAX]; /* last CBC block of phase 1 so far */
 	bool nat_client, nat_server;
 	uint16_t l2tp_tunnel;       /* plain: our Assigned Tunnel ID */
+	/* datagrams that did not count: malformed (not ISAKMP / L2TP) and ignored (ISAKMP, not a reply) */
+	unsigned n_malformed, n_ignored;
+	char last_malformed[120];
 };
 
 struct l2_state {
@@ -90,7 +106,10 @@ struct l2_state {
 	struct xchg x[MAX_XCHG];
 	size_t nx;
 	bool alts_started;
-	uint8_t rx[RX_CAP];
+	uint8_t rx[RX_CAP];              /* one received datagram (65,536 bytes: any UDP payload fits) */
+	struct ike1_msg msg;             /* the datagram in rx, parsed (pointers into rx) */
+	struct ike1_scratch scratch;     /* MM6 / Informational decryption (wiped after each use) */
+	struct l2tp_msg l2msg;           /* the datagram in rx as L2TP (pointers into rx) */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -219,8 +238,12 @@ static void wipe_keys(struct xchg *x)
 	OPENSSL_cleanse(x->last_block, sizeof x->last_block);
 }
 
-static void close_xchg(struct engine *e, struct xchg *x)
+static void flood_summary(struct engine *e, struct probe_inst *pi, struct xchg *x);
+
+static void close_xchg(struct engine *e, struct probe_inst *pi, struct xchg *x)
 {
+	if (x->active || x->fd >= 0)
+		flood_summary(e, pi, x);
 	x->active = false;
 	close_fd(e, x);
 	wipe_keys(x);
@@ -280,13 +303,16 @@ static int build_mm1(struct l2_state *st, struct xchg *x)
 	size_t off = x->natt ? NONESP_LEN : 0;
 	memcpy(x->mm1, x->pkt + off, w.len - off);
 	x->mm1_len = w.len - off;
-	static struct ike1_msg m; /* single-threaded engine; parsed and used at once */
+	struct ike1_msg *m = &st->msg;
 	char err[160];
-	if (ike1_parse(x->mm1, x->mm1_len, &m, err, sizeof err) != 0 || !m.has_sa)
-		return -1;
-	x->sai_off = (size_t)(m.sa.body.p - x->mm1);
-	x->sai_len = m.sa.body.len;
-	return 0;
+	int rc = -1;
+	if (ike1_parse(x->mm1, x->mm1_len, m, err, sizeof err) == 0 && m->has_sa) {
+		x->sai_off = (size_t)(m->sa.body.p - x->mm1);
+		x->sai_len = m->sa.body.len;
+		rc = 0;
+	}
+	memset(m, 0, sizeof *m);
+	return rc;
 }
 
 static struct xchg *new_xchg(struct l2_state *st, enum xkind kind, const struct profile_set *set)
@@ -317,7 +343,7 @@ static void start_failed(struct engine *e, struct probe_inst *pi, struct xchg *x
 		fmt_into(o.evidence, sizeof o.evidence, "could not probe UDP %u: %s", x->port, what);
 	}
 	engine_observe(e, pi, &o);
-	close_xchg(e, x);
+	close_xchg(e, pi, x);
 }
 
 static int start_ike(struct engine *e, struct probe_inst *pi, struct l2_state *st, struct xchg *x, uint16_t port,
@@ -433,18 +459,81 @@ static int start_am(struct engine *e, struct probe_inst *pi, struct l2_state *st
 
 /* ---------------------------------------------------------------- IKEv1 replies */
 
-static void ignore(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_addr *from,
+/* What the exchange last sent (the code of l2tp-malformed): 1 MM1, 3 MM3, 5 MM5, 7 our Aggressive
+ * Mode 1, 0 the L2TP SCCRQ. */
+static int32_t sent_code(const struct xchg *x)
+{
+	return x->kind == X_PLAIN ? 0 : x->kind == X_AM ? 7 : (int32_t)x->step;
+}
+
+/* A datagram that is ISAKMP (or L2TP) but not a reply to our request: l2tp-ignored, code = the
+ * reason (enum ike1_reply_status; 0 for L2TP on 1701). Noted up to NOTE_MAX times, then counted. */
+static void ignore(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_addr *from, int32_t code,
 		   const char *why)
 {
 	struct obs o;
 	char peer[NET_ADDRSTRLEN];
+	x->n_ignored++;
+	engine_packet(e, pi, '-', from, why);
+	if (x->n_ignored > NOTE_MAX)
+		return;
 	obs_init(&o, OBS_L2TP_IGNORED, x);
+	o.code = code;
+	o.value = x->n_ignored;
 	fmt_into(o.text, sizeof o.text, "%s", why);
 	net_addr_str_port(from, peer, sizeof peer);
 	fmt_into(o.evidence, sizeof o.evidence, "a datagram from %s on UDP %u was not counted as a reply: %s", peer,
 		 x->port, why);
 	engine_observe(e, pi, &o);
+}
+
+/* A datagram from the server's address and port that does not parse as ISAKMP (or, on 1701, as
+ * L2TP): l2tp-malformed. Something answers there, but not with the protocol: the exchange can
+ * then never be summarised as "no answer". Noted up to NOTE_MAX times, then counted. */
+static void malformed(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_addr *from,
+		      size_t len, const char *why)
+{
+	struct obs o;
+	char peer[NET_ADDRSTRLEN];
+	x->n_malformed++;
+	fmt_into(x->last_malformed, sizeof x->last_malformed, "%s", why);
 	engine_packet(e, pi, '-', from, why);
+	if (x->n_malformed > NOTE_MAX)
+		return;
+	obs_init(&o, OBS_L2TP_MALFORMED, x);
+	o.code = sent_code(x);
+	o.value = x->n_malformed;
+	fmt_into(o.text, sizeof o.text, "%s", why);
+	net_addr_str_port(from, peer, sizeof peer);
+	fmt_into(o.evidence, sizeof o.evidence, "a %zu-byte datagram from %s on UDP %u after our %s %s: %s", len, peer,
+		 x->port, step_name(x), x->kind == X_PLAIN ? "is not L2TP" : "does not parse as IKEv1 (ISAKMP)", why);
+	engine_observe(e, pi, &o);
+}
+
+/* More datagrams than NOTE_MAX did not count: one observation with the totals. */
+static void flood_summary(struct engine *e, struct probe_inst *pi, struct xchg *x)
+{
+	struct obs o;
+	if (x->n_malformed > NOTE_MAX) {
+		obs_init(&o, OBS_L2TP_MALFORMED, x);
+		o.code = sent_code(x);
+		o.value = x->n_malformed;
+		fmt_into(o.text, sizeof o.text, "a flood: %u datagrams that do not parse", x->n_malformed);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "in all %u datagrams on UDP %u did not parse as %s (only the first %u were noted one by one); the last: %s",
+			 x->n_malformed, x->port, x->kind == X_PLAIN ? "L2TP" : "IKEv1", NOTE_MAX, x->last_malformed);
+		engine_observe(e, pi, &o);
+	}
+	if (x->n_ignored > NOTE_MAX) {
+		obs_init(&o, OBS_L2TP_IGNORED, x);
+		o.value = x->n_ignored;
+		fmt_into(o.text, sizeof o.text, "a flood: %u datagrams that are not replies", x->n_ignored);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "in all %u datagrams on UDP %u were not counted as replies (only the first %u were noted one by one)",
+			 x->n_ignored, x->port, NOTE_MAX);
+		engine_observe(e, pi, &o);
+	}
+	x->n_malformed = x->n_ignored = 0;
 }
 
 static void record_rtt(struct engine *e, struct probe_inst *pi, struct xchg *x)
@@ -598,7 +687,7 @@ static void handle_mm2(struct engine *e, struct probe_inst *pi, struct l2_state 
 	memcpy(x->cky_r, m->hdr.cky_r, 8);
 	if (x->kind != X_MAIN) {
 		send_delete(e, pi, x, false);
-		close_xchg(e, x);
+		close_xchg(e, pi, x);
 		return;
 	}
 	record_vids(e, pi, x, m);
@@ -613,7 +702,7 @@ static void handle_mm2(struct engine *e, struct probe_inst *pi, struct l2_state 
 		fmt_into(o.evidence, sizeof o.evidence, "could not continue with MM3 after the server chose %s: %s", ts, why);
 		engine_observe(e, pi, &o);
 		send_delete(e, pi, x, false);
-		close_xchg(e, x);
+		close_xchg(e, pi, x);
 		return;
 	}
 	send_step(e, pi, st, x, ST_MM3);
@@ -682,7 +771,7 @@ static void handle_mm4(struct engine *e, struct probe_inst *pi, struct l2_state 
 			 "Main Mode stopped after MM4: no pre-shared key was given (--psk-file or VPNDIAG_PSK), so MM5/MM6 could not check it");
 		engine_observe(e, pi, &o);
 		send_delete(e, pi, x, false);
-		close_xchg(e, x);
+		close_xchg(e, pi, x);
 		return;
 	}
 	uint8_t gxy[IKE1_DH_MAX];
@@ -706,7 +795,7 @@ static void handle_mm4(struct engine *e, struct probe_inst *pi, struct l2_state 
 		fmt_into(o.evidence, sizeof o.evidence, "could not derive the Main Mode keys from MM4: %s", why);
 		engine_observe(e, pi, &o);
 		send_delete(e, pi, x, false);
-		close_xchg(e, x);
+		close_xchg(e, pi, x);
 		return;
 	}
 	/* NAT on either side and NAT-T agreed: MM5 goes to UDP 4500 behind the non-ESP marker. */
@@ -720,7 +809,7 @@ static void handle_mm4(struct engine *e, struct probe_inst *pi, struct l2_state 
 			fmt_into(o.text, sizeof o.text, "%s", fail);
 			fmt_into(o.evidence, sizeof o.evidence, "could not open UDP %u for MM5: %s", p4500, fail);
 			engine_observe(e, pi, &o);
-			close_xchg(e, x);
+			close_xchg(e, pi, x);
 			return;
 		}
 		obs_init(&o, OBS_L2TP_MOVED_4500, x);
@@ -741,7 +830,7 @@ static void handle_mm4(struct engine *e, struct probe_inst *pi, struct l2_state 
 	struct ike1_cbc cb = {.k = &x->k};
 	memcpy(cb.iv, x->k.iv0, IKE1_BLOCK_MAX);
 	if (w.err || ike1_keys_hash_i(&x->k, x->mm1 + x->sai_off, x->sai_len, idb, w.len, hi, &hn) != 0) {
-		close_xchg(e, x);
+		close_xchg(e, pi, x);
 		return;
 	}
 	struct ike1_mm5 m5 = {.idii_body = idb, .idii_len = w.len, .hash_i = hi, .hash_len = hn};
@@ -754,7 +843,7 @@ static void handle_mm4(struct engine *e, struct probe_inst *pi, struct l2_state 
 	OPENSSL_cleanse(&cb, sizeof cb);
 	OPENSSL_cleanse(hi, sizeof hi);
 	if (rc < 0 || pw.err) {
-		close_xchg(e, x);
+		close_xchg(e, pi, x);
 		return;
 	}
 	x->pkt_len = pw.len;
@@ -774,84 +863,33 @@ static void psk_result(struct engine *e, struct probe_inst *pi, struct xchg *x, 
 	engine_observe(e, pi, &o);
 }
 
-/* The encrypted Informational the server sent after MM5: does it verify with our keys? Its IV is
- * hash(last phase-1 block | M-ID); to be independent of which block the server took, only the
- * bytes after the first cipher block are compared (CBC: a wrong IV garbles the first block only).
- * Returns 1 verified (notify type in *type), 0 does not verify, -1 cannot tell. */
-static int verify_info(struct xchg *x, const struct ike1_msg *m, uint16_t *type)
+/* The server's reply to MM5: MM6 (HASH_R), a clear Informational, or an encrypted one (HASH(1)).
+ * Decryption and verification are crypto/ike1_keys' (ike1_mm6_verify, ike1_info_verify). */
+static void handle_mm5_reply(struct engine *e, struct probe_inst *pi, struct l2_state *st, struct xchg *x,
+			     const struct ike1_msg *m, const struct ike1_reply *rp, const struct net_addr *from)
 {
-	size_t bl = x->k.block_len, len = m->ciphertext.len, hl = x->k.prf_len;
-	uint8_t plain[2048], iv[IKE1_BLOCK_MAX], want[IKE1_HASH_MAX];
-	size_t wl = 0;
-	int res = 0;
-	if (len == 0 || len % bl || len > sizeof plain || 4 + hl <= bl)
-		return -1;
-	if (ike1_keys_msg_iv(&x->k, x->last_block, m->hdr.msg_id, iv) != 0 ||
-	    ike1_keys_decrypt(&x->k, iv, m->ciphertext.p, len, plain) != 0)
-		return -1;
-	/* HASH(1) payload: generic header + hl bytes; then the chain it covers */
-	size_t off = 4 + hl, end = off;
-	uint8_t np = plain[0];
-	(void)np;
-	for (int guard = 0; guard < 8 && end + 4 <= len; guard++) {
-		size_t pl = (size_t)plain[end + 2] << 8 | plain[end + 3];
-		if (pl < 4 || end + pl > len)
-			goto out;
-		uint8_t next = plain[end];
-		if (*type == 0 && pl >= 12)
-			*type = (uint16_t)(plain[end + 10] << 8 | plain[end + 11]);
-		end += pl;
-		if (next == 0)
-			break;
-	}
-	if (end == off || ike1_keys_hash1(&x->k, m->hdr.msg_id, plain + off, end - off, want, &wl) != 0 || wl != hl)
-		goto out;
-	/* compare the HASH(1) bytes that lie after the first block */
-	res = memcmp(plain + bl, want + (bl - 4), hl - (bl - 4)) == 0;
-out:
-	if (res != 1)
-		*type = 0;
-	OPENSSL_cleanse(plain, sizeof plain);
-	OPENSSL_cleanse(want, sizeof want);
-	return res;
-}
-
-static void handle_mm5_reply(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike1_msg *m)
-{
-	char s[320];
+	char s[320], why[200];
 	record_rtt(e, pi, x);
-	if (m->hdr.exchange == IKE1_EX_IDENTITY_PROTECTION && m->encrypted) {
-		/* MM6: decrypt with the last block of MM5, verify HASH_R over IDir */
-		static struct ike1_msg pm;
-		uint8_t plain[2048], iv[IKE1_BLOCK_MAX], hr[IKE1_HASH_MAX];
-		size_t hn = 0, len = m->ciphertext.len;
-		char err[160];
-		bool ok = false;
-		memcpy(iv, x->last_block, IKE1_BLOCK_MAX);
-		if (len && len % x->k.block_len == 0 && len <= sizeof plain &&
-		    ike1_keys_decrypt(&x->k, iv, m->ciphertext.p, len, plain) == 0 &&
-		    ike1_parse_plain(&m->hdr, plain, len, &pm, err, sizeof err) == 0 && pm.has_id && pm.has_hash &&
-		    ike1_keys_hash_r(&x->k, x->mm1 + x->sai_off, x->sai_len, pm.id.body.p, pm.id.body.len, hr, &hn) == 0 &&
-		    hn == pm.hash.len && CRYPTO_memcmp(hr, pm.hash.p, hn) == 0)
-			ok = true;
-		memcpy(x->last_block, iv, IKE1_BLOCK_MAX);
-		OPENSSL_cleanse(plain, sizeof plain);
-		OPENSSL_cleanse(hr, sizeof hr);
-		memset(&pm, 0, sizeof pm);
-		if (ok) {
+	if (rp->kind == IKE1_KIND_MM6) {
+		int v = ike1_mm6_verify(&x->k, x->last_block, m, x->mm1 + x->sai_off, x->sai_len, &st->scratch, why,
+					sizeof why);
+		memset(&st->scratch.msg, 0, sizeof st->scratch.msg);
+		if (v == 1) {
 			fmt_into(s, sizeof s, "the server's MM6 on UDP %u decrypts with our keys and its HASH_R verifies: the pre-shared key matches", x->port);
 			psk_result(e, pi, x, true, 1, 0, s);
 			send_delete(e, pi, x, true);
-		} else {
-			fmt_into(s, sizeof s, "the server's MM6 on UDP %u (%zu encrypted bytes) does not decrypt and verify with keys derived from our pre-shared key: the key does not match", x->port, len);
+		} else if (v == 0) {
+			fmt_into(s, sizeof s, "the server's MM6 on UDP %u (%zu encrypted bytes) does not decrypt and verify with keys derived from our pre-shared key (%s): the key does not match", x->port, m->ciphertext.len, why);
 			psk_result(e, pi, x, false, 2, 0, s);
+			send_delete(e, pi, x, false);
+		} else {
+			malformed(e, pi, x, from, m->raw_len, why);
 			send_delete(e, pi, x, false);
 		}
 		return;
 	}
-	/* an Informational */
-	if (!m->encrypted) {
-		const struct ike1_notify_pl *n = ike1_first_error(m);
+	if (rp->kind == IKE1_KIND_ERROR_NOTIFY || rp->kind == IKE1_KIND_INFO_CLEAR) {
+		const struct ike1_notify_pl *n = rp->notify;
 		uint16_t t = n ? n->type : 0;
 		if (t == IKE1_N_INVALID_HASH_INFORMATION || t == IKE1_N_AUTHENTICATION_FAILED ||
 		    t == IKE1_N_PAYLOAD_MALFORMED) {
@@ -868,8 +906,10 @@ static void handle_mm5_reply(struct engine *e, struct probe_inst *pi, struct xch
 		send_delete(e, pi, x, false);
 		return;
 	}
+	/* an encrypted Informational */
 	uint16_t type = 0;
-	int v = verify_info(x, m, &type);
+	int v = ike1_info_verify(&x->k, x->last_block, m, &st->scratch, &type, why, sizeof why);
+	memset(&st->scratch.msg, 0, sizeof st->scratch.msg);
 	if (v == 1) {
 		struct obs o;
 		fmt_into(s, sizeof s, "the server's encrypted Informational after MM5 verifies with our keys (HASH(1)): the pre-shared key matches");
@@ -880,9 +920,12 @@ static void handle_mm5_reply(struct engine *e, struct probe_inst *pi, struct xch
 		fmt_into(o.evidence, sizeof o.evidence, "the server refused MM5 with N(%s) (type %u) although the key matches", o.text, (unsigned)type);
 		engine_observe(e, pi, &o);
 		send_delete(e, pi, x, true);
-	} else {
-		fmt_into(s, sizeof s, "the server answered MM5 on UDP %u with an encrypted Informational (%zu bytes) that does not decrypt and verify with keys derived from our pre-shared key: the server used another key", x->port, m->ciphertext.len);
+	} else if (v == 0) {
+		fmt_into(s, sizeof s, "the server answered MM5 on UDP %u with an encrypted Informational (%zu bytes) that does not decrypt and verify with keys derived from our pre-shared key (%s): the server used another key", x->port, m->ciphertext.len, why);
 		psk_result(e, pi, x, false, 3, 0, s);
+		send_delete(e, pi, x, false);
+	} else {
+		malformed(e, pi, x, from, m->raw_len, why);
 		send_delete(e, pi, x, false);
 	}
 }
@@ -912,135 +955,131 @@ static void describe(const struct ike1_msg *m, size_t len, char *s, size_t slen)
 	fmt_append(s, slen, ", %zu bytes", len);
 }
 
+/* Our request as the shared reply check (wire/ikev1: ike1_reply_classify) needs it. */
+static void request_of(const struct xchg *x, struct ike1_request *req)
+{
+	memset(req, 0, sizeof *req);
+	memcpy(req->cky_i, x->cky_i, 8);
+	if (x->kind != X_AM && x->step != ST_MM1)
+		memcpy(req->cky_r, x->cky_r, 8);
+	req->exchange = x->kind == X_AM ? IKE1_EX_AGGRESSIVE : IKE1_EX_IDENTITY_PROTECTION;
+}
+
+static enum ike1_step wait_step(const struct xchg *x)
+{
+	if (x->kind == X_AM)
+		return IKE1_STEP_AM2;
+	return x->step == ST_MM5 ? IKE1_STEP_MM6 : x->step == ST_MM3 ? IKE1_STEP_MM4 : IKE1_STEP_MM2;
+}
+
+/* Strips the non-ESP marker (UDP 4500) and parses the datagram as ISAKMP into st->msg; on
+ * anything else notes it (malformed, or ignored for a NAT keepalive) and returns NULL. */
+static const struct ike1_msg *parse_isakmp(struct engine *e, struct probe_inst *pi, struct l2_state *st,
+					   struct xchg *x, const uint8_t *buf, size_t len, const struct net_addr *from)
+{
+	char why[200], w2[240];
+	if (x->natt) {
+		enum natt_kind k = natt_classify(buf, len);
+		if (k == NATT_KEEPALIVE) {
+			ignore(e, pi, x, from, IKE1_REPLY_NOT_IKE, natt_kind_name(k));
+			return NULL;
+		}
+		if (k != NATT_IKE) {
+			malformed(e, pi, x, from, len, natt_kind_name(k));
+			return NULL;
+		}
+		(void)natt_strip(buf, len, &buf, &len);
+	}
+	if (ike1_parse(buf, len, &st->msg, why, sizeof why) != 0) {
+		fmt_into(w2, sizeof w2, "does not parse as IKEv1: %s", why);
+		malformed(e, pi, x, from, len, w2);
+		return NULL;
+	}
+	return &st->msg;
+}
+
 /* One datagram for an IKE exchange. Returns true when x is finished. */
 static bool handle_ike(struct engine *e, struct probe_inst *pi, struct l2_state *st, struct xchg *x, const uint8_t *buf,
 		       size_t len, const struct net_addr *from)
 {
-	static const uint8_t zero[8];
-	char why[200];
-	if (x->natt) {
-		if (len < NONESP_LEN || buf[0] | buf[1] | buf[2] | buf[3]) {
-			ignore(e, pi, x, from, len == 1 && buf[0] == 0xff ? "a NAT keepalive" : "no non-ESP marker (ESP or not IKE)");
-			return false;
-		}
-		buf += NONESP_LEN;
-		len -= NONESP_LEN;
-	}
-	struct ike1_msg *m = calloc(1, sizeof *m);
+	struct ike1_request req;
+	struct ike1_reply rp;
+	bool finished = false;
+	const struct ike1_msg *m = parse_isakmp(e, pi, st, x, buf, len, from);
 	if (!m)
 		return false;
-	bool finished = false;
-	if (ike1_parse(buf, len, m, why, sizeof why) != 0) {
-		char w2[240];
-		fmt_into(w2, sizeof w2, "does not parse as IKEv1: %s", why);
-		ignore(e, pi, x, from, w2);
-		goto out;
-	}
-	if (CRYPTO_memcmp(m->hdr.cky_i, x->cky_i, 8) != 0) {
-		ignore(e, pi, x, from, "not our initiator cookie");
-		goto out;
-	}
-	bool info = m->hdr.exchange == IKE1_EX_INFORMATIONAL;
-	if (!info && m->hdr.exchange != IKE1_EX_IDENTITY_PROTECTION) {
-		ignore(e, pi, x, from, "neither Main Mode nor Informational");
-		goto out;
-	}
-	if (!info && memcmp(m->hdr.cky_r, zero, 8) == 0) {
-		ignore(e, pi, x, from, "responder cookie zero: our own MM1 reflected, or not a reply");
-		goto out;
-	}
-	if (x->step != ST_MM1 && memcmp(m->hdr.cky_r, zero, 8) != 0 && memcmp(m->hdr.cky_r, x->cky_r, 8) != 0) {
-		ignore(e, pi, x, from, "another responder cookie than in MM2");
+	request_of(x, &req);
+	if (ike1_reply_classify(m, &req, wait_step(x), &rp) != IKE1_REPLY_OK) {
+		ignore(e, pi, x, from, rp.status, rp.why);
 		goto out;
 	}
 	char s[400];
-	describe(m, len, s, sizeof s);
+	describe(m, m->raw_len, s, sizeof s);
 	engine_packet(e, pi, '<', from, s);
 
-	if (x->step == ST_MM1) {
-		const struct ike1_notify_pl *n = ike1_first_error(m);
-		if (info && !m->encrypted && n) {
-			refused(e, pi, st, x, n);
-			finished = true;
-		} else if (!info && !m->encrypted && m->has_sa && m->sa.nproposals == 1 && m->sa.p[0].ntransforms == 1) {
-			handle_mm2(e, pi, st, x, m);
-			finished = !x->active;
-		} else {
-			ignore(e, pi, x, from, "not an MM2 with one transform nor an error notify");
-		}
-	} else if (x->step == ST_MM3) {
-		const struct ike1_notify_pl *n = ike1_first_error(m);
-		if (info && !m->encrypted && n) {
+	switch (rp.kind) {
+	case IKE1_KIND_ERROR_NOTIFY:
+		if (x->step == ST_MM1) {
+			refused(e, pi, st, x, rp.notify);
+		} else if (x->step == ST_MM3) {
 			struct obs o;
 			obs_init(&o, OBS_L2TP_NO_ANSWER, x);
 			o.code = ST_MM3;
-			fmt_into(o.text, sizeof o.text, "N(%s)", ike1_notify_name(n->type));
-			fmt_into(o.evidence, sizeof o.evidence, "the server answered MM3 with N(%s) instead of MM4", ike1_notify_name(n->type));
+			fmt_into(o.text, sizeof o.text, "N(%s)", ike1_notify_name(rp.notify->type));
+			fmt_into(o.evidence, sizeof o.evidence, "the server answered MM3 with N(%s) instead of MM4",
+				 ike1_notify_name(rp.notify->type));
 			engine_observe(e, pi, &o);
-			finished = true;
-		} else if (!info && !m->encrypted && m->has_ke && m->has_nonce) {
-			handle_mm4(e, pi, st, x, m, from);
-			finished = !x->active;
 		} else {
-			ignore(e, pi, x, from, "not an MM4 (KE and nonce)");
+			handle_mm5_reply(e, pi, st, x, m, &rp, from);
 		}
-	} else if (x->step == ST_MM5) {
-		if (info || m->encrypted) {
-			handle_mm5_reply(e, pi, x, m);
-			finished = true;
-		} else {
-			ignore(e, pi, x, from, "a clear Main Mode message after MM5 (a retransmitted MM4?)");
-		}
+		finished = true;
+		break;
+	case IKE1_KIND_MM2:
+		handle_mm2(e, pi, st, x, m);
+		finished = !x->active;
+		break;
+	case IKE1_KIND_MM4:
+		handle_mm4(e, pi, st, x, m, from);
+		finished = !x->active;
+		break;
+	case IKE1_KIND_MM6:
+	case IKE1_KIND_INFO_CLEAR:
+	case IKE1_KIND_INFO_ENCRYPTED:
+		handle_mm5_reply(e, pi, st, x, m, &rp, from);
+		finished = true;
+		break;
+	default:
+		ignore(e, pi, x, from, IKE1_REPLY_UNEXPECTED, "not a reply this exchange waits for");
+		break;
 	}
 out:
-	free(m);
+	memset(&st->msg, 0, sizeof st->msg);
 	return finished;
 }
 
-/* One datagram for the Aggressive Mode probe. It counts only with our cookie, as a response (a
- * non-zero CKY-R for Aggressive Mode; a clear Informational may carry CKY-R 0), in the clear.
- * Returns true when x is finished. Nothing is sent back. */
-static bool handle_am(struct engine *e, struct probe_inst *pi, struct xchg *x, const uint8_t *buf, size_t len,
-		      const struct net_addr *from)
+/* One datagram for the Aggressive Mode probe. It counts only as a reply to our request (the same
+ * check as Main Mode: our cookie, Aggressive Mode or Informational, a non-zero CKY-R except on a
+ * clear Informational), in the clear. Returns true when x is finished. Nothing is sent back. */
+static bool handle_am(struct engine *e, struct probe_inst *pi, struct l2_state *st, struct xchg *x, const uint8_t *buf,
+		      size_t len, const struct net_addr *from)
 {
-	static const uint8_t zero[8];
-	char why[200], s[400];
+	char s[400];
 	struct obs o;
-	struct ike1_msg *m = calloc(1, sizeof *m);
+	struct ike1_request req;
+	struct ike1_reply rp;
 	bool finished = false;
+	const struct ike1_msg *m = parse_isakmp(e, pi, st, x, buf, len, from);
 	if (!m)
 		return false;
-	if (ike1_parse(buf, len, m, why, sizeof why) != 0) {
-		char w2[240];
-		fmt_into(w2, sizeof w2, "does not parse as IKEv1: %s", why);
-		ignore(e, pi, x, from, w2);
+	request_of(x, &req);
+	if (ike1_reply_classify(m, &req, IKE1_STEP_AM2, &rp) != IKE1_REPLY_OK) {
+		ignore(e, pi, x, from, rp.status, rp.why);
 		goto out;
 	}
-	if (CRYPTO_memcmp(m->hdr.cky_i, x->cky_i, 8) != 0) {
-		ignore(e, pi, x, from, "not our initiator cookie");
-		goto out;
-	}
-	if (m->encrypted) {
-		ignore(e, pi, x, from, "an encrypted message in answer to Aggressive Mode 1");
-		goto out;
-	}
-	bool info = m->hdr.exchange == IKE1_EX_INFORMATIONAL;
-	if (!info && m->hdr.exchange != IKE1_EX_AGGRESSIVE) {
-		ignore(e, pi, x, from, "neither Aggressive Mode nor Informational");
-		goto out;
-	}
-	if (!info && memcmp(m->hdr.cky_r, zero, 8) == 0) {
-		ignore(e, pi, x, from, "responder cookie zero: our own Aggressive Mode 1 reflected, or not a reply");
-		goto out;
-	}
-	describe(m, len, s, sizeof s);
-	if (info) {
-		const struct ike1_notify_pl *n = ike1_first_error(m);
-		if (!n) {
-			ignore(e, pi, x, from, "an Informational without an error notify");
-			goto out;
-		}
-		engine_packet(e, pi, '<', from, s);
+	describe(m, m->raw_len, s, sizeof s);
+	engine_packet(e, pi, '<', from, s);
+	if (rp.kind == IKE1_KIND_ERROR_NOTIFY) {
+		const struct ike1_notify_pl *n = rp.notify;
 		obs_init(&o, OBS_L2TP_AM_REFUSED, x);
 		o.code = n->type;
 		fmt_into(o.text, sizeof o.text, "%s", ike1_notify_name(n->type));
@@ -1051,14 +1090,7 @@ static bool handle_am(struct engine *e, struct probe_inst *pi, struct xchg *x, c
 		finished = true;
 		goto out;
 	}
-	const struct ike1_transform *t =
-		m->has_sa && m->sa.nproposals == 1 && m->sa.p[0].ntransforms == 1 ? &m->sa.p[0].t[0] : NULL;
-	if (!t || !m->has_ke || !m->has_nonce || !m->has_hash || m->hash.len == 0 ||
-	    t->auth != IKE1_AUTH_PRE_SHARED_KEY) {
-		ignore(e, pi, x, from, "not an Aggressive Mode 2 with one pre-shared-key transform, KE, Nr and HASH_R");
-		goto out;
-	}
-	engine_packet(e, pi, '<', from, s);
+	const struct ike1_transform *t = &m->sa.p[0].t[0];
 	char ts[160];
 	ike1_transform_str(t, ts, sizeof ts);
 	obs_init(&o, OBS_L2TP_AM_HASH, x);
@@ -1072,46 +1104,42 @@ static bool handle_am(struct engine *e, struct probe_inst *pi, struct xchg *x, c
 	engine_observe(e, pi, &o);
 	finished = true;
 out:
-	memset(m, 0, sizeof *m);
-	free(m);
+	memset(&st->msg, 0, sizeof st->msg);
 	return finished;
 }
 
 /* ---------------------------------------------------------------- plain L2TP */
 
-static bool handle_l2tp(struct engine *e, struct probe_inst *pi, struct xchg *x, const uint8_t *buf, size_t len,
-			const struct net_addr *from)
+static bool handle_l2tp(struct engine *e, struct probe_inst *pi, struct l2_state *st, struct xchg *x,
+			const uint8_t *buf, size_t len, const struct net_addr *from)
 {
-	static struct l2tp_msg m;
-	char why[200], s[320];
+	char s[320];
 	struct obs o;
-	if (l2tp_parse(buf, len, &m, why, sizeof why) != 0 || !m.control) {
-		ignore(e, pi, x, from, "not an L2TP control message");
+	struct l2tp_answer a;
+	enum l2tp_reply_status rs = l2tp_reply_check(buf, len, x->l2tp_tunnel, &st->l2msg, &a);
+	memset(&st->l2msg, 0, sizeof st->l2msg);
+	if (rs == L2TP_REPLY_MALFORMED) {
+		malformed(e, pi, x, from, len, a.why);
 		return false;
 	}
-	if (m.zlb || !m.has_msg_type || m.tunnel_id != x->l2tp_tunnel) {
-		engine_packet(e, pi, '-', from, m.zlb ? "L2TP ZLB" : "L2TP message for another tunnel");
+	if (rs != L2TP_REPLY_ANSWER) {
+		ignore(e, pi, x, from, 0, a.why);
 		return false;
 	}
-	fmt_into(s, sizeof s, "L2TP %s", l2tp_msg_name(m.msg_type));
+	fmt_into(s, sizeof s, "L2TP %s", l2tp_msg_name(a.msg_type));
 	engine_packet(e, pi, '<', from, s);
 	obs_init(&o, OBS_L2TP_PLAIN_ANSWER, x);
-	o.code = m.msg_type;
-	o.value = m.has_result ? m.result_code : 0;
-	char host[64] = "", vendor[64] = "";
-	for (size_t i = 0; i < m.host_name.len && i + 1 < sizeof host; i++)
-		host[i] = (m.host_name.p[i] >= 0x20 && m.host_name.p[i] < 0x7f) ? (char)m.host_name.p[i] : '?';
-	for (size_t i = 0; i < m.vendor_name.len && i + 1 < sizeof vendor; i++)
-		vendor[i] = (m.vendor_name.p[i] >= 0x20 && m.vendor_name.p[i] < 0x7f) ? (char)m.vendor_name.p[i] : '?';
-	fmt_into(o.text, sizeof o.text, "%s%s%s", host, vendor[0] ? " / " : "", vendor);
+	o.code = a.msg_type;
+	o.value = a.result;
+	fmt_into(o.text, sizeof o.text, "%s%s%s", a.host, a.vendor[0] ? " / " : "", a.vendor);
 	fmt_into(o.evidence, sizeof o.evidence, "the server answered an L2TP SCCRQ on UDP %u outside IPsec with %s%s%s%s",
-		 x->port, l2tp_msg_name(m.msg_type), host[0] ? " (host name " : "", host, host[0] ? ")" : "");
+		 x->port, l2tp_msg_name(a.msg_type), a.host[0] ? " (host name " : "", a.host, a.host[0] ? ")" : "");
 	engine_observe(e, pi, &o);
 	record_rtt(e, pi, x);
-	if (m.msg_type == L2TP_MSG_SCCRP && m.has_assigned_tunnel) {
+	if (a.stop) {
 		struct wbuf w;
 		wbuf_init(&w, x->pkt, sizeof x->pkt);
-		if (l2tp_build_stopccn(&w, m.assigned_tunnel, 1, (uint16_t)(m.ns + 1), x->l2tp_tunnel, 1) > 0 && !w.err) {
+		if (l2tp_build_stopccn(&w, a.peer_tunnel, 1, a.nr, x->l2tp_tunnel, 1) > 0 && !w.err) {
 			(void)net_udp_send(x->fd, x->pkt, w.len);
 			engine_packet(e, pi, '>', &x->dst, "L2TP StopCCN (clear the tunnel)");
 		}
@@ -1126,6 +1154,21 @@ static void record_no_answer(struct engine *e, struct probe_inst *pi, struct l2_
 	struct obs o;
 	uint32_t waited = engine_now_ms(e) - x->first_send;
 	bool short_ = cut && x->sends < max_sends(st, x);
+	if (x->n_malformed && x->kind != X_PLAIN) {
+		/* something answered, but never with IKEv1: not "no answer" (l2tp-malformed says what came) */
+		obs_init(&o, x->kind == X_AM ? OBS_L2TP_AM_NO_ANSWER : x->kind == X_ALT ? OBS_L2TP_MM_REFUSED : OBS_L2TP_NO_ANSWER, x);
+		o.code = x->kind == X_MAIN || x->kind == X_NATT ? (int32_t)x->step : 0;
+		o.value = x->kind == X_AM ? (int64_t)x->total_sends : (int64_t)x->sends;
+		fmt_into(o.text, sizeof o.text, "malformed answers");
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "no valid IKEv1 answer to %u %s%s on UDP %u within %.1f s, but %u datagram%s from the server that do not parse as IKEv1 (the last: %s)",
+			 x->total_sends, step_name(x), x->total_sends == 1 ? "" : "s", x->port, waited / 1000.0,
+			 x->n_malformed, x->n_malformed == 1 ? "" : "s", x->last_malformed);
+		engine_observe(e, pi, &o);
+		return;
+	}
+	if (x->n_malformed)
+		return; /* UDP 1701 answered with something that is not L2TP: l2tp-malformed says it */
 	if (x->kind == X_AM) {
 		obs_init(&o, OBS_L2TP_AM_NO_ANSWER, x);
 		o.value = x->total_sends;
@@ -1154,6 +1197,24 @@ static void record_no_answer(struct engine *e, struct probe_inst *pi, struct l2_
 			 short_ ? " (the run's --timeout ended the retransmissions)" : "");
 	}
 	engine_observe(e, pi, &o);
+}
+
+/* A datagram larger than the receive buffer (65,536 bytes: only an IPv6 jumbogram can be) is never
+ * parsed as whole: udp-truncated (value: the length known, at least the buffer; code: bytes kept). */
+static void record_truncated(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_rx *rx)
+{
+	struct obs o;
+	char peer[NET_ADDRSTRLEN];
+	obs_init(&o, OBS_UDP_TRUNCATED, x);
+	o.value = (int64_t)rx->len;
+	o.code = (int32_t)rx->len;
+	net_addr_str_port(&rx->from, peer, sizeof peer);
+	fmt_into(o.text, sizeof o.text, "larger than %u bytes", (unsigned)RX_CAP);
+	fmt_into(o.evidence, sizeof o.evidence,
+		 "a datagram from %s on UDP %u was larger than the %u-byte receive buffer: truncated, so not parsed", peer,
+		 x->port, (unsigned)RX_CAP);
+	engine_observe(e, pi, &o);
+	engine_packet(e, pi, '-', &rx->from, "truncated datagram (not parsed)");
 }
 
 static void record_icmp(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct net_rx *rx)
@@ -1247,18 +1308,23 @@ static void l2tp_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 			record_icmp(e, pi, x, &rx);
 			finished = true;
 		} else if (rx.kind == NET_RX_DATA) {
-			if (rx.truncated) {
-				ignore(e, pi, x, &rx.from, "a datagram larger than 64 KiB");
+			if (!net_addr_equal(&rx.from, &x->dst)) {
+				/* the socket is connected, so the kernel drops these already: defence in depth */
+				ignore(e, pi, x, &rx.from, IKE1_REPLY_BAD_SOURCE, ike1_reply_status_name(IKE1_REPLY_BAD_SOURCE));
 				continue;
 			}
-			finished = x->kind == X_PLAIN ? handle_l2tp(e, pi, x, st->rx, rx.len, &rx.from)
-				   : x->kind == X_AM  ? handle_am(e, pi, x, st->rx, rx.len, &rx.from)
+			if (rx.truncated) {
+				record_truncated(e, pi, x, &rx);
+				continue;
+			}
+			finished = x->kind == X_PLAIN ? handle_l2tp(e, pi, st, x, st->rx, rx.len, &rx.from)
+				   : x->kind == X_AM  ? handle_am(e, pi, st, x, st->rx, rx.len, &rx.from)
 						      : handle_ike(e, pi, st, x, st->rx, rx.len, &rx.from);
 		} else {
 			continue;
 		}
 		if (finished)
-			close_xchg(e, x);
+			close_xchg(e, pi, x);
 	}
 	update_deadline(pi, st);
 }
@@ -1277,7 +1343,7 @@ static void l2tp_on_deadline(struct engine *e, struct probe_inst *pi)
 			record_no_answer(e, pi, st, x, false);
 			if (x->kind != X_PLAIN && x->step != ST_MM1)
 				send_delete(e, pi, x, false);
-			close_xchg(e, x);
+			close_xchg(e, pi, x);
 		}
 	}
 	update_deadline(pi, st);
@@ -1295,7 +1361,7 @@ static void l2tp_finish(struct engine *e, struct probe_inst *pi, bool timed_out)
 			if (x->kind != X_PLAIN && x->step != ST_MM1 && x->fd >= 0)
 				send_delete(e, pi, x, false);
 		}
-		close_xchg(e, x);
+		close_xchg(e, pi, x);
 	}
 	if (st->have_key)
 		spi_key_free(&st->key);

@@ -4,22 +4,32 @@
  * Request on the negotiated call, and a wait for the server's GRE traffic on our call id. Then a
  * clean teardown: Call-Clear-Request, Stop-Control-Connection-Request (and its reply, briefly).
  *
- * Privileges: the raw GRE socket (SOCK_RAW, IPPROTO_GRE) needs CAP_NET_RAW. It is opened first
- * thing in start(); right after, CAP_NET_RAW is dropped from the process's effective, permitted
- * and inheritable sets and from its bounding set, so nothing later in the run can open another
- * raw socket. Other capabilities (a root L2TP probe binding UDP 1701) are left alone: the other
- * probes of the run still start after this one (see the report). Without the privilege the GRE
- * test is not made and that is recorded: the PPTP verdict then stays `unknown`, never `works`. */
+ * Privileges: the raw GRE socket (SOCK_RAW, IPPROTO_GRE) needs CAP_NET_RAW. It is opened in
+ * prepare(), before name resolution, one per address family the run may use; the engine then
+ * drops every privilege (net/priv.c) before any byte from the network is read. The socket is not
+ * connected: the kernel would then drop GRE from other addresses silently, and GRE for our call
+ * from another address (a multi-homed server, a NAT, a spoofer) is worth naming; every packet's
+ * source is compared here instead. Without the privilege the GRE test is not made and that is
+ * recorded: the PPTP verdict then stays `unknown`, never `works`.
+ *
+ * What counts as the server's GRE (wire/gre.h): from the server's address, on OUR call id (RFC 2637
+ * 4.1: the Call ID field names the receiver's call), and not our own LCP Configure-Request (our
+ * Magic-Number) come back. Anything else is recorded (gre-reflected, gre-wrong-source) and never
+ * ends the wait.
+ *
+ * Hostile servers: the control stream is framed by wire/pptp.h pptp_stream (a length outside
+ * 12..1024, a wrong message type or magic cookie ends it as pptp-bad-reply at once); every stage
+ * has a fixed deadline that bytes arriving do not extend (a slow drip or a half message ends as
+ * pptp-no-reply, naming the bytes held); at most MAX_OTHER_MSGS control messages that are not the
+ * awaited reply are taken (a flood ends as pptp-bad-reply), and at most MAX_ECHO_REPLIES echo
+ * requests are answered; at most MAX_READS reads per wake-up on each socket. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <linux/capability.h>
 #include <netinet/in.h>
 
 #include <openssl/rand.h>
@@ -29,6 +39,7 @@
 #include "probes/probe.h"
 #include "probes/tcpconn.h"
 #include "util/fmt.h"
+#include "wire/gre.h"
 #include "wire/pptp.h"
 
 #ifndef IPPROTO_GRE
@@ -43,28 +54,35 @@
 #define GRE_MAX_SENDS 5u
 #define STOP_WAIT_MS 1000u
 #define END_MARGIN_MS 30u
-#define RX_CAP 4096u
 #define MAX_MSG 1024u
 #define MAX_READS 16
+#define MAX_OTHER_MSGS 32u  /* control messages that are not the awaited reply */
+#define MAX_ECHO_REPLIES 4u
+#define GRE_BUF 4096u       /* larger packets are cut (MSG_TRUNC) and then fail to parse */
 
 enum pstage { P_CONNECT, P_SCCRP, P_OCRP, P_GRE, P_STOP, P_DONE };
+
+/* GRE packets that are not the server's reply, per class (wire/gre.h). */
+#define N_CLASSES (GRE_RX_WRONG_SOURCE + 1)
 
 struct pptp_state {
 	struct tcpconn tc;
 	enum pstage st;
 	uint32_t deadline, stage_start;
-	uint8_t rx[RX_CAP];
-	size_t rxlen;
-	int gre_fd;              /* -1 when none */
-	int gre_errno;           /* why it could not be opened */
-	bool privs_dropped;
+	struct pptp_stream rx;
+	unsigned other_msgs, echo_replies;
+	int gre_fd;              /* the one for the target's family, -1 when none */
+	int gre_fd4, gre_fd6;    /* opened in prepare; -1 when none */
+	int gre_errno4, gre_errno6, gre_errno;
 	uint16_t call_id, peer_call_id;
 	bool call_up;
-	unsigned gre_sends, gre_replies;
+	unsigned gre_sends, gre_replies, gre_lcp_replies, gre_read;
+	unsigned bad[N_CLASSES];
+	char bad_first[N_CLASSES][160];
 	uint32_t gre_first, gre_next;
 	uint32_t magic;
 	char first_gre[160];
-	uint8_t grebuf[2048];
+	uint8_t grebuf[GRE_BUF];
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -108,44 +126,19 @@ static int send_all(int fd, const uint8_t *p, size_t n)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
-/* Opens the raw GRE socket, connected to the target so that the kernel delivers only its GRE. */
-static int open_gre(struct engine *e, struct pptp_state *s)
+/* A raw GRE socket of one family, not connected (see the top of the file). */
+static int open_gre(int family, int *err)
 {
-	const struct net_addr *t = engine_target_addr(e);
-	int fd = socket(net_addr_family(t), SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE);
-	if (fd < 0) {
-		s->gre_errno = errno;
-		return -1;
-	}
-	struct net_addr d = *t;
-	net_addr_set_port(&d, 0);
-	if (connect(fd, (const struct sockaddr *)&d.ss, d.len) != 0) {
-		s->gre_errno = errno;
-		close(fd);
-		return -1;
-	}
+	int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE);
+	*err = fd < 0 ? errno : 0;
 	return fd;
 }
 
-/* Drops CAP_NET_RAW for good (effective, permitted, inheritable, bounding set). Returns 0 when it
- * was held and is now gone. */
-static int drop_net_raw(void)
+static void close_fd(int *fd)
 {
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-	struct __user_cap_data_struct d[2];
-	memset(d, 0, sizeof d);
-	if (syscall(SYS_capget, &h, d) != 0)
-		return -1;
-	uint32_t bit = 1u << (CAP_NET_RAW & 31);
-	int idx = CAP_NET_RAW >> 5;
-	bool had = (d[idx].permitted & bit) != 0;
-	(void)prctl(PR_CAPBSET_DROP, CAP_NET_RAW, 0, 0, 0); /* needs CAP_SETPCAP; best effort */
-	d[idx].effective &= ~bit;
-	d[idx].permitted &= ~bit;
-	d[idx].inheritable &= ~bit;
-	if (syscall(SYS_capset, &h, d) != 0)
-		return -1;
-	return had ? 0 : -1;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 /* ---------------------------------------------------------------- control messages */
@@ -207,13 +200,16 @@ static void send_gre(struct engine *e, struct probe_inst *pi, struct pptp_state 
 	if (ln <= 0)
 		return;
 	wbuf_init(&w, pkt, sizeof pkt);
+	/* RFC 2637 4.1: the Call ID field carries the receiver's call, the server's. */
 	int n = pptp_gre_build(&w, s->peer_call_id, true, s->gre_sends, false, 0, lcp, (size_t)ln);
 	uint32_t now = engine_now_ms(e);
 	if (s->gre_sends == 0)
 		s->gre_first = now;
 	s->gre_sends++;
 	s->gre_next = now + GRE_RESEND_MS;
-	if (n <= 0 || send(s->gre_fd, pkt, (size_t)n, 0) != n) {
+	struct net_addr d = *engine_target_addr(e);
+	net_addr_set_port(&d, 0);
+	if (n <= 0 || sendto(s->gre_fd, pkt, (size_t)n, 0, (const struct sockaddr *)&d.ss, d.len) != n) {
 		struct obs o;
 		obs_new(&o, OBS_SEND_FAILED, 0);
 		o.code = errno;
@@ -222,9 +218,9 @@ static void send_gre(struct engine *e, struct probe_inst *pi, struct pptp_state 
 		engine_observe(e, pi, &o);
 		return;
 	}
-	char t[160];
-	fmt_into(t, sizeof t, "GRE (enhanced, key call id %u, seq %u) PPP LCP Configure-Request MRU 1400, %d bytes",
-		 s->peer_call_id, s->gre_sends - 1, n);
+	char t[200];
+	fmt_into(t, sizeof t, "GRE (enhanced, key call id %u, seq %u) PPP LCP Configure-Request MRU 1400 magic 0x%08x, %d bytes",
+		 s->peer_call_id, s->gre_sends - 1, (unsigned)s->magic, n);
 	engine_packet(e, pi, '>', &s->tc.dst, t);
 }
 
@@ -242,8 +238,6 @@ static void start_gre(struct engine *e, struct probe_inst *pi, struct pptp_state
 		engine_observe(e, pi, &o);
 		return;
 	}
-	if (RAND_bytes((uint8_t *)&s->magic, sizeof s->magic) != 1)
-		s->magic = 0x5644u;
 	set_stage(e, s, P_GRE, GRE_WAIT_MS);
 	send_gre(e, pi, s);
 }
@@ -276,15 +270,35 @@ static void teardown(struct engine *e, struct probe_inst *pi, struct pptp_state 
 	s->st = P_DONE;
 }
 
+/* The GRE that was not the server's reply: one observation per class, with the count. */
+static void record_gre_bad(struct engine *e, struct probe_inst *pi, struct pptp_state *s)
+{
+	for (int c = GRE_RX_OWN; c < N_CLASSES; c++) {
+		if (!s->bad[c])
+			continue;
+		struct obs o;
+		obs_new(&o, c == GRE_RX_WRONG_SOURCE ? OBS_GRE_WRONG_SOURCE : OBS_GRE_REFLECTED, 0);
+		o.code = c;
+		o.value = s->bad[c];
+		fmt_into(o.text, sizeof o.text, "%s", s->bad_first[c]);
+		fmt_into(o.evidence, sizeof o.evidence, "%u GRE packet%s not taken as the server's: %s (first: %s)", s->bad[c],
+			 s->bad[c] == 1 ? "" : "s", gre_rx_class_name((enum gre_rx_class)c), s->bad_first[c]);
+		engine_observe(e, pi, &o);
+		s->bad[c] = 0;
+	}
+}
+
 static void record_gre_result(struct engine *e, struct probe_inst *pi, struct pptp_state *s)
 {
 	struct obs o;
 	if (s->gre_replies) {
 		obs_new(&o, OBS_GRE_REPLY, 0);
 		o.value = s->gre_replies;
+		o.code = s->gre_lcp_replies > 0;
 		fmt_into(o.text, sizeof o.text, "%s", s->first_gre);
-		fmt_into(o.evidence, sizeof o.evidence, "the server sent %u GRE packet%s on our call (first: %s)", s->gre_replies,
-			 s->gre_replies == 1 ? "" : "s", s->first_gre);
+		fmt_into(o.evidence, sizeof o.evidence, "the server sent %u GRE packet%s on our call %u (first: %s)%s", s->gre_replies,
+			 s->gre_replies == 1 ? "" : "s", s->call_id, s->first_gre,
+			 s->gre_lcp_replies ? "" : "; none of them PPP LCP");
 	} else {
 		obs_new(&o, OBS_GRE_NO_REPLY, 0);
 		o.value = s->gre_sends;
@@ -294,6 +308,16 @@ static void record_gre_result(struct engine *e, struct probe_inst *pi, struct pp
 			 o.code / 1000.0, s->gre_sends, s->gre_sends == 1 ? "" : "s", s->peer_call_id);
 	}
 	engine_observe(e, pi, &o);
+	record_gre_bad(e, pi, s);
+}
+
+static void bad_reply(struct engine *e, struct probe_inst *pi, struct pptp_state *s, const char *text, const char *evidence)
+{
+	struct obs o;
+	obs_new(&o, OBS_PPTP_BAD_REPLY, s->tc.port);
+	fmt_into(o.text, sizeof o.text, "%s", text);
+	fmt_into(o.evidence, sizeof o.evidence, "%s", evidence);
+	engine_observe(e, pi, &o);
 }
 
 static void handle_msg(struct engine *e, struct probe_inst *pi, struct pptp_state *s, const uint8_t *p, size_t n)
@@ -302,14 +326,16 @@ static void handle_msg(struct engine *e, struct probe_inst *pi, struct pptp_stat
 	char why[160] = "", t[400];
 	struct obs o;
 	if (pptp_parse(p, n, &m, why, sizeof why) != 0) {
-		obs_new(&o, OBS_PPTP_BAD_REPLY, s->tc.port);
-		fmt_into(o.text, sizeof o.text, "%s", why);
-		fmt_into(o.evidence, sizeof o.evidence, "the server's PPTP message does not parse: %s", why);
-		engine_observe(e, pi, &o);
+		fmt_into(t, sizeof t, "the server's PPTP message does not parse: %s", why);
+		bad_reply(e, pi, s, why, t);
 		teardown(e, pi, s);
 		return;
 	}
 	if (m.ctrl_type == PPTP_ECHO_RQST) {
+		s->other_msgs++;
+		if (s->echo_replies >= MAX_ECHO_REPLIES)
+			return;
+		s->echo_replies++;
 		uint8_t b[32];
 		struct wbuf w;
 		wbuf_init(&w, b, sizeof b);
@@ -356,10 +382,8 @@ static void handle_msg(struct engine *e, struct probe_inst *pi, struct pptp_stat
 				teardown(e, pi, s);
 		} else {
 			if (m.result == 1) {
-				obs_new(&o, OBS_PPTP_BAD_REPLY, s->tc.port);
-				fmt_into(o.text, sizeof o.text, "the Outgoing-Call-Reply names call %u, not ours (%u)", m.peer_call_id, s->call_id);
-				fmt_into(o.evidence, sizeof o.evidence, "%s", o.text);
-				engine_observe(e, pi, &o);
+				fmt_into(t, sizeof t, "the Outgoing-Call-Reply names call %u, not ours (%u)", m.peer_call_id, s->call_id);
+				bad_reply(e, pi, s, t, t);
 			}
 			teardown(e, pi, s);
 		}
@@ -371,17 +395,25 @@ static void handle_msg(struct engine *e, struct probe_inst *pi, struct pptp_stat
 		return;
 	}
 	/* Anything else: logged; a Call-Disconnect-Notify or a Stop request ends the call. */
+	s->other_msgs++;
 	fmt_into(t, sizeof t, "PPTP %s (result %u)", pptp_ctrl_name(m.ctrl_type), m.result);
 	engine_packet(e, pi, '<', &s->tc.dst, t);
 	if (m.ctrl_type == PPTP_CALL_DISCONNECT_NOTIFY)
 		s->call_up = false;
 	if (m.ctrl_type == PPTP_STOP_CTRL_CONN_RQST && (s->st == P_SCCRP || s->st == P_OCRP)) {
-		obs_new(&o, OBS_PPTP_BAD_REPLY, s->tc.port);
-		fmt_into(o.text, sizeof o.text, "Stop-Control-Connection-Request instead of a reply");
-		fmt_into(o.evidence, sizeof o.evidence, "the server answered with a %s (reason %u)", pptp_ctrl_name(m.ctrl_type),
-			 m.reason);
-		engine_observe(e, pi, &o);
+		fmt_into(t, sizeof t, "the server answered with a %s (reason %u)", pptp_ctrl_name(m.ctrl_type), m.reason);
+		bad_reply(e, pi, s, "Stop-Control-Connection-Request instead of a reply", t);
 		s->st = P_DONE;
+	}
+}
+
+static const char *awaited(const struct pptp_state *s)
+{
+	switch (s->st) {
+	case P_SCCRP: return "Start-Control-Connection-Reply";
+	case P_OCRP: return "Outgoing-Call-Reply";
+	case P_GRE: return "GRE test";
+	default: return "Stop-Control-Connection-Reply";
 	}
 }
 
@@ -396,20 +428,33 @@ static void record_closed(struct engine *e, struct probe_inst *pi, struct pptp_s
 	}
 	struct obs o;
 	obs_new(&o, OBS_TCP_CLOSED, s->tc.port);
-	o.value = (int64_t)s->rxlen;
+	o.value = (int64_t)s->rx.bytes_in;
 	o.code = reset;
-	fmt_into(o.text, sizeof o.text, "%s", s->st == P_SCCRP ? "Start-Control-Connection-Reply" : "Outgoing-Call-Reply");
-	fmt_into(o.evidence, sizeof o.evidence, "the server %s the control connection while we waited for the %s",
-		 reset ? "reset" : "closed", o.text);
+	fmt_into(o.text, sizeof o.text, "%s", awaited(s));
+	fmt_into(o.evidence, sizeof o.evidence, "the server %s the control connection while we waited for the %s (%llu bytes received)",
+		 reset ? "reset" : "closed", o.text, (unsigned long long)s->rx.bytes_in);
 	engine_observe(e, pi, &o);
+}
+
+/* Ends the control connection on a hostile stream: recorded, closed, no teardown messages. */
+static void abandon(struct engine *e, struct probe_inst *pi, struct pptp_state *s, const char *text, const char *evidence)
+{
+	if (s->st != P_STOP && s->st != P_DONE)
+		bad_reply(e, pi, s, text, evidence);
+	tcpconn_close(&s->tc, e);
+	if (s->st != P_GRE)
+		s->st = P_DONE;
 }
 
 static void read_ctrl(struct engine *e, struct probe_inst *pi, struct pptp_state *s)
 {
+	uint8_t tmp[PPTP_STREAM_CAP];
+	char t[320];
 	for (int n = 0; n < MAX_READS && s->tc.fd >= 0; n++) {
-		if (s->rxlen >= RX_CAP)
-			s->rxlen = 0; /* cannot happen: messages are framed at <= 1024 bytes */
-		ssize_t r = recv(s->tc.fd, s->rx + s->rxlen, RX_CAP - s->rxlen, 0);
+		size_t room = pptp_stream_room(&s->rx);
+		if (room == 0)
+			room = 1; /* cannot happen: a message is at most MAX_MSG < the buffer; read to see EOF */
+		ssize_t r = recv(s->tc.fd, tmp, room < sizeof tmp ? room : sizeof tmp, 0);
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			break;
 		if (r <= 0) {
@@ -419,67 +464,90 @@ static void read_ctrl(struct engine *e, struct probe_inst *pi, struct pptp_state
 				s->st = P_DONE;
 			return;
 		}
-		s->rxlen += (size_t)r;
-		for (int guard = 0; guard < 32 && s->tc.fd >= 0; guard++) {
-			size_t ml = 0;
-			int fr = pptp_frame(s->rx, s->rxlen, MAX_MSG, &ml);
-			if (fr == 0)
+		(void)pptp_stream_feed(&s->rx, tmp, (size_t)r);
+		for (;;) {
+			const uint8_t *m;
+			size_t ml;
+			enum pptp_stream_rc fr = pptp_stream_next(&s->rx, &m, &ml);
+			if (fr == PPTP_STREAM_NEED)
 				break;
-			if (fr < 0) {
-				struct obs o;
-				obs_new(&o, OBS_PPTP_BAD_REPLY, s->tc.port);
-				fmt_into(o.text, sizeof o.text, "not PPTP: bad message length");
-				fmt_into(o.evidence, sizeof o.evidence, "the server on TCP %u does not speak PPTP (bad message length)",
-					 s->tc.port);
-				engine_observe(e, pi, &o);
-				tcpconn_close(&s->tc, e);
-				s->st = P_DONE;
+			if (fr == PPTP_STREAM_BAD) {
+				fmt_into(t, sizeof t, "the server on TCP %u does not speak PPTP: %s", s->tc.port, s->rx.why);
+				abandon(e, pi, s, s->rx.why, t);
 				return;
 			}
-			handle_msg(e, pi, s, s->rx, ml);
-			memmove(s->rx, s->rx + ml, s->rxlen - ml);
-			s->rxlen -= ml;
-			if (s->st == P_DONE)
+			handle_msg(e, pi, s, m, ml);
+			if (s->st == P_DONE || s->tc.fd < 0)
 				return;
+			if (s->other_msgs > MAX_OTHER_MSGS) {
+				fmt_into(t, sizeof t, "a flood of control messages: more than %u that are not the %s", MAX_OTHER_MSGS,
+					 awaited(s));
+				abandon(e, pi, s, "flood of control messages", t);
+				return;
+			}
 		}
 	}
+}
+
+static bool from_target(const struct net_addr *t, const struct sockaddr_storage *from, socklen_t fl, const struct gre_rx *p)
+{
+	struct net_addr f;
+	const uint8_t *a, *b;
+	memset(&f, 0, sizeof f);
+	memcpy(&f.ss, from, sizeof f.ss);
+	f.len = fl;
+	size_t na = net_addr_bytes(t, &a), nb = net_addr_bytes(&f, &b);
+	if (!na || na != nb || memcmp(a, b, na) != 0)
+		return false;
+	/* IPv4: the header's source says the same as the socket (it always does on Linux). */
+	return !p->has_ip || (na == 4 && memcmp(p->ip_src, a, 4) == 0);
 }
 
 static void read_gre(struct engine *e, struct probe_inst *pi, struct pptp_state *s)
 {
 	const struct net_addr *t = engine_target_addr(e);
+	struct gre_rx_ctx ctx = {.our_call_id = s->call_id, .server_call_id = s->peer_call_id, .our_magic = s->magic};
 	for (int n = 0; n < MAX_READS; n++) {
-		ssize_t r = recv(s->gre_fd, s->grebuf, sizeof s->grebuf, MSG_TRUNC);
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof from;
+		memset(&from, 0, sizeof from);
+		ssize_t r = recvfrom(s->gre_fd, s->grebuf, sizeof s->grebuf, MSG_TRUNC, (struct sockaddr *)&from, &fl);
 		if (r < 0)
 			return;
-		size_t len = (size_t)r > sizeof s->grebuf ? sizeof s->grebuf : (size_t)r;
-		const uint8_t *p = s->grebuf;
-		if (net_addr_family(t) == AF_INET) {
-			/* IPv4 raw sockets deliver the IP header; IPv6 ones do not. */
-			if (len < 20 || (p[0] >> 4) != 4)
-				continue;
-			size_t ihl = (size_t)(p[0] & 0x0f) * 4;
-			if (ihl < 20 || ihl > len)
-				continue;
-			p += ihl;
-			len -= ihl;
-		}
-		struct pptp_gre g;
-		char why[120];
-		if (pptp_gre_parse(p, len, &g, why, sizeof why) != 0 || g.call_id != s->call_id)
-			continue;
+		s->gre_read++;
 		if (s->st != P_GRE)
+			continue; /* before our first packet or after the test: nothing can be a reply */
+		size_t len = (size_t)r > sizeof s->grebuf ? sizeof s->grebuf : (size_t)r;
+		struct gre_rx p;
+		char why[120], d[160], tt[240];
+		if (gre_rx_parse(s->grebuf, len, net_addr_family(t) == AF_INET, &p, why, sizeof why) != 0)
+			continue; /* not PPTP GRE: another tunnel's traffic */
+		enum gre_rx_class c = gre_rx_classify(&p, &ctx, from_target(t, &from, fl, &p));
+		if (c == GRE_RX_NOT_PPTP)
 			continue;
-		if (s->gre_replies++ == 0) {
-			if (g.payload.len >= 8 && g.payload.p[0] == 0xff && g.payload.p[1] == 0x03 && g.payload.p[2] == 0xc0 &&
-			    g.payload.p[3] == 0x21)
-				fmt_into(s->first_gre, sizeof s->first_gre, "PPP LCP code %u id %u", g.payload.p[4], g.payload.p[5]);
-			else
-				fmt_into(s->first_gre, sizeof s->first_gre, "%zu bytes of GRE payload%s", g.payload.len,
-					 g.has_ack && !g.payload.len ? " (an acknowledgement)" : "");
-			char tt[200];
-			fmt_into(tt, sizeof tt, "GRE from the server on call %u: %s", s->call_id, s->first_gre);
-			engine_packet(e, pi, '<', t, tt);
+		gre_rx_describe(&p, d, sizeof d);
+		struct net_addr src;
+		memset(&src, 0, sizeof src);
+		memcpy(&src.ss, &from, sizeof src.ss);
+		src.len = fl;
+		if (c == GRE_RX_REPLY) {
+			bool lcp = p.is_lcp || (!p.gre.payload.len && p.gre.has_ack);
+			s->gre_lcp_replies += lcp;
+			if (s->gre_replies++ == 0 || (lcp && s->gre_lcp_replies == 1)) {
+				fmt_into(s->first_gre, sizeof s->first_gre, "%s", d);
+				fmt_into(tt, sizeof tt, "GRE from the server on our call %u: %s", s->call_id, d);
+				engine_packet(e, pi, '<', &src, tt);
+			}
+			continue;
+		}
+		if (s->bad[c]++ == 0) {
+			char a[NET_ADDRSTRLEN];
+			net_addr_str(&src, a, sizeof a);
+			fmt_into(s->bad_first[c], sizeof s->bad_first[c], "from %s, %s", a, d);
+		}
+		if (s->bad[c] <= 3) {
+			fmt_into(tt, sizeof tt, "GRE ignored (%s): %s", gre_rx_class_name(c), d);
+			engine_packet(e, pi, '-', &src, tt);
 		}
 	}
 }
@@ -495,15 +563,20 @@ static void connect_step(struct engine *e, struct probe_inst *pi, struct pptp_st
 		send_sccrq(e, pi, s);
 }
 
+static void close_gre(struct engine *e, struct pptp_state *s)
+{
+	if (s->gre_fd >= 0)
+		engine_unwatch(e, s->gre_fd);
+	s->gre_fd = -1; /* one of the two below */
+	close_fd(&s->gre_fd4);
+	close_fd(&s->gre_fd6);
+}
+
 static void update(struct engine *e, struct probe_inst *pi, struct pptp_state *s)
 {
 	if (s->st == P_DONE) {
 		tcpconn_close(&s->tc, e);
-		if (s->gre_fd >= 0) {
-			engine_unwatch(e, s->gre_fd);
-			close(s->gre_fd);
-			s->gre_fd = -1;
-		}
+		close_gre(e, s);
 		engine_done(pi);
 		return;
 	}
@@ -521,34 +594,48 @@ static void end_gre(struct engine *e, struct probe_inst *pi, struct pptp_state *
 
 /* ---------------------------------------------------------------- module callbacks */
 
-static int pptp_start(struct engine *e, struct probe_inst *pi)
+static int pptp_prepare(struct engine *e, struct probe_inst *pi)
 {
 	struct pptp_state *s = calloc(1, sizeof *s);
 	if (!s)
 		return -1;
 	pi->state = s;
+	s->tc.fd = s->gre_fd = s->gre_fd4 = s->gre_fd6 = -1;
+	int fam = engine_options(e)->family;
+	if (fam != AF_INET6)
+		s->gre_fd4 = open_gre(AF_INET, &s->gre_errno4);
+	if (fam != AF_INET)
+		s->gre_fd6 = open_gre(AF_INET6, &s->gre_errno6);
+	return 0;
+}
+
+static int pptp_start(struct engine *e, struct probe_inst *pi)
+{
+	if (!pi->state && pptp_prepare(e, pi) != 0)
+		return -1;
+	struct pptp_state *s = pi->state;
 	s->tc.fd = -1;
 	s->tc.proto = KB_P_PPTP;
 	s->tc.what = "PPTP";
-	/* The raw socket first, then the privilege goes. */
-	s->gre_fd = open_gre(e, s);
-	if (geteuid() == 0 || s->gre_fd >= 0) {
-		if (drop_net_raw() == 0) {
-			s->privs_dropped = true;
-			struct obs o;
-			obs_new(&o, OBS_PRIV_DROPPED, 0);
-			fmt_into(o.text, sizeof o.text, "CAP_NET_RAW");
-			fmt_into(o.evidence, sizeof o.evidence,
-				 "CAP_NET_RAW was dropped (effective, permitted, inheritable, bounding) right after the raw GRE socket was %s",
-				 s->gre_fd >= 0 ? "opened" : "tried");
-			engine_observe(e, pi, &o);
-		}
+	pptp_stream_init(&s->rx, MAX_MSG);
+	if (RAND_bytes((uint8_t *)&s->magic, sizeof s->magic) != 1 || !s->magic)
+		s->magic = 0x56444941u;
+	/* The raw socket of the target's family; the other one goes. */
+	if (net_addr_family(engine_target_addr(e)) == AF_INET) {
+		s->gre_fd = s->gre_fd4;
+		s->gre_errno = s->gre_fd4 < 0 ? s->gre_errno4 : 0;
+		close_fd(&s->gre_fd6);
+	} else {
+		s->gre_fd = s->gre_fd6;
+		s->gre_errno = s->gre_fd6 < 0 ? s->gre_errno6 : 0;
+		close_fd(&s->gre_fd4);
 	}
 	if (s->gre_fd >= 0 && engine_watch(e, pi, s->gre_fd) != 0) {
-		close(s->gre_fd);
-		s->gre_fd = -1;
+		close_gre(e, s);
 		s->gre_errno = EMFILE;
 	}
+	if (s->gre_fd < 0 && !s->gre_errno)
+		s->gre_errno = EAFNOSUPPORT;
 	set_stage(e, s, P_CONNECT, STAGE_MS);
 	uint16_t port = engine_port(e, pi, 0);
 	if (tcpconn_start(&s->tc, e, pi, port ? port : 1723, s->deadline) != 0)
@@ -574,10 +661,18 @@ static void pptp_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 static void no_reply(struct engine *e, struct probe_inst *pi, struct pptp_state *s, const char *what)
 {
 	struct obs o;
+	size_t announced = 0, held = pptp_stream_pending(&s->rx, &announced);
 	obs_new(&o, OBS_PPTP_NO_REPLY, s->tc.port);
 	o.code = (int32_t)(engine_now_ms(e) - s->stage_start);
+	o.value = (int64_t)held;
 	fmt_into(o.text, sizeof o.text, "%s", what);
-	fmt_into(o.evidence, sizeof o.evidence, "no reply to the %s on TCP %u within %.1f s", what, s->tc.port, o.code / 1000.0);
+	if (held)
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "no complete reply to the %s on TCP %u within %.1f s: %zu bytes of a message held, its length field says %zu",
+			 what, s->tc.port, o.code / 1000.0, held, announced);
+	else
+		fmt_into(o.evidence, sizeof o.evidence, "no reply to the %s on TCP %u within %.1f s%s", what, s->tc.port,
+			 o.code / 1000.0, s->other_msgs ? " (other control messages came)" : "");
 	engine_observe(e, pi, &o);
 }
 
@@ -628,11 +723,9 @@ static void pptp_finish(struct engine *e, struct probe_inst *pi, bool timed_out)
 		else if (s->st == P_GRE)
 			record_gre_result(e, pi, s);
 	}
+	record_gre_bad(e, pi, s); /* what came after the result was recorded */
 	tcpconn_close(&s->tc, e);
-	if (s->gre_fd >= 0) {
-		engine_unwatch(e, s->gre_fd);
-		close(s->gre_fd);
-	}
+	close_gre(e, s);
 	free(s);
 	pi->state = NULL;
 }
@@ -642,6 +735,7 @@ const struct probe_module probe_pptp = {
 	.title = "PPTP",
 	.proto = KB_P_PPTP,
 	.ports = {1723, 0, 0, 0},
+	.prepare = pptp_prepare,
 	.start = pptp_start,
 	.on_readable = pptp_on_readable,
 	.on_deadline = pptp_on_deadline,

@@ -27,8 +27,14 @@ struct probe_module {
 	const char *title;       /* "IKEv2" */
 	unsigned proto;          /* KB_P_* bit */
 	uint16_t ports[ENGINE_MAX_PORTS]; /* default ports, 0 ends the list */
+	/* Optional. Called before name resolution, while the process still has its privileges: opens
+	 * what needs them (a raw socket) and keeps it in pi->state (the module owns it). Reads nothing
+	 * from the network. Then the engine drops every privilege (net/priv.c), and calls start, or,
+	 * when the run ends first (the name does not resolve), only finish (timed_out false).
+	 * Returns 0, or -1 (out of memory: the module is not started; it freed what it allocated). */
+	int (*prepare)(struct engine *e, struct probe_inst *pi);
 	/* Opens sockets, sends the first packets, sets a deadline. Returns 0, or -1 when it could not
-	 * start (it then records why as an observation and frees what it allocated). */
+	 * start (it then records why as an observation and frees what it and prepare allocated). */
 	int (*start)(struct engine *e, struct probe_inst *pi);
 	/* fd (one the module watches) is readable or has a pending error. The module reads into its
 	 * own buffers; nothing it is handed outlives the call. */

@@ -14,7 +14,14 @@
  *   - after a failed TLS 1.2+ handshake, a second connection restricted to TLS 1.0/1.1 (security
  *     level 0 for that handshake only) tells "the server offers only TLS 1.0/1.1" apart.
  * Every read is bounded in size (16 KiB buffer, an 8 KiB / 64-line HTTP head) and time (a budget
- * per stage): a server that trickles bytes or never finishes its head is recorded, not waited on. */
+ * per stage): a server that trickles bytes or never finishes its head is recorded, not waited on.
+ * The bytes themselves are split into the HTTP head and SSTP packets by the pure stream of
+ * wire/sstp.h (struct sstp_stream): this file only moves bytes in and acts on the events.
+ *
+ * Revocation (issue 11): a CDP or OCSP URL that answers is not enough. Each CRL / OCSP body is kept
+ * (bounded) and verified against the leaf's issuer (crypto/certrev.h): parsed, signed by the
+ * issuer, current, and the leaf not listed. OCSP is asked the way Windows asks: a GET of the
+ * responder URL plus the base64 of a DER OCSPRequest for the leaf (RFC 6960 appendix A.1). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +36,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/certcheck.h"
+#include "crypto/certrev.h"
 #include "kb/kb.h"
 #include "net/net.h"
 #include "probes/probe.h"
@@ -47,20 +55,26 @@
 #define FETCH_MS 4000u        /* budget of one revocation fetch */
 #define TICK_MS 25u           /* libcurl is driven at this period while transfers run */
 #define END_MARGIN_MS 30u     /* give up a stage this long before the run ends, to record why */
-#define RX_CAP 16384u
-#define MAX_HEAD 8192u
-#define MAX_HEADERS 64u
 #define MAX_READS 64          /* SSL_read calls per wake-up */
+#define MAX_EVENTS 16         /* SSTP packets handled per read */
 #define MAX_FETCH (CERTCHECK_MAX_URLS * 3)
-#define FETCH_MAX_BYTES (8u << 20)
+#define FETCH_MAX_BYTES (8u << 20)   /* one CRL body kept at most; a larger one is "too large" */
+#define FETCH_TOTAL_BYTES (16u << 20) /* all bodies of one run together */
+#define MAX_CERT_LIST (1u << 20)      /* the TLS Certificate message we accept (OpenSSL's default
+				       * is 100 KiB): a long chain is then counted, not a TLS failure */
 
 enum stage { ST_CONNECT, ST_TLS, ST_HTTP_WRITE, ST_HTTP_READ, ST_SSTP_WRITE, ST_SSTP_READ, ST_DONE };
 
 struct fetch {
 	CURL *h;
 	char kind[8];          /* "crl" "ocsp" "aia" */
-	char url[256];
-	size_t bytes;
+	char url[256];         /* the URL the certificate names */
+	char get[900];         /* what is fetched: url, or the OCSP GET URL with the request */
+	size_t bytes;          /* body bytes received */
+	uint8_t *body;         /* crl/ocsp: the body, kept for verification (heap, ours) */
+	size_t bodylen, bodycap;
+	bool truncated;        /* the body went over our bound: not verified */
+	size_t *body_total;    /* the probe's count of all kept bodies (FETCH_TOTAL_BYTES) */
 	uint32_t started;
 	bool done;
 };
@@ -79,14 +93,19 @@ struct sstp_state {
 	struct tlsconn l;      /* the TLS 1.0/1.1 check (tc.fd -1 when not running) */
 	enum stage st, lst;    /* lst: ST_CONNECT/ST_TLS while the check runs, else ST_DONE */
 	uint32_t deadline, ldeadline, stage_start;
-	uint8_t rx[RX_CAP];
-	size_t rxlen;
+	struct sstp_stream rx; /* what the server sent after the TLS handshake (wire/sstp.h) */
+	size_t stage_rx;       /* bytes received in the current read stage */
 	uint8_t tx[1024];
 	size_t txlen;
 	CURLM *multi;
 	struct fetch f[MAX_FETCH];
 	size_t nf;
 	int running;
+	size_t body_total;     /* bytes of all kept bodies */
+	/* The leaf and its issuer (DER, heap), to verify CRL and OCSP answers; NULL when unknown. */
+	uint8_t *leaf, *issuer;
+	size_t leaf_len, issuer_len;
+	time_t check_time;     /* the time the certificate was checked at */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -173,6 +192,7 @@ static int tls_setup(struct tlsconn *t, struct engine *e, bool legacy)
 	 * not stop at the first problem, or nothing after it could be observed. */
 	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_info_callback(t->ctx, info_cb);
+	SSL_CTX_set_max_cert_list(t->ctx, MAX_CERT_LIST);
 	t->ssl = SSL_new(t->ctx);
 	if (!t->ssl)
 		return -1;
@@ -203,16 +223,42 @@ static void tls_free(struct tlsconn *t, struct engine *e, bool shutdown)
 
 /* ---------------------------------------------------------------- revocation fetches */
 
-/* libcurl write callback: counts and discards the body. data is libcurl's buffer, valid only
- * during the call; userp is our struct fetch. Returning less than the size aborts the transfer. */
+/* libcurl write callback: counts the body and keeps it for crl/ocsp (bounded). data is libcurl's
+ * buffer, valid only during the call (copied); userp is our struct fetch. Returning less than the
+ * size aborts the transfer. */
 static size_t fetch_write(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct fetch *f = userp;
 	size_t n = size * nmemb;
-	(void)data;
-	if (f->bytes + n > FETCH_MAX_BYTES)
+	if (f->bytes + n > FETCH_MAX_BYTES) {
+		f->truncated = true;
 		return 0;
+	}
 	f->bytes += n;
+	if (strcmp(f->kind, "aia") == 0 || n == 0)
+		return n;
+	size_t cap = strcmp(f->kind, "ocsp") == 0 ? CERTREV_MAX_OCSP : FETCH_MAX_BYTES;
+	if (f->bodylen + n > cap || *f->body_total + n > FETCH_TOTAL_BYTES) {
+		f->truncated = true;
+		return 0;
+	}
+	if (f->bodylen + n > f->bodycap) {
+		size_t nc = f->bodycap ? f->bodycap : 16384;
+		while (nc < f->bodylen + n)
+			nc *= 2;
+		if (nc > cap)
+			nc = cap;
+		uint8_t *nb = realloc(f->body, nc);
+		if (!nb) {
+			f->truncated = true;
+			return 0;
+		}
+		f->body = nb;
+		f->bodycap = nc;
+	}
+	memcpy(f->body + f->bodylen, data, n);
+	f->bodylen += n;
+	*f->body_total += n;
 	return n;
 }
 
@@ -250,10 +296,29 @@ static void fetch_add(struct engine *e, struct probe_inst *pi, struct sstp_state
 	memset(f, 0, sizeof *f);
 	fmt_into(f->kind, sizeof f->kind, "%s", kind);
 	fmt_into(f->url, sizeof f->url, "%s", url);
+	fmt_into(f->get, sizeof f->get, "%s", url);
+	f->body_total = &s->body_total;
+	if (strcmp(kind, "ocsp") == 0) {
+		/* A real OCSP request for the leaf, as a GET (RFC 6960 appendix A.1), the way Windows asks;
+		 * without the issuer there is nothing to ask about. */
+		if (!s->issuer || certrev_ocsp_get_url(url, s->leaf, s->leaf_len, s->issuer, s->issuer_len, f->get,
+							sizeof f->get) < 0) {
+			obs_new(&o, OBS_REVOCATION_INVALID, 0);
+			fmt_into(o.set, sizeof o.set, "ocsp");
+			o.code = s->issuer ? CERTREV_WHY_BAD_INPUT : CERTREV_WHY_NO_ISSUER;
+			o.value = 0;
+			fmt_into(o.text, sizeof o.text, "%s", s->issuer ? "no OCSP request could be built for the certificate"
+								     : "the issuer of the certificate is not known here");
+			fmt_into(o.evidence, sizeof o.evidence, "OCSP responder %s was not asked: %s, so no OCSP request can be built",
+				 url, o.text);
+			engine_observe(e, pi, &o);
+			return;
+		}
+	}
 	f->h = curl_easy_init();
 	if (!f->h)
 		return;
-	curl_easy_setopt(f->h, CURLOPT_URL, f->url);
+	curl_easy_setopt(f->h, CURLOPT_URL, f->get);
 	curl_easy_setopt(f->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(f->h, CURLOPT_TIMEOUT_MS, budget);
 	curl_easy_setopt(f->h, CURLOPT_CONNECTTIMEOUT_MS, budget);
@@ -276,9 +341,51 @@ static void fetch_add(struct engine *e, struct probe_inst *pi, struct sstp_state
 	f->started = now;
 	s->nf++;
 	s->running++;
-	char t[320];
-	fmt_into(t, sizeof t, "HTTP GET %s (%s, from this side, timeout %ld ms)", f->url, kind, budget);
+	char t[400];
+	fmt_into(t, sizeof t, "HTTP GET %s (%s%s, from this side, timeout %ld ms)", f->url, kind,
+		 strcmp(kind, "ocsp") == 0 ? ": an OCSP request for the certificate" : "", budget);
 	log_pkt(e, pi, s, '>', t);
+}
+
+/* A CRL or OCSP body that came back with HTTP 200: verified for the leaf (crypto/certrev.h), one
+ * observation for what it says: revocation-good, cert-revoked, or revocation-invalid. */
+static void fetch_verify(struct engine *e, struct probe_inst *pi, struct sstp_state *s, struct fetch *f)
+{
+	struct obs o;
+	struct certrev_result res;
+	bool crl = strcmp(f->kind, "crl") == 0;
+	const char *what = crl ? "the CRL from" : "the OCSP answer from";
+	if (f->truncated) {
+		memset(&res, 0, sizeof res);
+		res.status = CERTREV_UNDECIDED;
+		res.why = CERTREV_WHY_TOO_LARGE;
+		fmt_into(res.text, sizeof res.text, "the answer is larger than this tool keeps (%u MiB for all answers, %u KiB for OCSP), not checked",
+			 FETCH_TOTAL_BYTES >> 20, CERTREV_MAX_OCSP >> 10);
+	} else if (crl) {
+		certrev_crl_check(f->body, f->bodylen, s->leaf, s->leaf_len, s->issuer, s->issuer_len, s->check_time, &res);
+	} else {
+		certrev_ocsp_check(f->body, f->bodylen, s->leaf, s->leaf_len, s->issuer, s->issuer_len, s->check_time, &res);
+	}
+	obs_new(&o, res.status == CERTREV_GOOD ? OBS_REVOCATION_GOOD
+		    : res.status == CERTREV_REVOKED ? OBS_CERT_REVOKED : OBS_REVOCATION_INVALID, 0);
+	fmt_into(o.set, sizeof o.set, "%s", f->kind);
+	if (res.status == CERTREV_REVOKED) {
+		o.code = res.reason;
+		o.value = (int64_t)res.revoked_at;
+		fmt_into(o.text, sizeof o.text, "%s", f->url);
+		fmt_into(o.evidence, sizeof o.evidence, "%s %s: %s", what, f->url, res.text);
+	} else if (res.status == CERTREV_GOOD) {
+		o.value = (int64_t)res.next_update;
+		fmt_into(o.text, sizeof o.text, "%s", f->url);
+		fmt_into(o.evidence, sizeof o.evidence, "%s %s: %s", what, f->url, res.text);
+	} else {
+		o.code = (int32_t)res.why;
+		o.value = (int64_t)f->bodylen;
+		fmt_into(o.text, sizeof o.text, "%s", res.text);
+		fmt_into(o.evidence, sizeof o.evidence, "%s %s is not a usable revocation answer: %s", what, f->url, res.text);
+	}
+	engine_observe(e, pi, &o);
+	log_pkt(e, pi, s, '<', o.evidence);
 }
 
 static void fetch_record(struct engine *e, struct probe_inst *pi, struct sstp_state *s, struct fetch *f, CURLcode rc)
@@ -305,6 +412,11 @@ static void fetch_record(struct engine *e, struct probe_inst *pi, struct sstp_st
 	engine_observe(e, pi, &o);
 	log_pkt(e, pi, s, rc == CURLE_OK ? '<' : '!', o.evidence);
 	f->done = true;
+	if (rc == CURLE_OK && status == 200 && strcmp(f->kind, "aia") != 0)
+		fetch_verify(e, pi, s, f);
+	free(f->body);
+	f->body = NULL;
+	f->bodylen = f->bodycap = 0;
 }
 
 static void fetch_drive(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
@@ -338,6 +450,8 @@ static void fetch_cleanup(struct engine *e, struct probe_inst *pi, struct sstp_s
 			curl_multi_remove_handle(s->multi, f->h);
 		curl_easy_cleanup(f->h);
 		f->h = NULL;
+		free(f->body);
+		f->body = NULL;
 	}
 	if (s->multi)
 		curl_multi_cleanup(s->multi);
@@ -361,10 +475,12 @@ static void check_certificate(struct engine *e, struct probe_inst *pi, struct ss
 		return;
 	}
 #if SSTP_HAVE_CERTCHECK
-	struct certcheck_der der[CERTCHECK_MAX_CHAIN];
-	uint8_t *bufs[CERTCHECK_MAX_CHAIN];
+	/* Every certificate the server sent (the TLS message is bounded by MAX_CERT_LIST); certcheck
+	 * applies its own bounds and says when the chain is too long. */
+	struct certcheck_der *der = calloc((size_t)n, sizeof *der);
+	uint8_t **bufs = calloc((size_t)n, sizeof *bufs);
 	size_t nd = 0;
-	for (int i = 0; i < n && nd < CERTCHECK_MAX_CHAIN; i++) {
+	for (int i = 0; der && bufs && i < n; i++) {
 		uint8_t *b = NULL;
 		int len = i2d_X509(sk_X509_value(sk, i), &b);
 		if (len <= 0)
@@ -375,16 +491,32 @@ static void check_certificate(struct engine *e, struct probe_inst *pi, struct ss
 		nd++;
 	}
 	const struct engine_opts *opt = engine_options(e);
-	struct certcheck_input in = {.chain = der, .nchain = nd, .host = engine_target_host(e),
-				     .ca_file = opt ? opt->ca_file : NULL, .now = time(NULL)};
+	s->check_time = time(NULL);
+	struct certcheck_input in = {.chain = der, .nchain = nd, .ndropped = (size_t)n - nd, .host = engine_target_host(e),
+				     .trust = opt ? opt->trust : NULL, .now = s->check_time};
 	struct certcheck *c = calloc(1, sizeof *c);
 	char err[200] = "";
-	int rc = c ? certcheck_run(&in, c, err, sizeof err) : -1;
+	int rc = c && der && bufs && nd > 0 ? certcheck_run(&in, c, err, sizeof err) : -1;
+	if (!c || !der || !bufs)
+		fmt_into(err, sizeof err, "out of memory");
+	else if (nd == 0)
+		fmt_into(err, sizeof err, "the server's certificate could not be re-encoded");
+	/* Keep the leaf and its issuer for the CRL and OCSP answers. */
+	if (rc == 0 && nd > 0 && (s->leaf = malloc(der[0].len)) != NULL) {
+		memcpy(s->leaf, der[0].p, der[0].len);
+		s->leaf_len = der[0].len;
+		if (c->issuer_der_len && (s->issuer = malloc(c->issuer_der_len)) != NULL) {
+			memcpy(s->issuer, c->issuer_der, c->issuer_der_len);
+			s->issuer_len = c->issuer_der_len;
+		}
+	}
 	for (size_t i = 0; i < nd; i++)
 		OPENSSL_free(bufs[i]);
+	free(bufs);
+	free(der);
 	if (rc != 0) {
 		obs_new(&o, OBS_SSTP_CERT_UNCHECKED, port);
-		fmt_into(o.text, sizeof o.text, "%s", c ? err : "out of memory");
+		fmt_into(o.text, sizeof o.text, "%s", err);
 		fmt_into(o.evidence, sizeof o.evidence, "the server certificate could not be checked: %s", o.text);
 		engine_observe(e, pi, &o);
 		free(c);
@@ -407,6 +539,7 @@ static void check_certificate(struct engine *e, struct probe_inst *pi, struct ss
 			 "the server certificate names no CRL distribution point and no OCSP responder");
 		engine_observe(e, pi, &o);
 	}
+	certcheck_free(c);
 	free(c);
 	fetch_drive(e, pi, s);
 #else
@@ -430,11 +563,11 @@ static void record_closed(struct engine *e, struct probe_inst *pi, struct sstp_s
 {
 	struct obs o;
 	obs_new(&o, OBS_TCP_CLOSED, s->m.tc.port);
-	o.value = (int64_t)s->rxlen;
+	o.value = (int64_t)s->stage_rx;
 	o.code = reset;
 	fmt_into(o.text, sizeof o.text, "%s", stage_name(s->st));
 	fmt_into(o.evidence, sizeof o.evidence, "the server %s the connection during %s (%zu bytes received)",
-		 reset ? "reset" : "closed", stage_name(s->st), s->rxlen);
+		 reset ? "reset" : "closed", stage_name(s->st), s->stage_rx);
 	engine_observe(e, pi, &o);
 	log_pkt(e, pi, s, '<', o.evidence);
 }
@@ -444,8 +577,10 @@ static void set_stage(struct engine *e, struct sstp_state *s, enum stage st)
 	s->st = st;
 	s->stage_start = engine_now_ms(e);
 	s->deadline = stage_deadline(e, STAGE_MS);
+	if (st == ST_HTTP_READ || st == ST_SSTP_READ)
+		s->stage_rx = 0;
 	if (st == ST_HTTP_READ)
-		s->rxlen = 0;
+		sstp_stream_init(&s->rx);
 }
 
 static void start_legacy(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
@@ -481,7 +616,6 @@ static void tls_fail(struct engine *e, struct probe_inst *pi, struct sstp_state 
 }
 
 static void send_pending(struct engine *e, struct probe_inst *pi, struct sstp_state *s);
-static bool handle_sstp(struct engine *e, struct probe_inst *pi, struct sstp_state *s);
 
 static void tls_done(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
 {
@@ -558,11 +692,8 @@ static void send_pending(struct engine *e, struct probe_inst *pi, struct sstp_st
 	int rc = SSL_write(s->m.ssl, s->tx, (int)s->txlen);
 	if (rc > 0) {
 		engine_watch_write(e, s->m.tc.fd, false);
-		enum stage next = s->st == ST_HTTP_WRITE ? ST_HTTP_READ : ST_SSTP_READ;
-		set_stage(e, s, next);
-		/* Bytes that came after the HTTP head are already the server's SSTP stream. */
-		if (next == ST_SSTP_READ && s->rxlen && handle_sstp(e, pi, s))
-			finish_main(e, s, true);
+		/* Bytes that came after the HTTP head stay in the stream: the caller goes on with them. */
+		set_stage(e, s, s->st == ST_HTTP_WRITE ? ST_HTTP_READ : ST_SSTP_READ);
 		return;
 	}
 	int err = SSL_get_error(s->m.ssl, rc);
@@ -587,153 +718,199 @@ static void send_sstp(struct engine *e, struct sstp_state *s, bool disconnect)
 	(void)e;
 }
 
-static void handle_http(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
+static void bad_reply(struct engine *e, struct probe_inst *pi, struct sstp_state *s, const char *why)
 {
-	struct sstp_http_resp r;
-	char why[160] = "";
 	struct obs o;
-	enum sstp_http_rc rc = sstp_http_parse_response(s->rx, s->rxlen, MAX_HEAD, MAX_HEADERS, &r, why, sizeof why);
-	if (rc == SSTP_HTTP_INCOMPLETE)
-		return;
-	if (rc != SSTP_HTTP_OK) {
-		obs_new(&o, OBS_SSTP_HTTP_BAD, s->m.tc.port);
-		fmt_into(o.text, sizeof o.text, "%s", rc == SSTP_HTTP_TOO_LARGE ? "the response head is endless (over 8 KiB or 64 lines)" : why);
-		fmt_into(o.evidence, sizeof o.evidence, "the reply to SSTP_DUPLEX_POST is not a usable HTTP response: %s", o.text);
-		engine_observe(e, pi, &o);
-		log_pkt(e, pi, s, '<', o.evidence);
-		finish_main(e, s, true);
-		return;
-	}
+	obs_new(&o, OBS_SSTP_BAD_REPLY, s->m.tc.port);
+	fmt_into(o.text, sizeof o.text, "%s", why);
+	fmt_into(o.evidence, sizeof o.evidence, "the reply to the Call Connect Request is not SSTP: %s", o.text);
+	engine_observe(e, pi, &o);
+	log_pkt(e, pi, s, '<', o.evidence);
+}
+
+/* The complete HTTP response head (r points into the stream). Returns true when the connection is
+ * finished (not 200, or the Call Connect Request could not be built). */
+static bool handle_head(struct engine *e, struct probe_inst *pi, struct sstp_state *s, const struct sstp_http_resp *r)
+{
+	struct obs o;
 	obs_new(&o, OBS_SSTP_HTTP, s->m.tc.port);
-	o.code = r.status;
-	o.value = r.has_content_length && !r.content_length_bad ? (int64_t)(r.content_length > INT64_MAX ? -2 : (int64_t)r.content_length) : -1;
+	o.code = r->status;
+	o.value = r->has_content_length && !r->content_length_bad ? (int64_t)(r->content_length > INT64_MAX ? -2 : (int64_t)r->content_length) : -1;
 	char server[96] = "";
-	if (r.server.p)
-		fmt_into(server, sizeof server, "%.*s", (int)(r.server.len < 80 ? r.server.len : 80), (const char *)r.server.p);
+	if (r->server.p)
+		fmt_into(server, sizeof server, "%.*s", (int)(r->server.len < 80 ? r->server.len : 80), (const char *)r->server.p);
 	for (char *p = server; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 			*p = '?';
 	fmt_into(o.text, sizeof o.text, "%s", server);
 	char reason[64] = "";
-	fmt_into(reason, sizeof reason, "%.*s", (int)(r.reason.len < 48 ? r.reason.len : 48), r.reason.p ? (const char *)r.reason.p : "");
+	fmt_into(reason, sizeof reason, "%.*s", (int)(r->reason.len < 48 ? r->reason.len : 48), r->reason.p ? (const char *)r->reason.p : "");
 	for (char *p = reason; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 			*p = '?';
-	fmt_into(o.evidence, sizeof o.evidence, "the server answered SSTP_DUPLEX_POST with HTTP/%u.%u %d %s%s%s%s", r.major, r.minor,
-		 r.status, reason, r.has_content_length ? (o.value == -2 ? ", Content-Length 2^64-1 (SSTP)" : ", Content-Length set") : "",
+	fmt_into(o.evidence, sizeof o.evidence, "the server answered SSTP_DUPLEX_POST with HTTP/%u.%u %d %s%s%s%s", r->major, r->minor,
+		 r->status, reason, r->has_content_length ? (o.value == -2 ? ", Content-Length 2^64-1 (SSTP)" : ", Content-Length set") : "",
 		 server[0] ? ", Server: " : "", server);
 	engine_observe(e, pi, &o);
 	log_pkt(e, pi, s, '<', o.evidence);
-	if (r.status != 200) {
-		finish_main(e, s, true);
-		return;
-	}
-	/* The SSTP stream starts after the head. */
-	memmove(s->rx, s->rx + r.head_len, s->rxlen - r.head_len);
-	s->rxlen -= r.head_len;
+	if (r->status != 200)
+		return true;
 	struct wbuf w;
 	wbuf_init(&w, s->tx, sizeof s->tx);
 	int n = sstp_build_call_connect_request(&w, SSTP_ENCAP_PPP);
-	if (n <= 0) {
-		finish_main(e, s, true);
-		return;
-	}
+	if (n <= 0)
+		return true;
 	s->txlen = (size_t)n;
 	set_stage(e, s, ST_SSTP_WRITE);
 	log_pkt(e, pi, s, '>', "SSTP Call Connect Request (Encapsulated Protocol PPP), 14 bytes");
 	send_pending(e, pi, s);
+	return false;
 }
 
-/* Returns true when the SSTP stage is finished. */
-static bool handle_sstp(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
+/* The Call Connect Ack: recorded, and its Crypto Binding Request checked ([MS-SSTP] 2.2.10). */
+static void handle_ack(struct engine *e, struct probe_inst *pi, struct sstp_state *s, const struct sstp_msg *m)
 {
 	struct obs o;
-	for (int guard = 0; guard < 16; guard++) {
-		size_t plen = 0;
-		int fr = sstp_frame(s->rx, s->rxlen, &plen);
-		if (fr == 0)
-			return false;
-		struct sstp_msg *m = calloc(1, sizeof *m);
-		char why[160] = "";
-		if (!m)
-			return true;
-		if (fr < 0 || sstp_parse(s->rx, s->rxlen, m, why, sizeof why) != 0) {
-			obs_new(&o, OBS_SSTP_BAD_REPLY, s->m.tc.port);
-			fmt_into(o.text, sizeof o.text, "%s", fr < 0 ? "not an SSTP packet (version or length)" : why);
-			fmt_into(o.evidence, sizeof o.evidence, "the reply to the Call Connect Request is not SSTP: %s", o.text);
-			engine_observe(e, pi, &o);
-			log_pkt(e, pi, s, '<', o.evidence);
-			free(m);
-			return true;
-		}
-		bool finished = true;
-		if (!m->control) {
-			obs_new(&o, OBS_SSTP_BAD_REPLY, s->m.tc.port);
-			fmt_into(o.text, sizeof o.text, "a data packet before the Call Connect Ack");
-			fmt_into(o.evidence, sizeof o.evidence, "the server sent %s", o.text);
-			engine_observe(e, pi, &o);
-		} else if (m->msg_type == SSTP_MSG_CALL_CONNECT_ACK) {
-			obs_new(&o, OBS_SSTP_ACK, s->m.tc.port);
-			o.value = m->hash_bitmask;
-			fmt_into(o.text, sizeof o.text, "%s%s", (m->hash_bitmask & SSTP_CERT_HASH_SHA1) ? "SHA1 " : "",
-				 (m->hash_bitmask & SSTP_CERT_HASH_SHA256) ? "SHA256" : "");
-			fmt_into(o.evidence, sizeof o.evidence,
-				 "the server answered the Call Connect Request with a Call Connect Ack (crypto binding request: hash protocols 0x%02x %s, %s32-byte nonce)",
-				 m->hash_bitmask, o.text, m->nonce ? "" : "no ");
-			engine_observe(e, pi, &o);
-			send_sstp(e, s, true);
-			log_pkt(e, pi, s, '<', o.evidence);
-			log_pkt(e, pi, s, '>', "SSTP Call Disconnect (closing before PPP)");
-		} else if (m->msg_type == SSTP_MSG_CALL_CONNECT_NAK) {
-			obs_new(&o, OBS_SSTP_NAK, s->m.tc.port);
-			o.code = m->nstatus ? (int32_t)m->status[0].status : -1;
-			o.value = m->nstatus ? m->status[0].attrib_id : -1;
-			if (m->nstatus)
-				fmt_into(o.text, sizeof o.text, "%s for attribute %s", sstp_status_name(m->status[0].status),
-					 sstp_attr_name(m->status[0].attrib_id));
-			else
-				fmt_into(o.text, sizeof o.text, "no Status Info");
-			fmt_into(o.evidence, sizeof o.evidence, "the server answered the Call Connect Request with a Call Connect Nak: %s",
-				 o.text);
-			engine_observe(e, pi, &o);
-			log_pkt(e, pi, s, '<', o.evidence);
-		} else if (m->msg_type == SSTP_MSG_CALL_ABORT || m->msg_type == SSTP_MSG_CALL_DISCONNECT) {
-			obs_new(&o, OBS_SSTP_ABORT, s->m.tc.port);
-			o.code = m->msg_type;
-			o.value = m->nstatus ? (int64_t)m->status[0].status : -1;
-			fmt_into(o.text, sizeof o.text, "%s%s%s", sstp_msg_name(m->msg_type), m->nstatus ? " " : "",
-				 m->nstatus ? sstp_status_name(m->status[0].status) : "");
-			fmt_into(o.evidence, sizeof o.evidence, "the server answered the Call Connect Request with %s", o.text);
-			engine_observe(e, pi, &o);
-			log_pkt(e, pi, s, '<', o.evidence);
-		} else if (m->msg_type == SSTP_MSG_ECHO_REQUEST) {
-			send_sstp(e, s, false);
-			finished = false;
-		} else {
-			obs_new(&o, OBS_SSTP_BAD_REPLY, s->m.tc.port);
-			fmt_into(o.text, sizeof o.text, "unexpected %s", sstp_msg_name(m->msg_type));
-			fmt_into(o.evidence, sizeof o.evidence, "the server answered the Call Connect Request with an %s", o.text);
-			engine_observe(e, pi, &o);
-		}
-		free(m);
-		if (finished)
-			return true;
-		memmove(s->rx, s->rx + plen, s->rxlen - plen);
-		s->rxlen -= plen;
+	char why[200] = "";
+	bool binding_ok = sstp_ack_binding_check(m, why, sizeof why) == 0;
+	obs_new(&o, OBS_SSTP_ACK, s->m.tc.port);
+	o.value = m->has_binding_req ? m->hash_bitmask : -1;
+	o.code = binding_ok ? 1 : 0;
+	if (m->has_binding_req)
+		fmt_into(o.text, sizeof o.text, "%s%s%s", (m->hash_bitmask & SSTP_CERT_HASH_SHA1) ? "SHA1" : "",
+			 (m->hash_bitmask & SSTP_CERT_HASH_SHA1) && (m->hash_bitmask & SSTP_CERT_HASH_SHA256) ? " " : "",
+			 (m->hash_bitmask & SSTP_CERT_HASH_SHA256) ? "SHA256" : "");
+	if (m->has_binding_req)
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "the server answered the Call Connect Request with a Call Connect Ack (Crypto Binding Request: hash protocols 0x%02x %s, a 32-byte nonce)",
+			 m->hash_bitmask, o.text);
+	else
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "the server answered the Call Connect Request with a Call Connect Ack WITHOUT a usable Crypto Binding Request (%s)", why);
+	engine_observe(e, pi, &o);
+	log_pkt(e, pi, s, '<', o.evidence);
+	if (!binding_ok) {
+		obs_new(&o, OBS_SSTP_ACK_NO_BINDING, s->m.tc.port);
+		o.value = m->nbinding_req;
+		o.code = m->binding_req_len;
+		fmt_into(o.text, sizeof o.text, "%s", why);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "the Call Connect Ack has %s: the client gets no nonce and no hash protocol for its Crypto Binding, so it cannot send Call Connected",
+			 why);
+		engine_observe(e, pi, &o);
 	}
-	return false;
+	send_sstp(e, s, true);
+	log_pkt(e, pi, s, '>', "SSTP Call Disconnect (closing before PPP)");
+}
+
+/* One whole SSTP packet (pkt points into the stream). Returns true when the SSTP stage is done. */
+static bool handle_packet(struct engine *e, struct probe_inst *pi, struct sstp_state *s, const uint8_t *pkt, size_t len)
+{
+	struct obs o;
+	struct sstp_msg *m = calloc(1, sizeof *m);
+	char why[160] = "";
+	if (!m)
+		return true;
+	if (sstp_parse(pkt, len, m, why, sizeof why) != 0) {
+		bad_reply(e, pi, s, why);
+		free(m);
+		return true;
+	}
+	bool finished = true;
+	if (!m->control) {
+		obs_new(&o, OBS_SSTP_BAD_REPLY, s->m.tc.port);
+		fmt_into(o.text, sizeof o.text, "a data packet before the Call Connect Ack");
+		fmt_into(o.evidence, sizeof o.evidence, "the server sent %s", o.text);
+		engine_observe(e, pi, &o);
+	} else if (m->msg_type == SSTP_MSG_CALL_CONNECT_ACK) {
+		handle_ack(e, pi, s, m);
+	} else if (m->msg_type == SSTP_MSG_CALL_CONNECT_NAK) {
+		obs_new(&o, OBS_SSTP_NAK, s->m.tc.port);
+		o.code = m->nstatus ? (int32_t)m->status[0].status : -1;
+		o.value = m->nstatus ? m->status[0].attrib_id : -1;
+		if (m->nstatus)
+			fmt_into(o.text, sizeof o.text, "%s for attribute %s", sstp_status_name(m->status[0].status),
+				 sstp_attr_name(m->status[0].attrib_id));
+		else
+			fmt_into(o.text, sizeof o.text, "no Status Info");
+		fmt_into(o.evidence, sizeof o.evidence, "the server answered the Call Connect Request with a Call Connect Nak: %s",
+			 o.text);
+		engine_observe(e, pi, &o);
+		log_pkt(e, pi, s, '<', o.evidence);
+	} else if (m->msg_type == SSTP_MSG_CALL_ABORT || m->msg_type == SSTP_MSG_CALL_DISCONNECT) {
+		obs_new(&o, OBS_SSTP_ABORT, s->m.tc.port);
+		o.code = m->msg_type;
+		o.value = m->nstatus ? (int64_t)m->status[0].status : -1;
+		fmt_into(o.text, sizeof o.text, "%s%s%s", sstp_msg_name(m->msg_type), m->nstatus ? " " : "",
+			 m->nstatus ? sstp_status_name(m->status[0].status) : "");
+		fmt_into(o.evidence, sizeof o.evidence, "the server answered the Call Connect Request with %s", o.text);
+		engine_observe(e, pi, &o);
+		log_pkt(e, pi, s, '<', o.evidence);
+	} else if (m->msg_type == SSTP_MSG_ECHO_REQUEST) {
+		send_sstp(e, s, false);
+		finished = false;
+	} else {
+		obs_new(&o, OBS_SSTP_BAD_REPLY, s->m.tc.port);
+		fmt_into(o.text, sizeof o.text, "unexpected %s", sstp_msg_name(m->msg_type));
+		fmt_into(o.evidence, sizeof o.evidence, "the server answered the Call Connect Request with an %s", o.text);
+		engine_observe(e, pi, &o);
+	}
+	free(m);
+	return finished;
+}
+
+/* Acts on what the stream holds, in the read stages: the head, then SSTP packets (at most
+ * MAX_EVENTS per call). Finishes the main connection when it is done. */
+static void process_stream(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
+{
+	struct obs o;
+	struct sstp_stream_event ev;
+	char why[160];
+	for (int guard = 0; guard < MAX_EVENTS && (s->st == ST_HTTP_READ || s->st == ST_SSTP_READ); guard++) {
+		enum sstp_stream_ev k = sstp_stream_next(&s->rx, &ev, why, sizeof why);
+		bool done = false;
+		switch (k) {
+		case SSTP_EV_NEED_MORE:
+			return;
+		case SSTP_EV_HEAD:
+			done = handle_head(e, pi, s, &ev.head);
+			break;
+		case SSTP_EV_BAD_HEAD:
+			obs_new(&o, OBS_SSTP_HTTP_BAD, s->m.tc.port);
+			fmt_into(o.text, sizeof o.text, "%s",
+				 ev.http_rc == SSTP_HTTP_TOO_LARGE ? "the response head is endless (over 8 KiB or 64 lines)" : why);
+			fmt_into(o.evidence, sizeof o.evidence, "the reply to SSTP_DUPLEX_POST is not a usable HTTP response: %s", o.text);
+			engine_observe(e, pi, &o);
+			log_pkt(e, pi, s, '<', o.evidence);
+			done = true;
+			break;
+		case SSTP_EV_BAD_FRAME:
+			bad_reply(e, pi, s, "not an SSTP packet (version or length)");
+			done = true;
+			break;
+		case SSTP_EV_PACKET:
+			done = handle_packet(e, pi, s, ev.pkt, ev.pkt_len);
+			break;
+		}
+		if (done) {
+			finish_main(e, s, true);
+			return;
+		}
+	}
 }
 
 static void read_step(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
 {
+	uint8_t tmp[4096];
 	for (int n = 0; n < MAX_READS && (s->st == ST_HTTP_READ || s->st == ST_SSTP_READ); n++) {
-		if (s->rxlen >= RX_CAP) {
-			/* Cannot happen for HTTP (the parser stops at 8 KiB); SSTP packets are < 4 KiB. */
+		size_t space = sstp_stream_space(&s->rx);
+		if (space == 0) {
+			/* Cannot happen: the stream's bounds keep room after every NEED_MORE. */
 			finish_main(e, s, false);
 			return;
 		}
 		ERR_clear_error();
-		int rc = SSL_read(s->m.ssl, s->rx + s->rxlen, (int)(RX_CAP - s->rxlen));
+		int rc = SSL_read(s->m.ssl, tmp, (int)(space < sizeof tmp ? space : sizeof tmp));
 		if (rc <= 0) {
 			int err = SSL_get_error(s->m.ssl, rc);
 			if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
@@ -744,11 +921,9 @@ static void read_step(struct engine *e, struct probe_inst *pi, struct sstp_state
 			finish_main(e, s, false);
 			return;
 		}
-		s->rxlen += (size_t)rc;
-		if (s->st == ST_HTTP_READ)
-			handle_http(e, pi, s);
-		else if (handle_sstp(e, pi, s))
-			finish_main(e, s, true);
+		(void)sstp_stream_feed(&s->rx, tmp, (size_t)rc);
+		s->stage_rx += (size_t)rc;
+		process_stream(e, pi, s);
 	}
 }
 
@@ -848,12 +1023,12 @@ static void stage_timeout(struct engine *e, struct probe_inst *pi, struct sstp_s
 		return;
 	}
 	obs_new(&o, OBS_SSTP_SLOW, s->m.tc.port);
-	o.value = (int64_t)s->rxlen;
+	o.value = (int64_t)s->stage_rx;
 	o.code = (int32_t)(engine_now_ms(e) - s->stage_start);
 	fmt_into(o.text, sizeof o.text, "%s", stage_name(s->st));
 	fmt_into(o.evidence, sizeof o.evidence, "%s did not complete within %.1f s (%zu bytes received)%s", stage_name(s->st),
-		 o.code / 1000.0, s->rxlen,
-		 s->rxlen ? ": the server trickles bytes or sends an endless reply" : ": the server sent nothing");
+		 o.code / 1000.0, s->stage_rx,
+		 s->stage_rx ? ": the server trickles bytes or sends an endless reply" : ": the server sent nothing");
 	engine_observe(e, pi, &o);
 	log_pkt(e, pi, s, '!', o.evidence);
 	finish_main(e, s, s->st != ST_TLS);
@@ -890,7 +1065,10 @@ static void sstp_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 		case ST_CONNECT: main_connect_step(e, pi, s); break;
 		case ST_TLS: tls_step(e, pi, s); break;
 		case ST_HTTP_WRITE:
-		case ST_SSTP_WRITE: send_pending(e, pi, s); break;
+		case ST_SSTP_WRITE:
+			send_pending(e, pi, s);
+			process_stream(e, pi, s); /* bytes already received after the head */
+			break;
 		default: read_step(e, pi, s); break;
 		}
 	} else if (fd == s->l.tc.fd && s->lst != ST_DONE) {
@@ -930,6 +1108,8 @@ static void sstp_finish(struct engine *e, struct probe_inst *pi, bool timed_out)
 	tls_free(&s->l, e, false);
 	fetch_drive(e, pi, s);
 	fetch_cleanup(e, pi, s, true);
+	free(s->leaf);
+	free(s->issuer);
 	free(s);
 	pi->state = NULL;
 }

@@ -27,6 +27,13 @@ static void observe(struct tcpconn *c, struct engine *e, struct probe_inst *pi, 
 	case OBS_TCP_REFUSED:
 		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: the connection to %s was refused (reset)", c->port, peer);
 		break;
+	case OBS_TCP_CLOSED:
+		o.code = 1; /* reset */
+		fmt_into(o.text, sizeof o.text, "connect");
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "TCP %u: %s accepted the connection and reset it at once, before any data (%s)", c->port, peer,
+			 strerror(err));
+		break;
 	case OBS_TCP_UNREACHABLE:
 		o.code = err;
 		fmt_into(o.text, sizeof o.text, "%s", strerror(err));
@@ -101,6 +108,12 @@ void tcpconn_event(struct tcpconn *c, struct engine *e, struct probe_inst *pi)
 	case NET_TCP_REFUSED:
 		c->state = TCPCONN_FAILED;
 		observe(c, e, pi, OBS_TCP_REFUSED, err);
+		break;
+	case NET_TCP_RESET:
+		/* Accepted, then reset at once: the same facts as a reset right after the connect. */
+		c->state = TCPCONN_FAILED;
+		observe(c, e, pi, OBS_TCP_CONNECTED, 0);
+		observe(c, e, pi, OBS_TCP_CLOSED, err);
 		break;
 	case NET_TCP_TIMED_OUT:
 		c->state = TCPCONN_FAILED;

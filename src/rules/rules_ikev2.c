@@ -31,6 +31,34 @@ static bool port_answered(const struct engine_result *r, unsigned proto, bool na
 	return false;
 }
 
+/* Something answered from the server's address and port, though not (or not only) with IKEv2
+ * (issue 11): a datagram that does not parse, or one too large to keep. Then the port is not
+ * filtered, whatever else is missing. */
+static const struct obs *port_spoke(const struct engine_result *r, unsigned proto, bool natt)
+{
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *o = &r->obs[i];
+		if (o->proto == proto && o->natt == natt && (o->kind == OBS_IKE_MALFORMED || o->kind == OBS_UDP_TRUNCATED))
+			return o;
+	}
+	return NULL;
+}
+
+static bool port_heard(const struct engine_result *r, unsigned proto, bool natt)
+{
+	return port_answered(r, proto, natt) || port_spoke(r, proto, natt);
+}
+
+static bool ike_spoke_only_junk(const struct engine_result *r)
+{
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *o = &r->obs[i];
+		if (o->proto == KB_P_IKEV2 && (o->kind == OBS_IKE_MALFORMED || o->kind == OBS_UDP_TRUNCATED))
+			return true;
+	}
+	return false;
+}
+
 static const char *const fw_text =
 	"Allow UDP 500 and UDP 4500 from the clients to the VPN server on every firewall in the path "
 	"(and ESP, IP protocol 50, where no NAT is involved); on a NAT router in front of the server, "
@@ -43,7 +71,7 @@ static const char *const fw_linux = "iptables -I INPUT -p udp -m multiport --dpo
 static void rule_udp500_unreachable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = rules_find_obs(r, OBS_UDP_ICMP, KB_P_IKEV2, 0);
-	if (!o || port_answered(r, KB_P_IKEV2, false))
+	if (!o || port_heard(r, KB_P_IKEV2, false))
 		return;
 	struct finding *f = rules_add(d, row, KB_P_IKEV2);
 	if (!f)
@@ -71,7 +99,7 @@ static void rule_udp500_unreachable(const struct engine_result *r, struct diagno
 static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = rules_find_obs(r, OBS_UDP_NO_ANSWER, KB_P_IKEV2, 0);
-	if (!o || port_answered(r, KB_P_IKEV2, false) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_IKEV2, 0))
+	if (!o || port_heard(r, KB_P_IKEV2, false) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_IKEV2, 0))
 		return;
 	struct finding *f = rules_add(d, row, KB_P_IKEV2);
 	if (!f)
@@ -85,6 +113,38 @@ static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis
 	rules_fix(f, fw_text, fw_windows);
 	rules_fix(f, "On a Linux firewall or server:", fw_linux);
 	rules_fix(f, "Check that the IKE service listens on UDP 500 on the server:", "ss -ulpn 'sport = :500'");
+}
+
+/* Something on the IKE port answers, but not with IKEv2 (issue 11): datagrams from the server's
+ * address and port that do not parse (lying lengths, zero-length payloads, another protocol, a
+ * middlebox), or too large to keep. Never "filtered", never "works": unknown, with what would
+ * decide it. Windows discards such datagrams and keeps retransmitting [I]. */
+static void rule_malformed(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	if (!ike_spoke_only_junk(r))
+		return;
+	const struct obs *o = port_spoke(r, KB_P_IKEV2, false);
+	if (!o)
+		o = port_spoke(r, KB_P_IKEV2, true);
+	if (!o)
+		return;
+	size_t n = rules_count_obs(r, OBS_IKE_MALFORMED, KB_P_IKEV2) + rules_count_obs(r, OBS_UDP_TRUNCATED, KB_P_IKEV2);
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "something on UDP %u answers, but not with IKEv2: a middlebox or another service", o->port);
+	rules_evidence(f, o->evidence);
+	if (n > 1) {
+		char s[160];
+		fmt_into(s, sizeof s, "%zu such datagram%s recorded (first: %s)", n, n == 1 ? "" : "s", o->text);
+		rules_evidence(f, s);
+	}
+	if (!port_answered(r, KB_P_IKEV2, o->natt))
+		rules_evidence(f, "no valid IKEv2 reply came from that port; Windows discards such datagrams and keeps retransmitting, then fails with 809 [inferred]");
+	rules_fix(f, "Find what answers on the IKE port: on the server, the process bound to it; on the path, an IPS, load balancer or "
+		     "\"IKE/IPsec ALG\" that rewrites or answers IKE. Capture the exchange on both sides to compare.",
+		  "ss -ulpn 'sport = :500 or sport = :4500'\ntcpdump -ni any -X 'udp port 500 or udp port 4500'");
 }
 
 /* The server asked for a COOKIE and then never answered the request that carried it [I]. */
@@ -215,7 +275,7 @@ static bool nat_seen(const struct engine_result *r)
  * (RFC 7296 2.23) and times out [D/V]; without NAT it stays on 500, so it is a warning. */
 static void rule_udp4500(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
-	if (!rules_find_obs(r, OBS_IKE_ACCEPTED, KB_P_IKEV2, 0) || port_answered(r, KB_P_IKEV2, true))
+	if (!rules_find_obs(r, OBS_IKE_ACCEPTED, KB_P_IKEV2, 0) || port_heard(r, KB_P_IKEV2, true))
 		return;
 	const struct obs *o = rules_find_obs(r, OBS_UDP_ICMP, KB_P_IKEV2, 1);
 	if (!o)
@@ -753,6 +813,38 @@ static void rule_cert_weak_sig(const struct engine_result *r, struct diagnosis *
 	rules_fix(f, "Reissue the certificate with a SHA-256 (or stronger) signature.", "openssl x509 -noout -text -in server.crt | grep 'Signature Algorithm'");
 }
 
+/* Issue 11: more certificates than certcheck (or the IKE parser) checks: never "works". */
+static void rule_cert_chain_too_long(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_CHAIN_TOO_LONG, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary, "the server sends %lld certificates, more than this tool checks (%lld): the chain was only partly verified",
+		 (long long)o->value, (long long)o->code);
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Configure the server to send only its certificate and the intermediate CA certificates; then probe again.", NULL);
+}
+
+/* Issue 11: a valid CRL/OCSP answer says the certificate is revoked. IKEEXT's default
+ * (strongcrlcheck=1) fails only when a cached CRL lists it (facts 2.8, 8 item 8), so a client
+ * without the CRL cached may still connect: a warning, not a predicted failure [inferred]. */
+static void rule_cert_revoked(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_REVOKED, KB_P_IKEV2, -1);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server certificate is revoked; Windows' IKEv2 client fails on it once it has the CRL cached (strongcrlcheck=1), or always with strongcrlcheck=2");
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Install a new, valid certificate on the server.", NULL);
+}
+
 static void rule_auth_unreadable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_UNREADABLE);
@@ -770,6 +862,7 @@ static const struct rule ikev2_rules[] = {
 	{{"udp500-unreachable", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp500_unreachable},
 	{{"udp500-filtered", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp500_filtered},
 	{{"ike-no-answer-after-cookie", KB_P_IKEV2, 809, KB_INFERRED, SEV_FAILURE}, rule_cookie_silence},
+	{{"ike-malformed-reply", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, rule_malformed},
 	{{"proposal-mismatch", KB_P_IKEV2, 13868, KB_VENDOR, SEV_FAILURE}, rule_proposal_mismatch},
 	{{"ike-error-notify", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, rule_error_notify},
 	{{"udp4500-filtered", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp4500},
@@ -790,6 +883,8 @@ static const struct rule ikev2_rules[] = {
 	{{"cert-ip-san", KB_P_IKEV2, 13801, KB_VENDOR, SEV_FAILURE}, rule_cert_ip_san},
 	{{"cert-name-mismatch", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, rule_cert_name},
 	{{"cert-unsupported-key", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, rule_cert_key},
+	{{"cert-chain-too-long", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, rule_cert_chain_too_long},
+	{{"cert-revoked", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, rule_cert_revoked},
 	{{"cert-no-ike-intermediate-eku", KB_P_IKEV2, 0, KB_VENDOR, SEV_INFO}, rule_cert_ike_eku},
 	{{"cert-weak-signature", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, rule_cert_weak_sig},
 	{{"ike-auth-unchecked", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, rule_auth_unreadable},
@@ -815,7 +910,7 @@ static void ikev2_settle(const struct engine_result *r, const struct diagnosis *
 			OBS_CERT_UNPARSABLE, OBS_CERT_NAME_MISMATCH, OBS_CERT_IP_SAN, OBS_CERT_NO_SERVER_AUTH_EKU,
 			OBS_CERT_EXPIRED, OBS_CERT_NOT_YET_VALID, OBS_CERT_UNTRUSTED_ROOT, OBS_CERT_MISSING_INTERMEDIATE,
 			OBS_CERT_CHAIN_INVALID, OBS_CERT_KEY_REJECTED, OBS_IKE_AUTH_ERROR, OBS_IKE_AUTH_NO_CERT,
-			OBS_IKE_AUTH_NO_ANSWER,
+			OBS_IKE_AUTH_NO_ANSWER, OBS_IKE_MALFORMED, OBS_UDP_TRUNCATED, OBS_CERT_CHAIN_TOO_LONG,
 		};
 		const struct obs *rep = ike_obs(r, OBS_IKE_AUTH_REPLY), *sig = ike_obs(r, OBS_IKE_AUTH_SIGNATURE);
 		const struct obs *eap = ike_obs(r, OBS_IKE_AUTH_EAP);
@@ -829,7 +924,7 @@ static void ikev2_settle(const struct engine_result *r, const struct diagnosis *
 			: !sig ? "the server's AUTH payload"
 			: sig->value != 1 ? "the server's AUTH signature (could not be verified)"
 			: !leaf || !chain ? "the certificate chain (see the certificate findings)"
-			: !clean ? "a certificate check that did not pass"
+			: !clean ? "a check that did not pass (a certificate finding, or datagrams that are not IKEv2)"
 			: !eap || eap->code != 1 ? "the EAP request (the server did not ask for EAP)" : NULL;
 		if (!missing) {
 			p->verdict = VERDICT_WORKS;
@@ -843,6 +938,15 @@ static void ikev2_settle(const struct engine_result *r, const struct diagnosis *
 		for (size_t i = 0; i < d->nf; i++)
 			if (d->f[i].proto == KB_P_IKEV2 && d->f[i].severity == SEV_WARNING)
 				fmt_append(p->summary, sizeof p->summary, "; warning: %s", d->f[i].summary);
+		return;
+	}
+	const struct obs *junk = port_spoke(r, KB_P_IKEV2, false);
+	if (!junk)
+		junk = port_spoke(r, KB_P_IKEV2, true);
+	if (junk) {
+		fmt_into(p->summary, sizeof p->summary,
+			 "undecided: something on UDP %u answers, but not with IKEv2: a middlebox or another service (%s)",
+			 junk->port, junk->text);
 		return;
 	}
 	const struct obs *sf = rules_find_obs(r, OBS_SEND_FAILED, KB_P_IKEV2, -1);

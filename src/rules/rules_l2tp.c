@@ -31,6 +31,28 @@ static bool ike500_answered(const struct engine_result *r)
 	return false;
 }
 
+/* Something from the server's address answered the IKE exchanges (UDP 500, or 4500 with natt),
+ * but not with a valid reply: a datagram that does not parse as ISAKMP (l2tp-malformed), or one
+ * with our keyed cookie that is not the reply the step waits for (l2tp-ignored codes 2 wrong
+ * exchange type, 4 other responder cookie, 5 unexpected content, 7 encrypted). Not counted: L2TP
+ * on 1701 (code 0), another cookie (1), a zero responder cookie (3: our own request reflected), a
+ * retransmission of the server's previous message (6: normal IKE behaviour), a wrong source (8),
+ * a NAT keepalive (9). Then the port is not "filtered" or
+ * "silent" and the verdict is at most unknown, unless a reply decided it. */
+static const struct obs *answered_badly(const struct engine_result *r, int natt)
+{
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *o = &r->obs[i];
+		if (o->proto != KB_P_L2TP || (natt >= 0 && o->natt != (natt != 0)))
+			continue;
+		if (o->kind == OBS_L2TP_MALFORMED && o->code != 0)
+			return o;
+		if (o->kind == OBS_L2TP_IGNORED && (o->code == 2 || o->code == 4 || o->code == 5 || o->code == 7))
+			return o;
+	}
+	return NULL;
+}
+
 static const char *const fw_text =
 	"Allow UDP 500 and UDP 4500 from the clients to the VPN server on every firewall in the path (and ESP, "
 	"IP protocol 50, where no NAT is involved); on a NAT router in front of the server, forward UDP 500 and 4500 to it.";
@@ -42,7 +64,7 @@ static const char *const fw_linux = "iptables -I INPUT -p udp -m multiport --dpo
 static void rule_udp500_unreachable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0);
-	if (!o || o->port == 1701 || ike500_answered(r))
+	if (!o || o->port == 1701 || ike500_answered(r) || answered_badly(r, 0))
 		return;
 	struct finding *f = rules_add(d, row, KB_P_L2TP);
 	if (!f)
@@ -59,7 +81,7 @@ static void rule_udp500_unreachable(const struct engine_result *r, struct diagno
 static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find_port(r, OBS_UDP_NO_ANSWER, 500);
-	if (!o || o->natt || ike500_answered(r) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0))
+	if (!o || o->natt || ike500_answered(r) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0) || answered_badly(r, 0))
 		return;
 	struct finding *f = rules_add(d, row, KB_P_L2TP);
 	if (!f)
@@ -193,7 +215,7 @@ static void rule_udp4500(const struct engine_result *r, struct diagnosis *d, con
 		    r->obs[i].code == 5 && strcmp(r->obs[i].text, "silence") == 0)
 			sil = &r->obs[i];
 	const struct obs *probe = find(r, OBS_L2TP_MM_ACCEPTED, 1);
-	if (!mv || !sil || probe)
+	if (!mv || !sil || probe || answered_badly(r, 1))
 		return;
 	struct finding *f = rules_add(d, row, KB_P_L2TP);
 	if (!f)
@@ -242,6 +264,8 @@ static void rule_psk_silence(const struct engine_result *r, struct diagnosis *d,
 			sil = &r->obs[i];
 	if (!sil || find(r, OBS_L2TP_PSK_MATCH, -1) || find(r, OBS_L2TP_PSK_MISMATCH, -1))
 		return;
+	if (answered_badly(r, sil->natt))
+		return; /* not silence: something answered MM5 that is not a valid reply */
 	if (sil->natt && !find(r, OBS_L2TP_MM_ACCEPTED, 1))
 		return; /* 4500 unproven: rule_udp4500 */
 	if (sil->value < 2)
@@ -377,6 +401,11 @@ static void l2tp_settle(const struct engine_result *r, const struct diagnosis *d
 		p->checks_passed = true;
 		fmt_into(p->summary, sizeof p->summary,
 			 "undecided: give --psk-file to check the pre-shared key (decided: %s; not decided: the key, MM5/MM6)", s);
+	} else if (answered_badly(r, -1)) {
+		const struct obs *b = answered_badly(r, -1);
+		fmt_into(p->summary, sizeof p->summary,
+			 "undecided: something answers on UDP %u, but not with a valid IKEv1 reply (%s: %s)%s%s", b->port,
+			 engine_obs_kind_name(b->kind), b->text, s[0] ? "; decided: " : "", s);
 	} else if (s[0]) {
 		const struct obs *na = find(r, OBS_L2TP_NO_ANSWER, -1);
 		fmt_into(p->summary, sizeof p->summary, "undecided: %s; not decided: %s", s,

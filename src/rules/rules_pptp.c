@@ -94,10 +94,19 @@ static void rule_gre(const struct engine_result *r, struct diagnosis *d, const s
 	struct finding *f = rules_add(d, row, P);
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "TCP 1723 works and the call is set up, but no GRE (IP protocol 47) comes back: GRE is blocked on the path or by a NAT without PPTP passthrough");
+	const struct obs *ws = find(r, OBS_GRE_WRONG_SOURCE), *rf = find(r, OBS_GRE_REFLECTED);
+	if (ws)
+		fmt_into(f->summary, sizeof f->summary,
+			 "TCP 1723 works and the call is set up, but no GRE (IP protocol 47) comes back from the server's address: GRE for our call came from another address (a multi-homed server or a NAT answering from another address), which the client does not take");
+	else
+		fmt_into(f->summary, sizeof f->summary,
+			 "TCP 1723 works and the call is set up, but no GRE (IP protocol 47) comes back: GRE is blocked on the path or by a NAT without PPTP passthrough");
 	rules_evidence(f, oc->evidence);
 	rules_evidence(f, o->evidence);
+	if (ws)
+		rules_evidence(f, ws->evidence);
+	if (rf)
+		rules_evidence(f, rf->evidence);
 	rules_fix(f, "Allow GRE (IP protocol 47, both directions) between the clients and the server on every firewall; on NAT routers enable the PPTP helper / passthrough:",
 		  "iptables -I FORWARD -p gre -j ACCEPT\nmodprobe nf_conntrack_pptp   # Linux NAT router, plus a helper rule for TCP 1723");
 	rules_fix(f, "Or stop using PPTP: IKEv2 (UDP 500/4500) or SSTP (TCP 443) cross NATs and firewalls without GRE.", NULL);
@@ -146,7 +155,10 @@ static void pptp_settle(const struct engine_result *r, const struct diagnosis *d
 	const struct obs *sc = find(r, OBS_PPTP_SCCRP), *oc = find(r, OBS_PPTP_OCRP), *gre = find(r, OBS_GRE_REPLY);
 	const struct obs *x;
 	(void)d;
-	if (sc && sc->code == 1 && oc && oc->code == 1 && gre) {
+	/* GRE that is not the server's (our own packet back, the wrong call or source) says the path or
+	 * the server misbehaves: no "works" while it is there, whatever else came. */
+	const struct obs *refl = find(r, OBS_GRE_REFLECTED), *wsrc = find(r, OBS_GRE_WRONG_SOURCE);
+	if (sc && sc->code == 1 && oc && oc->code == 1 && gre && gre->code == 1 && !refl && !wsrc) {
 		p->verdict = VERDICT_WORKS;
 		p->checks_passed = true;
 		fmt_into(p->summary, sizeof p->summary,
@@ -154,8 +166,15 @@ static void pptp_settle(const struct engine_result *r, const struct diagnosis *d
 			 sc->text);
 		return;
 	}
-	p->checks_passed = sc && oc && !find(r, OBS_GRE_NO_REPLY);
-	if ((x = find(r, OBS_GRE_NOT_TESTED)))
+	p->checks_passed = sc && oc && !find(r, OBS_GRE_NO_REPLY) && !refl && !wsrc && !(gre && gre->code != 1);
+	if (refl || wsrc)
+		fmt_into(p->summary, sizeof p->summary,
+			 "undecided: GRE that is not the server's reply came back (%s); the server's own GRE is not shown",
+			 (refl ? refl : wsrc)->evidence);
+	else if (gre && gre->code != 1)
+		fmt_into(p->summary, sizeof p->summary,
+			 "undecided: the server's GRE on our call is not PPP LCP (%s); PPP would not start", gre->text);
+	else if ((x = find(r, OBS_GRE_NOT_TESTED)))
 		fmt_into(p->summary, sizeof p->summary,
 			 "undecided: control connection and call work, but GRE (IP protocol 47) was not tested: %s; run as root or with cap_net_raw to test it",
 			 x->text);

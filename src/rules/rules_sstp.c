@@ -9,8 +9,19 @@
  *    intermediate and 0x800B0110 missing EKU: the CryptoAPI meaning of the codes [I].
  *  - 0x80090331 for a TLS 1.0/1.1-only server on builds with them disabled [I]; 0x80090326 for
  *    another TLS failure [I].
- *  - not an SSTP server / Nak / Abort: the code is not public (facts §10 item 1) [I], no number. */
+ *  - not an SSTP server / Nak / Abort: the code is not public (facts §10 item 1) [I], no number.
+ *  - Revocation (issue 11): only a fetched CRL / OCSP answer that parses, is signed by the leaf's
+ *    issuer and is current counts (crypto/certrev.c). None usable: 0x80092013 CRYPT_E_REVOCATION_OFFLINE
+ *    (facts §3.5: unreachable [V: Hicks]; an expired CRL is one of KB 2980672's causes [D]; junk,
+ *    a bad signature or a wrong issuer giving the same code [I]). A valid answer listing the leaf:
+ *    0x80092010 CRYPT_E_REVOKED (facts §7 table; data/errors/0x80092010.txt, cause cert-revoked [D]).
+ *  - A Call Connect Ack without a valid Crypto Binding Request: the client has no nonce and hash
+ *    protocol for its Call Connected ([MS-SSTP] 2.2.10, 3.2.5.2), an invalid message it aborts on
+ *    (3.1.5.1) [D]; the Windows error shown for it is not public [I], no number.
+ *  - A chain longer than certcheck's bound: not a failure we can name, never "works" [I]. */
 #include "rules/rules_internal.h"
+
+#include "crypto/certrev.h"
 
 #include <string.h>
 
@@ -220,52 +231,130 @@ static void rule_key(const struct engine_result *r, struct diagnosis *d, const s
 
 /* ---------------------------------------------------------------- revocation */
 
-static bool revocation_reached(const struct engine_result *r, size_t *tried, size_t *checkable)
+/* What the revocation locations of the leaf gave (crl and ocsp; aia is not revocation). */
+struct rev_facts {
+	size_t tried;       /* locations named (fetched or not) */
+	size_t checkable;   /* fetched over HTTP(S) (or an OCSP request could not even be built) */
+	size_t answered;    /* fetches answered with HTTP 200 (each then has a verdict below) */
+	size_t good;        /* revocation-good: a valid, current "not revoked" */
+	size_t revoked;     /* cert-revoked */
+	size_t invalid;     /* revocation-invalid, the server's fault (junk, signature, issuer, stale) */
+	size_t stale;       /* of those, stale or not yet valid */
+	size_t undecided;   /* revocation-invalid that this side cannot decide (code >= 20) */
+	const struct obs *first_undecided;
+};
+
+static bool is_rev_set(const struct obs *x)
 {
-	bool ok = false;
-	*tried = *checkable = 0;
-	for (size_t i = 0; i < r->nobs; i++) {
-		const struct obs *x = &r->obs[i];
-		if (x->kind != OBS_REVOCATION_FETCH || x->proto != P || strcmp(x->set, "aia") == 0)
-			continue;
-		(*tried)++;
-		if (x->code < 0)
-			continue; /* not fetched (LDAP) */
-		(*checkable)++;
-		if (x->code == 0 && strcmp(x->set, "crl") == 0 && x->value == 200)
-			ok = true; /* the CRL is published and reachable */
-		if (x->code == 0 && strcmp(x->set, "ocsp") == 0 && x->value > 0)
-			ok = true; /* the responder answers HTTP */
-	}
-	return ok;
+	return x->proto == P && (strcmp(x->set, "crl") == 0 || strcmp(x->set, "ocsp") == 0);
 }
 
-static void rule_crl(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rev_facts(const struct engine_result *r, struct rev_facts *f)
 {
-	size_t tried, checkable;
-	if (revocation_reached(r, &tried, &checkable) || checkable == 0)
+	memset(f, 0, sizeof *f);
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *x = &r->obs[i];
+		if (!is_rev_set(x))
+			continue;
+		switch (x->kind) {
+		case OBS_REVOCATION_FETCH:
+			f->tried++;
+			if (x->code >= 0)
+				f->checkable++;
+			if (x->code == 0 && x->value == 200)
+				f->answered++;
+			break;
+		case OBS_REVOCATION_GOOD:
+			f->good++;
+			break;
+		case OBS_CERT_REVOKED:
+			f->revoked++;
+			break;
+		case OBS_REVOCATION_INVALID:
+			if (x->code >= CERTREV_WHY_NO_ISSUER) {
+				f->undecided++;
+				if (!f->first_undecided)
+					f->first_undecided = x;
+				if (x->code == CERTREV_WHY_NO_ISSUER || x->code == CERTREV_WHY_BAD_INPUT) {
+					f->tried++; /* an OCSP responder that could not be asked */
+					f->checkable++;
+				}
+			} else {
+				f->invalid++;
+				if (x->code == CERTREV_WHY_STALE || x->code == CERTREV_WHY_NOT_YET_VALID)
+					f->stale++;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void rule_revoked(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_CERT_REVOKED);
+	if (!o)
 		return;
-	/* A certificate problem decides first; revocation is checked only on a valid chain. */
 	struct finding *f = rules_add(d, row, P);
 	if (!f)
 		return;
 	fmt_into(f->summary, sizeof f->summary,
-		 "no CRL distribution point or OCSP responder of the server certificate is reachable from this network: the SSTP client cannot check revocation and refuses the server");
+		 "the server certificate is revoked: its %s says so in a valid answer signed by the issuer",
+		 strcmp(o->set, "ocsp") == 0 ? "OCSP responder" : "CRL");
+	rules_evidence(f, o->evidence);
+	const struct obs *leaf = find(r, OBS_CERT_LEAF);
+	if (leaf)
+		rules_evidence(f, leaf->evidence);
+	rules_fix(f, "Install a new, valid certificate on the server and bind it to SSTP; never turn revocation checking off for a revoked certificate.",
+		  "Get-RemoteAccess | Select-Object SslCertificate");
+}
+
+static void rule_crl(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	struct rev_facts rf;
+	rev_facts(r, &rf);
+	if (rf.good || rf.revoked || rf.undecided || rf.checkable == 0 || rf.answered > rf.invalid)
+		return;
+	/* Every location this side could fetch is unreachable or gave an unusable answer (an HTTP 200
+	 * without a verdict on its body decides nothing). */
+	struct rules_row rw = *row;
+	if (rf.invalid > rf.stale)
+		rw.basis = KB_INFERRED; /* junk, a bad signature, a wrong issuer */
+	else if (rf.stale)
+		rw.basis = KB_DOCUMENTED; /* an expired CRL: KB 2980672 */
+	struct finding *f = rules_add(d, &rw, P);
+	if (!f)
+		return;
+	if (rf.invalid)
+		fmt_into(f->summary, sizeof f->summary,
+			 "no CRL distribution point or OCSP responder of the server certificate gives a valid, current answer (%zu answer%s %s): the SSTP client cannot check revocation and refuses the server",
+			 rf.invalid, rf.invalid == 1 ? "" : "s",
+			 rf.invalid == rf.stale ? "stale or not yet valid" : "not a valid CRL/OCSP answer for it");
+	else
+		fmt_into(f->summary, sizeof f->summary,
+			 "no CRL distribution point or OCSP responder of the server certificate is reachable from this network: the SSTP client cannot check revocation and refuses the server");
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *x = &r->obs[i];
-		if (x->kind == OBS_REVOCATION_FETCH && x->proto == P && strcmp(x->set, "aia") != 0)
+		if (is_rev_set(x) && (x->kind == OBS_REVOCATION_FETCH || x->kind == OBS_REVOCATION_INVALID))
 			rules_evidence(f, x->evidence);
 	}
-	rules_fix(f, "Publish the CA's CRL at an HTTP URL reachable from the Internet and name that URL in the CDP extension of newly issued certificates (then re-issue the server certificate); or use a certificate from a public CA.",
+	if (rf.invalid > rf.stale)
+		rules_evidence(f, "that Windows reports an answer that is not a valid CRL/OCSP response with this same code is inferred");
+	rules_fix(f, "Publish the CA's current CRL at an HTTP URL reachable from the Internet and name that URL in the CDP extension of newly issued certificates (then re-issue the server certificate); or use a certificate from a public CA.",
 		  "certutil -URL <server certificate>.cer      # on a client: tests every CDP/AIA URL");
-	rules_fix(f, "Allow the clients' HTTP (TCP 80) to the CRL host through proxies and firewalls.", NULL);
+	if (rf.stale)
+		rules_fix(f, "The CA must publish a new CRL before nextUpdate (check the CA's CRL publication interval and that publishing works):",
+			  "certutil -CRL");
+	rules_fix(f, "Allow the clients' HTTP (TCP 80) to the CRL host through proxies and firewalls, and make sure it serves the CRL itself (not an error page).", NULL);
 	rules_fix(f, "Only as a stopgap (turns off revocation checking for SSTP on that client; reboot after):", no_rev_check);
 }
 
 static void rule_rev_unchecked(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
-	size_t tried, checkable;
-	if (revocation_reached(r, &tried, &checkable) || tried == 0 || checkable > 0)
+	struct rev_facts rf;
+	rev_facts(r, &rf);
+	if (rf.good || rf.revoked || rf.tried == 0 || rf.checkable > 0)
 		return;
 	struct finding *f = rules_add(d, row, P);
 	if (!f)
@@ -359,6 +448,41 @@ static void rule_slow(const struct engine_result *r, struct diagnosis *d, const 
 	rules_fix(f, "Check the server's load and what sits in front of 443 (a proxy or IPS that holds the SSTP_DUPLEX_POST request).", NULL);
 }
 
+static void rule_no_binding(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_SSTP_ACK_NO_BINDING);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server's Call Connect Ack lacks a valid Crypto Binding Request (%s): the Windows client cannot bind the tunnel and aborts",
+		 o->text);
+	rules_evidence(f, o->evidence);
+	const struct obs *ack = find(r, OBS_SSTP_ACK);
+	if (ack)
+		rules_evidence(f, ack->evidence);
+	rules_evidence(f, "[MS-SSTP] 2.2.10: the Ack carries one Crypto Binding Request (length 40: hash protocol bitmask, 32-byte nonce); 3.1.5.1: an invalid message makes the peer abort. The error Windows shows is not public [inferred]");
+	rules_fix(f, "The SSTP server (or a proxy rewriting the stream) is not a conforming implementation: update or replace it; RRAS always sends the attribute.", NULL);
+}
+
+static void rule_chain_too_long(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_CERT_CHAIN_TOO_LONG);
+	if (!o)
+		return;
+	struct finding *f = rules_add(d, row, P);
+	if (!f)
+		return;
+	fmt_into(f->summary, sizeof f->summary,
+		 "the server sends %lld certificates, more than this tool checks (%lld): the chain was only partly verified",
+		 (long long)o->value, (long long)o->code);
+	rules_evidence(f, o->evidence);
+	rules_fix(f, "Configure the server to send only its certificate and the intermediate CA certificates (a chain is normally 2-4 certificates); then probe again.",
+		  "openssl s_client -connect <server>:443 -showcerts </dev/null | grep -c 'BEGIN CERTIFICATE'");
+}
+
 static const struct rule sstp_rules[] = {
 	{{"tcp443-refused", P, 809, KB_INFERRED, SEV_FAILURE}, rule_tcp_refused},
 	{{"tcp443-filtered", P, 809, KB_VENDOR, SEV_FAILURE}, rule_tcp_filtered},
@@ -372,11 +496,14 @@ static const struct rule sstp_rules[] = {
 	{{"cert-chain-invalid", P, 0, KB_INFERRED, SEV_FAILURE}, rule_chain_invalid},
 	{{"cert-ip-san", P, 0x800B010Fu, KB_INFERRED, SEV_WARNING}, rule_ip_san},
 	{{"cert-unsupported-key", P, 0, KB_INFERRED, SEV_WARNING}, rule_key},
+	{{"cert-revoked", P, 0x80092010u, KB_DOCUMENTED, SEV_FAILURE}, rule_revoked},
 	{{"crl-unreachable", P, 0x80092013u, KB_VENDOR, SEV_FAILURE}, rule_crl},
 	{{"revocation-unchecked", P, 0, KB_INFERRED, SEV_WARNING}, rule_rev_unchecked},
 	{{"cert-no-revocation-info", P, 0x80092012u, KB_INFERRED, SEV_WARNING}, rule_no_rev_info},
 	{{"not-sstp-server", P, 0, KB_INFERRED, SEV_FAILURE}, rule_not_sstp},
 	{{"sstp-nak", P, 0, KB_INFERRED, SEV_FAILURE}, rule_nak},
+	{{"sstp-ack-no-crypto-binding", P, 0, KB_INFERRED, SEV_FAILURE}, rule_no_binding},
+	{{"cert-chain-too-long", P, 0, KB_INFERRED, SEV_WARNING}, rule_chain_too_long},
 	{{"sstp-slow-server", P, 0, KB_INFERRED, SEV_WARNING}, rule_slow},
 };
 
@@ -386,23 +513,29 @@ static void sstp_settle(const struct engine_result *r, const struct diagnosis *d
 {
 	const struct obs *tls = find(r, OBS_TLS_HANDSHAKE), *ack = find(r, OBS_SSTP_ACK);
 	const struct obs *http = find(r, OBS_SSTP_HTTP), *chain = find(r, OBS_CERT_CHAIN_OK);
-	size_t tried, checkable;
-	bool rev = revocation_reached(r, &tried, &checkable);
+	struct rev_facts rf;
+	rev_facts(r, &rf);
+	bool rev = rf.good > 0 && rf.revoked == 0;
 	const char *missing = NULL;
 	const struct obs *x;
 	if (!tls)
 		missing = (x = find(r, OBS_SEND_FAILED)) ? x->evidence : "the TLS handshake did not complete before the run ended";
 	else if ((x = find(r, OBS_SSTP_CERT_UNCHECKED)) || find(r, OBS_CERT_UNPARSABLE))
 		missing = x ? x->evidence : "the server certificate does not parse";
+	else if ((x = find(r, OBS_CERT_CHAIN_TOO_LONG)))
+		missing = "the server sent more certificates than this tool checks; a chain of normal length would decide it";
 	else if (!chain)
 		missing = "the certificate chain was not verified";
 	else if (!rev)
 		missing = find(r, OBS_REVOCATION_NONE) ? "the certificate names no CRL or OCSP location, so revocation (which the SSTP client checks) could not be confirmed"
-						       : "no revocation location answered before the run ended";
+			  : rf.first_undecided ? rf.first_undecided->evidence
+			  : "no CRL or OCSP location gave a valid, current, issuer-signed answer before the run ended";
 	else if (!http)
 		missing = "the SSTP HTTP handshake did not complete";
 	else if (!ack)
 		missing = "no Call Connect Ack before the run ended";
+	else if (ack->code != 1 || find(r, OBS_SSTP_ACK_NO_BINDING))
+		missing = "the Call Connect Ack has no valid Crypto Binding Request";
 	bool warned = false;
 	for (size_t i = 0; i < d->nf; i++)
 		warned = warned || (d->f[i].proto == P && d->f[i].severity == SEV_WARNING);
@@ -413,7 +546,7 @@ static void sstp_settle(const struct engine_result *r, const struct diagnosis *d
 		p->checks_passed = true;
 		p->verdict = warned ? VERDICT_UNKNOWN : VERDICT_WORKS;
 		fmt_into(p->summary, sizeof p->summary,
-			 "%s, certificate valid by Windows' rules, revocation reachable, Call Connect Ack; PPP authentication not checked",
+			 "%s, certificate valid by Windows' rules, a valid revocation answer (not revoked), Call Connect Ack with its Crypto Binding Request; PPP authentication not checked",
 			 tls->text);
 	}
 	for (size_t i = 0; i < d->nf; i++)

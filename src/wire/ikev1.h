@@ -243,6 +243,8 @@ struct ike1_msg {
 	uint8_t payload_types[IKE1_MAX_PAYLOADS];
 	const uint8_t *raw;
 	size_t raw_len;
+	size_t first_pl_len; /* the first payload's length with its generic header (0: no payload) */
+	size_t chain_len;    /* bytes of the payload chain (ike1_parse_plain: raw_len - pad_len) */
 };
 
 /* Parses one ISAKMP message (without a non-ESP marker). Returns 0, or -1 with a one-line reason in
@@ -254,6 +256,85 @@ int ike1_parse(const uint8_t *buf, size_t len, struct ike1_msg *out, char *err, 
  * are padding (counted in pad_len). Pointers point into plain. Pure. */
 int ike1_parse_plain(const struct ike1_header *hdr, const uint8_t *plain, size_t len, struct ike1_msg *out,
 		     char *err, size_t errlen);
+
+/* ---- is this a reply to our request? (one check for Main Mode and Aggressive Mode) ----
+ *
+ * A datagram counts as the server's reply only when it parses as ISAKMP and passes, in order:
+ *   1. CKY-I is ours (compared in constant time; the keyed cookie is what makes a reply ours);
+ *   2. the exchange type is ours (Identity Protection or Aggressive) or Informational;
+ *   3. CKY-R is not zero, except on an Informational (a refusal may carry CKY-R 0): a zero CKY-R
+ *      with our exchange type is our own request reflected back, or not a reply;
+ *   4. once the responder cookie is known (from MM2), a non-zero CKY-R equals it;
+ * and then its content is what the step waits for (ike1_reply_classify). */
+
+/* Why a parsed message did not count (IKE1_REPLY_OK = it is a reply to our request). The values
+ * are stable: the probe puts them in the l2tp-ignored observation's code. */
+enum ike1_reply_status {
+	IKE1_REPLY_OK = 0,
+	IKE1_REPLY_NOT_OUR_COOKIE = 1, /* CKY-I is not ours */
+	IKE1_REPLY_WRONG_EXCHANGE = 2, /* our cookie, but neither our exchange type nor Informational */
+	IKE1_REPLY_ZERO_CKY_R = 3,     /* our cookie and exchange, CKY-R zero: reflected, or not a reply */
+	IKE1_REPLY_OTHER_CKY_R = 4,    /* another responder cookie than the one learnt from MM2 */
+	IKE1_REPLY_UNEXPECTED = 5,     /* ours, but not what this step waits for */
+	IKE1_REPLY_RETRANSMIT = 6,     /* ours: the server's previous message again (MM2 after MM3...) */
+	IKE1_REPLY_ENCRYPTED = 7,      /* ours, encrypted where only a clear message can come */
+	IKE1_REPLY_BAD_SOURCE = 8,     /* (probe) not from the address and port the request went to */
+	IKE1_REPLY_NOT_IKE = 9,        /* (probe, UDP 4500) a NAT keepalive: not a reply, not malformed */
+};
+/* A short English reason for a status ("not our initiator cookie", ...). */
+const char *ike1_reply_status_name(enum ike1_reply_status s);
+
+/* What our exchange waits for. */
+enum ike1_step {
+	IKE1_STEP_MM2 = 1, /* after MM1 */
+	IKE1_STEP_MM4 = 3, /* after MM3 */
+	IKE1_STEP_MM6 = 5, /* after MM5 */
+	IKE1_STEP_AM2 = 7, /* after Aggressive Mode 1 */
+};
+
+/* What an accepted reply is. */
+enum ike1_reply_kind {
+	IKE1_KIND_NONE = 0,
+	IKE1_KIND_ERROR_NOTIFY, /* a clear Informational with an error notify (in notify) */
+	IKE1_KIND_INFO_CLEAR,   /* a clear Informational without an error notify (after MM5 only) */
+	IKE1_KIND_INFO_ENCRYPTED, /* an encrypted Informational (after MM5) */
+	IKE1_KIND_MM2,          /* clear Main Mode with an SA of one proposal with one transform */
+	IKE1_KIND_MM4,          /* clear Main Mode with KE and a nonce of 8..256 bytes */
+	IKE1_KIND_MM6,          /* encrypted Main Mode (after MM5) */
+	IKE1_KIND_AM2,          /* clear Aggressive Mode: SA (one PSK transform), KE, Nr, HASH_R */
+};
+
+/* Our side of the exchange: the cookies and exchange type of the request. */
+struct ike1_request {
+	uint8_t cky_i[8];
+	uint8_t cky_r[8]; /* the responder cookie from MM2; all zero before it */
+	uint8_t exchange; /* IKE1_EX_IDENTITY_PROTECTION or IKE1_EX_AGGRESSIVE */
+};
+
+struct ike1_reply {
+	enum ike1_reply_status status;
+	enum ike1_reply_kind kind;         /* when status is IKE1_REPLY_OK */
+	const struct ike1_notify_pl *notify; /* ERROR_NOTIFY / INFO_CLEAR: the first error notify or NULL */
+	const char *why;                   /* status IKE1_REPLY_OK: ""; otherwise a short reason */
+};
+
+/* Checks 1-4 above on a parsed message. Pure. */
+enum ike1_reply_status ike1_reply_check(const struct ike1_msg *m, const struct ike1_request *req);
+/* ike1_reply_check, then whether the content is what step waits for; fills out (pointers into m).
+ * Returns out->status. Pure. */
+enum ike1_reply_status ike1_reply_classify(const struct ike1_msg *m, const struct ike1_request *req,
+					   enum ike1_step step, struct ike1_reply *out);
+
+/* The plaintext of an encrypted Informational (HASH(1), N or D; RFC 2409 5.7) whose FIRST cipher
+ * block may be garbled: its IV (hash of the last phase-1 block | M-ID) is not agreed on by every
+ * implementation, and CBC with a wrong IV garbles the first block only. So the first payload is
+ * taken to be HASH with hash_len bytes of hash (its generic header is not read), and the rest is
+ * parsed as a chain that starts with a Notification (or, failing that, a Delete). On success
+ * out holds the parsed tail (hdr copied; notify/delete pointers into plain), *covered the bytes
+ * HASH(1) covers (the tail without padding) and *hash the hash bytes; -1 with a reason. Pure. */
+int ike1_parse_info_plain(const struct ike1_header *hdr, const uint8_t *plain, size_t len, size_t hash_len,
+			  struct ike1_msg *out, struct ike1_blob *hash, struct ike1_blob *covered, char *err,
+			  size_t errlen);
 
 /* The first notify with an error type (1..16383), or NULL; and lookup by type. */
 const struct ike1_notify_pl *ike1_first_error(const struct ike1_msg *m);

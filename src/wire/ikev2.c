@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "wire/natt.h"
 #include "wire/wire_util.h"
 
 /* ---- name tables: one list of constants each (X-macros) ---- */
@@ -478,6 +479,7 @@ int ike2_parse(const uint8_t *buf, size_t len, struct ike2_msg *m, char *err, si
 		if (plen > left)
 			return wire_fail(err, errlen, "payload %u length %u exceeds the %zu bytes left", (unsigned)type,
 					 (unsigned)plen, left);
+		size_t body_off = r.off;
 		rbuf_sub(&r, (size_t)plen - 4, &body);
 		m->payload_types[m->npayloads++] = type;
 		if (type == IKE2_PL_SK || type == IKE2_PL_SKF) {
@@ -486,6 +488,7 @@ int ike2_parse(const uint8_t *buf, size_t len, struct ike2_msg *m, char *err, si
 						 rbuf_left(&r));
 			if (handle_payload(type, flags & 0x80, next, body, m, err, errlen) < 0)
 				return -1;
+			m->sk_iv_off = body_off + (type == IKE2_PL_SKF ? 4 : 0);
 			break; /* its Next Payload names the first inner payload */
 		}
 		if (handle_payload(type, flags & 0x80, next, body, m, err, errlen) < 0)
@@ -495,6 +498,88 @@ int ike2_parse(const uint8_t *buf, size_t len, struct ike2_msg *m, char *err, si
 	if (rbuf_left(&r) != 0)
 		return wire_fail(err, errlen, "%zu bytes after the last payload", rbuf_left(&r));
 	return 0;
+}
+
+enum ike2_dgram ike2_parse_datagram(const uint8_t *buf, size_t len, bool natt, struct ike2_msg *m, char *err,
+				    size_t errlen)
+{
+	const uint8_t *p = buf;
+	size_t n = len;
+	if (natt) {
+		enum natt_kind k = natt_classify(buf, len);
+		if (k == NATT_KEEPALIVE) {
+			memset(m, 0, sizeof *m);
+			wire_fail(err, errlen, "%s", natt_kind_name(k));
+			return IKE2_DG_KEEPALIVE;
+		}
+		if (!natt_strip(buf, len, &p, &n)) {
+			memset(m, 0, sizeof *m);
+			wire_fail(err, errlen, "%s", natt_kind_name(k));
+			return IKE2_DG_MALFORMED;
+		}
+	}
+	return ike2_parse(p, n, m, err, errlen) == 0 ? IKE2_DG_MESSAGE : IKE2_DG_MALFORMED;
+}
+
+static bool only_notifies(const struct ike2_msg *m)
+{
+	return m->nproposals == 0 && !m->has_ke && !m->nonce.p && m->nnotifies > 0 && !m->has_sk;
+}
+
+enum ike2_init_reply ike2_init_reply_kind(const struct ike2_msg *m)
+{
+	if (!(m->hdr.flags & IKE2_F_RESPONSE))
+		return IKE2_IR_NOT_RESPONSE;
+	if (m->hdr.exchange != IKE2_SA_INIT || m->hdr.msg_id != 0)
+		return IKE2_IR_NOT_SA_INIT;
+	const struct ike2_notify *e = ike2_first_error(m);
+	const struct ike2_notify *c = ike2_find_notify(m, IKE2_N_COOKIE);
+	if (m->hdr.spi_r == 0 && !(only_notifies(m) && (e || c)))
+		return IKE2_IR_ZERO_SPI_R;
+	if (c && !e && m->nproposals == 0)
+		return IKE2_IR_COOKIE;
+	if (e)
+		return IKE2_IR_ERROR;
+	if (m->nproposals != 1 || !m->has_ke || !m->nonce.p || m->nonce.len < 16 || m->nonce.len > 256 || m->ke.len == 0)
+		return IKE2_IR_INCOMPLETE; /* RFC 7296 2.10: a nonce of 16 to 256 bytes */
+	return IKE2_IR_ACCEPT;
+}
+
+const char *ike2_init_reply_why(enum ike2_init_reply k)
+{
+	switch (k) {
+	case IKE2_IR_NOT_RESPONSE:
+		return "not a response (R flag clear): our own request reflected, or a request";
+	case IKE2_IR_NOT_SA_INIT:
+		return "not an IKE_SA_INIT response with message ID 0";
+	case IKE2_IR_ZERO_SPI_R:
+		return "responder SPI is zero in a reply that is not a notify-only error or COOKIE";
+	case IKE2_IR_INCOMPLETE:
+		return "an IKE_SA_INIT response without exactly one proposal, KE data and a nonce of 16 to 256 bytes";
+	case IKE2_IR_COOKIE:
+	case IKE2_IR_ERROR:
+	case IKE2_IR_ACCEPT:
+		break;
+	}
+	return "";
+}
+
+enum ike2_auth_reply ike2_auth_reply_kind(const struct ike2_msg *m, uint64_t spi_i, uint64_t spi_r, bool deleting)
+{
+	if (m->hdr.spi_i != spi_i || m->hdr.spi_r != spi_r || !(m->hdr.flags & IKE2_F_RESPONSE))
+		return IKE2_AR_NOT_OURS;
+	if (m->hdr.exchange == IKE2_SA_INIT)
+		return IKE2_AR_QUIET;
+	if (deleting) {
+		if (m->hdr.exchange == IKE2_INFORMATIONAL && m->hdr.msg_id == 2)
+			return IKE2_AR_DELETED;
+		return m->hdr.exchange == IKE2_AUTH ? IKE2_AR_QUIET : IKE2_AR_UNEXPECTED;
+	}
+	if (m->hdr.exchange != IKE2_AUTH || m->hdr.msg_id != 1)
+		return IKE2_AR_UNEXPECTED;
+	if (!m->has_sk)
+		return ike2_first_error(m) ? IKE2_AR_PLAIN_ERROR : IKE2_AR_PLAIN;
+	return m->sk_type == IKE2_PL_SKF ? IKE2_AR_SKF : IKE2_AR_SK;
 }
 
 const struct ike2_notify *ike2_find_notify(const struct ike2_msg *m, uint16_t type)

@@ -140,11 +140,55 @@ struct ike2_msg {
 	uint8_t payload_types[IKE2_MAX_PAYLOADS]; /* every payload in wire order */
 	const uint8_t *raw;         /* the whole message as received */
 	size_t raw_len;
+	size_t sk_iv_off;           /* SK/SKF: offset in raw of the IV (after the generic header, +4 for SKF) */
 };
 
 /* Parses one IKEv2 message (without a non-ESP marker). Returns 0, or -1 with a one-line reason
  * ("payload 41 length 9 exceeds the 5 bytes left") in err. Pure. */
 int ike2_parse(const uint8_t *buf, size_t len, struct ike2_msg *out, char *err, size_t errlen);
+
+/* ---- a datagram as received (issue 11: the probe's own byte handling, moved here) ---- */
+
+enum ike2_dgram {
+	IKE2_DG_MESSAGE = 0,   /* an IKEv2 message, parsed into *m (m->raw: the message after any marker) */
+	IKE2_DG_KEEPALIVE = 1, /* UDP 4500: a NAT keepalive (one byte 0xFF): not a reply, not malformed */
+	IKE2_DG_MALFORMED = 2  /* not IKEv2 (no non-ESP marker on 4500, or the message does not parse):
+				* the reason in err */
+};
+/* Parses one received UDP datagram: on UDP 4500 (natt) the non-ESP marker is stripped first
+ * (wire/natt.h). m's pointers point into buf. Pure. */
+enum ike2_dgram ike2_parse_datagram(const uint8_t *buf, size_t len, bool natt, struct ike2_msg *m, char *err,
+				    size_t errlen);
+
+/* What a parsed message is, as the answer to our IKE_SA_INIT (after the caller has checked the
+ * initiator SPI). Reply rules (RFC 7296 2.6, 2.21, 3.1): a response (R flag), IKE_SA_INIT with
+ * message ID 0, a non-zero SPIr except in a notify-only error or COOKIE reply. */
+enum ike2_init_reply {
+	IKE2_IR_NOT_RESPONSE = 0, /* R flag clear: our own request reflected, or a request */
+	IKE2_IR_NOT_SA_INIT,      /* another exchange or message ID */
+	IKE2_IR_ZERO_SPI_R,       /* SPIr 0 in a reply that is not a notify-only error or COOKIE */
+	IKE2_IR_COOKIE,           /* N(COOKIE) without an error and without SA: send again with it */
+	IKE2_IR_ERROR,            /* an error notify (ike2_first_error) */
+	IKE2_IR_INCOMPLETE,       /* no error, but not exactly one proposal, KE data and a 16..256-byte nonce */
+	IKE2_IR_ACCEPT            /* one proposal, KE and nonce: the server accepted */
+};
+enum ike2_init_reply ike2_init_reply_kind(const struct ike2_msg *m);
+/* "not a response (R flag clear): ..." for the ignored kinds; "" for the others. */
+const char *ike2_init_reply_why(enum ike2_init_reply k);
+
+/* What a parsed message is, while our IKE SA (spi_i, spi_r) waits for the IKE_AUTH response
+ * (message 1) or, when deleting, for the INFORMATIONAL response (message 2). */
+enum ike2_auth_reply {
+	IKE2_AR_NOT_OURS = 0,   /* other SPIs, or not a response */
+	IKE2_AR_QUIET,          /* a retransmitted IKE_SA_INIT response, or a late IKE_AUTH fragment while deleting: drop silently */
+	IKE2_AR_DELETED,        /* deleting: the INFORMATIONAL response, message 2 */
+	IKE2_AR_UNEXPECTED,     /* deleting: something else; or not IKE_AUTH message 1 */
+	IKE2_AR_PLAIN_ERROR,    /* IKE_AUTH message 1 without SK but with an error notify */
+	IKE2_AR_PLAIN,          /* IKE_AUTH message 1 without SK and without an error */
+	IKE2_AR_SK,             /* IKE_AUTH message 1 with an SK payload: open it at m->sk_iv_off */
+	IKE2_AR_SKF             /* the same with an SKF fragment (RFC 7383) */
+};
+enum ike2_auth_reply ike2_auth_reply_kind(const struct ike2_msg *m, uint64_t spi_i, uint64_t spi_r, bool deleting);
 
 /* Lookup helpers over a parsed message. */
 const struct ike2_notify *ike2_find_notify(const struct ike2_msg *m, uint16_t type);

@@ -246,3 +246,53 @@ int l2tp_build_zlb(struct wbuf *w, uint16_t peer_tunnel, uint16_t ns, uint16_t n
 {
 	return ctl_end(w, ctl_begin(w, peer_tunnel, ns, nr));
 }
+
+/* Copies a blob as printable ASCII ('?' for anything else), bounded by outlen. */
+static void printable(const struct l2tp_blob *b, char *out, size_t outlen)
+{
+	struct rbuf r;
+	size_t n = 0;
+	uint8_t c;
+	if (!outlen)
+		return;
+	rbuf_init(&r, b->p, b->p ? b->len : 0);
+	while (n + 1 < outlen && rbuf_u8(&r, &c))
+		out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	out[n] = '\0';
+}
+
+enum l2tp_reply_status l2tp_reply_check(const uint8_t *buf, size_t len, uint16_t our_tunnel,
+					struct l2tp_msg *scratch, struct l2tp_answer *out)
+{
+	char err[120];
+	memset(out, 0, sizeof *out);
+	if (l2tp_parse(buf, len, scratch, err, sizeof err) != 0) {
+		out->status = L2TP_REPLY_MALFORMED;
+		size_t pos = 0;
+		wire_str_append(out->why, sizeof out->why, &pos, "does not parse as L2TP: %s", err);
+		return out->status;
+	}
+	const struct l2tp_msg *m = scratch;
+	size_t pos = 0;
+	if (!m->control) {
+		out->status = L2TP_REPLY_NOT_CONTROL;
+		wire_str_append(out->why, sizeof out->why, &pos, "an L2TP data message, not a control message");
+	} else if (m->zlb || !m->has_msg_type) {
+		out->status = L2TP_REPLY_ZLB;
+		wire_str_append(out->why, sizeof out->why, &pos, "an L2TP ZLB acknowledgement");
+	} else if (m->tunnel_id != our_tunnel) {
+		out->status = L2TP_REPLY_OTHER_TUNNEL;
+		wire_str_append(out->why, sizeof out->why, &pos, "an L2TP message for tunnel %u, not ours (%u)",
+				(unsigned)m->tunnel_id, (unsigned)our_tunnel);
+	} else {
+		out->status = L2TP_REPLY_ANSWER;
+		out->msg_type = m->msg_type;
+		out->result = m->has_result ? m->result_code : 0;
+		out->stop = m->msg_type == L2TP_MSG_SCCRP && m->has_assigned_tunnel && m->assigned_tunnel != 0;
+		out->peer_tunnel = m->has_assigned_tunnel ? m->assigned_tunnel : 0;
+		out->nr = (uint16_t)(m->ns + 1);
+		printable(&m->host_name, out->host, sizeof out->host);
+		printable(&m->vendor_name, out->vendor, sizeof out->vendor);
+	}
+	return out->status;
+}

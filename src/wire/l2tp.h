@@ -96,6 +96,34 @@ struct l2tp_msg {
  * (T = 0) are accepted with their payload recorded. Returns 0 or -1 with a one-line reason. */
 int l2tp_parse(const uint8_t *buf, size_t len, struct l2tp_msg *out, char *err, size_t errlen);
 
+/* ---- the answer to our SCCRQ (the probe's "plain L2TP on UDP 1701" check) ---- */
+
+/* What a datagram received on UDP 1701 is, for the SCCRQ we sent with Assigned Tunnel ID ours. */
+enum l2tp_reply_status {
+	L2TP_REPLY_ANSWER = 0,       /* a control message with a Message Type to our tunnel */
+	L2TP_REPLY_MALFORMED = 1,    /* does not parse as L2TP (reason in why) */
+	L2TP_REPLY_NOT_CONTROL = 2,  /* an L2TP data message */
+	L2TP_REPLY_ZLB = 3,          /* an acknowledgement without AVPs */
+	L2TP_REPLY_OTHER_TUNNEL = 4, /* a control message for another tunnel */
+};
+
+struct l2tp_answer {
+	enum l2tp_reply_status status;
+	uint16_t msg_type;     /* L2TP_MSG_* */
+	uint16_t result;       /* Result Code, 0 when absent */
+	bool stop;             /* an SCCRP with an Assigned Tunnel ID: clear it with a StopCCN */
+	uint16_t peer_tunnel;  /* the server's Assigned Tunnel ID (where the StopCCN goes) */
+	uint16_t nr;           /* Nr for our StopCCN: the server's Ns + 1 */
+	char host[64];         /* Host Name / Vendor Name, printable ASCII ('?' for other bytes) */
+	char vendor[64];
+	char why[160];         /* status != ANSWER: a short reason */
+};
+
+/* Parses buf (into scratch, whose pointers point into buf) and decides what it is for our tunnel;
+ * fills out (self-contained: no pointer into buf). Returns out->status. Pure. */
+enum l2tp_reply_status l2tp_reply_check(const uint8_t *buf, size_t len, uint16_t our_tunnel,
+					struct l2tp_msg *scratch, struct l2tp_answer *out);
+
 struct l2tp_sccrq {
 	uint16_t assigned_tunnel;  /* non-zero */
 	const char *host_name;     /* required */

@@ -1,6 +1,7 @@
 /* PPTP control messages, enhanced GRE and an LCP Configure-Request (wire/pptp.h). */
 #include "wire/pptp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "wire/wire_util.h"
@@ -52,6 +53,93 @@ int pptp_frame(const uint8_t *buf, size_t len, size_t max, size_t *msg_len)
 		return -1;
 	*msg_len = l;
 	return len >= l ? 1 : 0;
+}
+
+void pptp_stream_init(struct pptp_stream *s, size_t max_msg)
+{
+	memset(s, 0, sizeof *s);
+	s->max_msg = max_msg < PPTP_HDR_LEN ? PPTP_HDR_LEN : max_msg > PPTP_STREAM_CAP ? PPTP_STREAM_CAP : max_msg;
+}
+
+size_t pptp_stream_room(struct pptp_stream *s)
+{
+	if (s->failed)
+		return 0;
+	if (s->off) {
+		memmove(s->buf, s->buf + s->off, s->len);
+		s->off = 0;
+	}
+	return sizeof s->buf - s->len;
+}
+
+size_t pptp_stream_feed(struct pptp_stream *s, const uint8_t *p, size_t n)
+{
+	size_t room = pptp_stream_room(s);
+	size_t k = n < room ? n : room;
+	if (k) {
+		memcpy(s->buf + s->len, p, k);
+		s->len += k;
+		s->bytes_in += k;
+	}
+	return k;
+}
+
+static enum pptp_stream_rc stream_fail(struct pptp_stream *s)
+{
+	s->failed = true;
+	return PPTP_STREAM_BAD;
+}
+
+enum pptp_stream_rc pptp_stream_next(struct pptp_stream *s, const uint8_t **msg, size_t *len)
+{
+	struct rbuf r;
+	uint16_t l = 0, type = 0;
+	uint32_t magic = 0;
+	const uint8_t *m = NULL;
+	*msg = NULL;
+	*len = 0;
+	if (s->failed)
+		return PPTP_STREAM_BAD;
+	rbuf_init(&r, s->buf, s->off + s->len);
+	rbuf_skip(&r, s->off);
+	if (!rbuf_u16(&r, &l))
+		return PPTP_STREAM_NEED;
+	if (l < PPTP_HDR_LEN || l > s->max_msg) {
+		snprintf(s->why, sizeof s->why, "control message length %u (a message is 12..%zu bytes)", (unsigned)l, s->max_msg);
+		return stream_fail(s);
+	}
+	if (rbuf_u16(&r, &type) && type != 1) {
+		snprintf(s->why, sizeof s->why, "PPTP message type %u, not 1 (control)", (unsigned)type);
+		return stream_fail(s);
+	}
+	if (rbuf_u32(&r, &magic) && magic != PPTP_MAGIC) {
+		snprintf(s->why, sizeof s->why, "magic cookie 0x%08x, not 0x1a2b3c4d", (unsigned)magic);
+		return stream_fail(s);
+	}
+	if (s->len < l)
+		return PPTP_STREAM_NEED;
+	rbuf_init(&r, s->buf, s->off + l);
+	rbuf_skip(&r, s->off);
+	if (!rbuf_bytes(&r, l, &m))
+		return PPTP_STREAM_NEED;
+	s->off += l;
+	s->len -= l;
+	s->msgs++;
+	*msg = m;
+	*len = l;
+	return PPTP_STREAM_MSG;
+}
+
+size_t pptp_stream_pending(const struct pptp_stream *s, size_t *announced)
+{
+	struct rbuf r;
+	uint16_t l = 0;
+	*announced = 0;
+	rbuf_init(&r, s->buf, s->off + s->len);
+	rbuf_skip(&r, s->off);
+	if (rbuf_u16(&r, &l))
+		*announced = l;
+	return s->len;
 }
 
 /* A NUL-padded string field of n bytes: the blob up to the first NUL. */

@@ -70,6 +70,35 @@ struct pptp_msg {
 /* Framing on the TCP stream: 1 and *msg_len when a whole message is buffered, 0 need more, -1 a
  * length below 12 or above max. */
 int pptp_frame(const uint8_t *buf, size_t len, size_t max, size_t *msg_len);
+/* The TCP stream of control messages, incrementally: bytes go in as they arrive (any split), whole
+ * messages come out. Each message is checked as soon as its bytes allow: the Length field (at
+ * least the 12-byte header, at most max_msg) once 2 bytes are in, the message type (1) and the
+ * magic cookie once 8 are, so a lying length or a non-PPTP server is told at once, not after the
+ * buffer fills. After an error the stream stays failed (the connection is not PPTP any more).
+ * Ownership: the buffer is inside the struct; a message handed out points into it and is valid
+ * until the next feed or next call. Pure; no I/O. */
+#define PPTP_STREAM_CAP 2048u
+struct pptp_stream {
+	uint8_t buf[PPTP_STREAM_CAP];
+	size_t off, len;          /* unread bytes: buf[off, off + len) */
+	size_t max_msg;           /* <= PPTP_STREAM_CAP */
+	uint64_t bytes_in;        /* everything fed so far */
+	unsigned msgs;            /* messages handed out */
+	bool failed;
+	char why[120];            /* the error, once failed */
+};
+enum pptp_stream_rc { PPTP_STREAM_NEED = 0, PPTP_STREAM_MSG = 1, PPTP_STREAM_BAD = -1 };
+void pptp_stream_init(struct pptp_stream *s, size_t max_msg);
+/* Room for more bytes (after moving unread bytes to the front). */
+size_t pptp_stream_room(struct pptp_stream *s);
+/* Appends up to pptp_stream_room() bytes; returns how many were taken. */
+size_t pptp_stream_feed(struct pptp_stream *s, const uint8_t *p, size_t n);
+/* The next whole message (*msg, *len) and MSG, NEED when more bytes are needed, BAD (s->why) on a
+ * bad length, type or magic cookie. */
+enum pptp_stream_rc pptp_stream_next(struct pptp_stream *s, const uint8_t **msg, size_t *len);
+/* Bytes of an incomplete message held, and the length its header announces (0 when not yet known). */
+size_t pptp_stream_pending(const struct pptp_stream *s, size_t *announced);
+
 /* Parses one control message (its Length bytes). Checks the magic cookie, message type 1 and the
  * RFC length of each known control type (shorter is an error; unknown types only need the header).
  * Returns 0, or -1 with a one-line reason. Pure. */

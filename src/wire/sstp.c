@@ -48,8 +48,10 @@ static int decode_attr(struct sstp_msg *m, const struct sstp_attr *a, char *err,
 		rbuf_u16(&r, &m->encap_protocol);
 		return 0;
 	case SSTP_ATTR_CRYPTO_BINDING_REQ:
-		if (a->value.len != 4 + SSTP_NONCE_LEN)
-			return wire_fail(err, errlen, "Crypto Binding Request attribute of %zu bytes, not 36", a->value.len);
+		if (m->nbinding_req++ == 0)
+			m->binding_req_len = a->length;
+		if (a->value.len != 4 + SSTP_NONCE_LEN || m->has_binding_req)
+			return 0; /* wrong length or a duplicate: named by sstp_ack_binding_check */
 		m->has_binding_req = true;
 		rbuf_skip(&r, 3);
 		rbuf_u8(&r, &m->hash_bitmask);
@@ -113,6 +115,99 @@ int sstp_parse(const uint8_t *buf, size_t len, struct sstp_msg *out, char *err, 
 		return wire_fail(err, errlen, "%u attributes announced, %zu present", (unsigned)out->nattrs_announced,
 				 out->nattrs);
 	return 0;
+}
+
+int sstp_ack_binding_check(const struct sstp_msg *m, char *err, size_t errlen)
+{
+	if (!m->control || m->msg_type != SSTP_MSG_CALL_CONNECT_ACK)
+		return wire_fail(err, errlen, "not a Call Connect Ack");
+	if (m->nbinding_req == 0)
+		return wire_fail(err, errlen, "no Crypto Binding Request attribute (no nonce, no hash protocols)");
+	if (m->nbinding_req > 1)
+		return wire_fail(err, errlen, "%zu Crypto Binding Request attributes, not one", m->nbinding_req);
+	if (!m->has_binding_req || !m->nonce)
+		return wire_fail(err, errlen, "Crypto Binding Request attribute of length %u, not 40 (3 reserved bytes, the hash bitmask, a 32-byte nonce)",
+				 (unsigned)m->binding_req_len);
+	if ((m->hash_bitmask & (SSTP_CERT_HASH_SHA1 | SSTP_CERT_HASH_SHA256)) == 0)
+		return wire_fail(err, errlen, "Hash Protocol Bitmask 0x%02x selects neither SHA1 (0x01) nor SHA256 (0x02)",
+				 (unsigned)m->hash_bitmask);
+	return 0;
+}
+
+/* ---- the connection's byte stream ---- */
+
+void sstp_stream_init(struct sstp_stream *s)
+{
+	memset(s, 0, sizeof *s);
+}
+
+static void stream_drop(struct sstp_stream *s)
+{
+	size_t n = s->consume <= s->len ? s->consume : s->len;
+	if (n) {
+		memmove(s->buf, s->buf + n, s->len - n);
+		s->len -= n;
+	}
+	s->consume = 0;
+}
+
+size_t sstp_stream_space(const struct sstp_stream *s)
+{
+	size_t held = s->len - (s->consume <= s->len ? s->consume : s->len);
+	return SSTP_STREAM_CAP - held;
+}
+
+size_t sstp_stream_feed(struct sstp_stream *s, const uint8_t *p, size_t n)
+{
+	stream_drop(s);
+	size_t take = SSTP_STREAM_CAP - s->len;
+	if (take > n)
+		take = n;
+	if (take) {
+		memcpy(s->buf + s->len, p, take);
+		s->len += take;
+		s->total += take;
+	}
+	return take;
+}
+
+enum sstp_stream_ev sstp_stream_next(struct sstp_stream *s, struct sstp_stream_event *ev, char *err, size_t errlen)
+{
+	memset(ev, 0, sizeof *ev);
+	if (err && errlen)
+		err[0] = '\0';
+	stream_drop(s);
+	if (s->failed) {
+		wire_fail(err, errlen, "the stream already failed");
+		return s->in_sstp ? SSTP_EV_BAD_FRAME : SSTP_EV_BAD_HEAD;
+	}
+	if (!s->in_sstp) {
+		ev->http_rc = sstp_http_parse_response(s->buf, s->len, SSTP_STREAM_MAX_HEAD, SSTP_STREAM_MAX_HEADERS, &ev->head,
+						       err, errlen);
+		if (ev->http_rc == SSTP_HTTP_INCOMPLETE)
+			return SSTP_EV_NEED_MORE;
+		if (ev->http_rc != SSTP_HTTP_OK) {
+			s->failed = true;
+			return SSTP_EV_BAD_HEAD;
+		}
+		s->consume = ev->head.head_len;
+		s->in_sstp = true;
+		return SSTP_EV_HEAD;
+	}
+	size_t plen = 0;
+	int fr = sstp_frame(s->buf, s->len, &plen);
+	if (fr == 0)
+		return SSTP_EV_NEED_MORE;
+	if (fr < 0) {
+		s->failed = true;
+		wire_fail(err, errlen, "not an SSTP packet (version or length)");
+		return SSTP_EV_BAD_FRAME;
+	}
+	ev->pkt = s->buf;
+	ev->pkt_len = plen;
+	s->consume = plen;
+	s->packets++;
+	return SSTP_EV_PACKET;
 }
 
 /* ---- builders ---- */

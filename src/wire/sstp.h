@@ -81,9 +81,11 @@ struct sstp_msg {
 	/* Decoded attributes */
 	bool has_encap;
 	uint16_t encap_protocol;
-	bool has_binding_req;   /* Crypto Binding Request (Call Connect Ack) */
+	bool has_binding_req;   /* a Crypto Binding Request of exactly 40 bytes (Call Connect Ack) */
 	uint8_t hash_bitmask;
 	const uint8_t *nonce;   /* 32 bytes into the buffer */
+	size_t nbinding_req;    /* Crypto Binding Request attributes present (any length) */
+	uint16_t binding_req_len; /* the attribute length of the first one (40 when right) */
 	size_t nstatus;
 	struct sstp_status_info status[SSTP_MAX_ATTRS];
 };
@@ -95,9 +97,18 @@ int sstp_frame(const uint8_t *buf, size_t len, size_t *pkt_len);
 
 /* Parses one SSTP packet (exactly the header's Length bytes of buf are used; len may be larger).
  * Control packets: NumAttributes must match the attributes present; each attribute length must be
- * >= 4 and inside the packet; Encapsulated Protocol is 2 bytes; Crypto Binding Request is 36
- * bytes of value; Status Info at least 8. Returns 0, or -1 with a one-line reason in err. Pure. */
+ * >= 4 and inside the packet; Encapsulated Protocol is 2 bytes; Status Info at least 8. A Crypto
+ * Binding Request of another length than 40 does not fail the parse: it is counted
+ * (nbinding_req, binding_req_len) and left undecoded, for sstp_ack_binding_check to name.
+ * Returns 0, or -1 with a one-line reason in err. Pure. */
 int sstp_parse(const uint8_t *buf, size_t len, struct sstp_msg *out, char *err, size_t errlen);
+
+/* Whether a parsed Call Connect Ack carries what the Windows client needs to continue
+ * ([MS-SSTP] 2.2.10, 2.2.6, 3.2.5.2): exactly one Crypto Binding Request attribute, its Length
+ * exactly 40 (0x028), a Hash Protocol Bitmask selecting CERT_HASH_PROTOCOL_SHA1 and/or
+ * CERT_HASH_PROTOCOL_SHA256 ("the server MUST select at least one"), and the 32-byte nonce the
+ * client's Call Connected must echo. Returns 0, or -1 with a one-line reason in err. Pure. */
+int sstp_ack_binding_check(const struct sstp_msg *m, char *err, size_t errlen);
 
 /* Builders: each returns the packet size, or -1 if w overflowed. */
 int sstp_build_call_connect_request(struct wbuf *w, uint16_t encap_protocol);
@@ -149,5 +160,52 @@ struct sstp_http_resp {
  * case-insensitively; lines must end in CRLF (a bare LF is accepted too). */
 enum sstp_http_rc sstp_http_parse_response(const uint8_t *buf, size_t len, size_t max_head, size_t max_headers,
 					   struct sstp_http_resp *out, char *err, size_t errlen);
+
+/* ---- The byte stream of one SSTP connection ---- */
+
+/* What the client receives after its SSTP_DUPLEX_POST, as it arrives in pieces of any size: the
+ * HTTP response head, then SSTP packets. The stream keeps at most SSTP_STREAM_CAP bytes; the head
+ * is bounded by SSTP_STREAM_MAX_HEAD bytes and SSTP_STREAM_MAX_HEADERS lines, a packet by its
+ * 12-bit length, so a well-behaved peer always fits and an endless head is reported, not stored.
+ * Pure: no I/O; the probe only moves bytes in (sstp_stream_feed) and events out (sstp_stream_next).
+ * Ownership: the stream is the caller's (embed it); pointers in an event point into it and are
+ * valid until the next sstp_stream_feed / sstp_stream_next call. */
+#define SSTP_STREAM_CAP 16384u
+#define SSTP_STREAM_MAX_HEAD 8192u
+#define SSTP_STREAM_MAX_HEADERS 64u
+
+struct sstp_stream {
+	uint8_t buf[SSTP_STREAM_CAP];
+	size_t len;          /* bytes held */
+	size_t consume;      /* bytes of the last event to drop on the next call */
+	bool in_sstp;        /* the head is done: the rest is SSTP */
+	bool failed;         /* a bad head or framing error was reported: nothing more comes out */
+	uint64_t total;      /* bytes fed in all */
+	size_t packets;      /* SSTP packets returned */
+};
+
+enum sstp_stream_ev {
+	SSTP_EV_NEED_MORE = 0, /* feed more bytes */
+	SSTP_EV_HEAD = 1,      /* ev.head is the complete HTTP response head */
+	SSTP_EV_PACKET = 2,    /* ev.pkt / ev.pkt_len is one whole SSTP packet (not yet parsed) */
+	SSTP_EV_BAD_HEAD = 3,  /* the head is malformed or endless (ev.http_rc says which; err why) */
+	SSTP_EV_BAD_FRAME = 4, /* SSTP framing error (version, length < 4): the stream is unusable */
+};
+
+struct sstp_stream_event {
+	struct sstp_http_resp head;
+	enum sstp_http_rc http_rc;
+	const uint8_t *pkt;
+	size_t pkt_len;
+};
+
+void sstp_stream_init(struct sstp_stream *s);
+/* Bytes the stream can take now (never 0 after sstp_stream_next returned NEED_MORE). */
+size_t sstp_stream_space(const struct sstp_stream *s);
+/* Copies up to sstp_stream_space() bytes of p; returns how many were taken. */
+size_t sstp_stream_feed(struct sstp_stream *s, const uint8_t *p, size_t n);
+/* The next complete item. After SSTP_EV_HEAD the stream expects SSTP packets. Call until NEED_MORE
+ * (or a BAD event, which is sticky). */
+enum sstp_stream_ev sstp_stream_next(struct sstp_stream *s, struct sstp_stream_event *ev, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -16,9 +17,12 @@
 #include <openssl/x509v3.h>
 
 #include "crypto/certcheck.h"
+#include "crypto/certrev.h"
 #include "engine/engine.h"
 #include "kb/kb.h"
 #include "probes/cert_obs.h"
+
+#include "../fuzz/certrev_vectors.h"
 
 #define NOW ((time_t)1700000000)
 #define DAY 86400L
@@ -31,6 +35,41 @@ struct ca {
 static struct ca g_root, g_inter, g_other_root;
 static EVP_PKEY *g_leafkey; /* P-256, reused */
 static char g_root_file[64], g_other_file[64], g_inter_file[64];
+
+/* Trust stores built once per PEM file (as the CLI builds one per run), freed in teardown. */
+static struct {
+	const char *path;
+	struct certcheck_trust *t;
+} g_trusts[4];
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	uint8_t *buf = malloc(1 << 20);
+	assert_non_null(buf);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+static const struct certcheck_trust *trust_for(const char *path)
+{
+	size_t i, len;
+	char err[160];
+	if (!path)
+		return NULL;
+	for (i = 0; i < 4 && g_trusts[i].path; i++)
+		if (strcmp(g_trusts[i].path, path) == 0)
+			return g_trusts[i].t;
+	assert_true(i < 4);
+	uint8_t *pem = read_all(path, &len);
+	g_trusts[i].t = certcheck_trust_new(pem, len, err, sizeof err);
+	free(pem);
+	assert_non_null(g_trusts[i].t);
+	g_trusts[i].path = path;
+	return g_trusts[i].t;
+}
 
 static EVP_PKEY *keygen(const char *what)
 {
@@ -145,6 +184,8 @@ static int teardown(void **state)
 	unlink(g_root_file);
 	unlink(g_other_file);
 	unlink(g_inter_file);
+	for (size_t i = 0; i < 4; i++)
+		certcheck_trust_free(g_trusts[i].t);
 	X509_free(g_root.cert);
 	X509_free(g_inter.cert);
 	X509_free(g_other_root.cert);
@@ -162,17 +203,18 @@ static const struct spec good = {.cn = "vpn.example.com", .san = "DNS:vpn.exampl
 static int check(X509 *leaf, X509 *const *extra, size_t nextra, const char *host, const char *ca,
 		 struct certcheck *out)
 {
-	unsigned char *der[CERTCHECK_MAX_CHAIN] = {0};
-	struct certcheck_der chain[CERTCHECK_MAX_CHAIN];
+	unsigned char *der[8] = {0};
+	struct certcheck_der chain[8];
 	char err[128];
 	size_t i, n = 1 + nextra;
+	assert_true(n <= 8);
 	for (i = 0; i < n; i++) {
 		int len = i2d_X509(i == 0 ? leaf : extra[i - 1], &der[i]);
 		assert_true(len > 0);
 		chain[i].p = der[i];
 		chain[i].len = (size_t)len;
 	}
-	struct certcheck_input in = {.chain = chain, .nchain = n, .host = host, .ca_file = ca, .now = NOW};
+	struct certcheck_input in = {.chain = chain, .nchain = n, .host = host, .trust = trust_for(ca), .now = NOW};
 	int rc = certcheck_run(&in, out, err, sizeof err);
 	for (i = 0; i < n; i++)
 		OPENSSL_free(der[i]);
@@ -500,18 +542,19 @@ static void test_bad_input(void **state)
 	in.nchain = 0;
 	assert_int_equal(certcheck_run(&in, &c, err, sizeof err), -1);
 
-	/* an unreadable CA file is an error, not a verdict */
+	/* CA bytes without a certificate are an error when the trust is built, not a verdict */
+	static const char nocert[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\nhello\n";
+	assert_null(certcheck_trust_new((const uint8_t *)nocert, strlen(nocert), err, sizeof err));
+	assert_non_null(strstr(err, "no PEM certificate"));
+	assert_null(certcheck_trust_new(junk, sizeof junk, err, sizeof err));
 	unsigned char *der = NULL;
 	X509 *x = leaf_with(&good);
 	int len = i2d_X509(x, &der);
 	X509_free(x);
 	struct certcheck_der chain[2] = {{der, (size_t)len}, {junk, sizeof junk}};
 	in.chain = chain;
-	in.nchain = 1;
-	in.ca_file = "/nonexistent/vpndiag-ca.pem";
-	assert_int_equal(certcheck_run(&in, &c, err, sizeof err), -1);
-	/* the system store (may hold nothing for our test root): facts, no error */
-	in.ca_file = NULL;
+	/* no trust given: the system store, created once (may hold nothing for our test root): facts, no error */
+	in.trust = NULL;
 	in.nchain = 2;
 	assert_int_equal(certcheck_run(&in, &c, err, sizeof err), 0);
 	assert_true(c.parsed && !c.chain_ok);
@@ -527,6 +570,342 @@ static void test_bad_input(void **state)
 	assert_false(c.parsed);
 }
 
+/* ---- issue 11: the trust store built once, the whole chain, the issuer for revocation ---- */
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A CA file of 5,000 roots (ours last) is parsed once; 500 checks against it then cost what checks
+ * against a one-root store cost. Before the fix every check re-read the file (X509_STORE_load_file
+ * inside certcheck_run): 500 x 5,000 certificates parsed, far over this bound. */
+static void test_trust_built_once(void **state)
+{
+	(void)state;
+	BIO *b = BIO_new(BIO_s_mem());
+	assert_non_null(b);
+	EVP_PKEY *k = keygen("P-256");
+	for (int i = 0; i < 5000; i++) {
+		char cn[48];
+		snprintf(cn, sizeof cn, "Filler Root %d", i);
+		struct spec rs = {.cn = cn, .nb = -DAY, .na = 3650 * DAY, .ca = true};
+		X509 *x = mkcert(&rs, k, NULL);
+		assert_int_equal(PEM_write_bio_X509(b, x), 1);
+		X509_free(x);
+	}
+	assert_int_equal(PEM_write_bio_X509(b, g_root.cert), 1);
+	char *pem = NULL;
+	long pl = BIO_get_mem_data(b, &pem);
+	char err[160];
+	double t0 = mono_s();
+	struct certcheck_trust *t = certcheck_trust_new((const uint8_t *)pem, (size_t)pl, err, sizeof err);
+	double built = mono_s() - t0;
+	assert_non_null(t);
+	assert_int_equal(certcheck_trust_count(t), 5001);
+	BIO_free(b);
+	EVP_PKEY_free(k);
+
+	X509 *leaf = leaf_with(&good);
+	unsigned char *d0 = NULL, *d1 = NULL;
+	int l0 = i2d_X509(leaf, &d0), l1 = i2d_X509(g_inter.cert, &d1);
+	X509_free(leaf);
+	struct certcheck_der chain[2] = {{d0, (size_t)l0}, {d1, (size_t)l1}};
+	struct certcheck_input in = {.chain = chain, .nchain = 2, .host = "vpn.example.com", .trust = t, .now = NOW};
+	struct certcheck *c = calloc(1, sizeof *c);
+	assert_non_null(c);
+	t0 = mono_s();
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(certcheck_run(&in, c, err, sizeof err), 0);
+		assert_true(c->chain_ok);
+	}
+	double checks = mono_s() - t0;
+	print_message("trust of 5001 roots built in %.3f s; 500 checks in %.3f s\n", built, checks);
+	assert_true(checks < 5.0);
+	free(c);
+	OPENSSL_free(d0);
+	OPENSSL_free(d1);
+	certcheck_trust_free(t);
+}
+
+/* A chain of n CA certificates under g_root (each issuing the next), then a leaf; returned in the
+ * order a server sends them: leaf first. The caller frees the DER buffers. */
+static size_t long_chain(size_t ncas, unsigned char **der, struct certcheck_der *chain)
+{
+	struct ca prev = g_root, cur;
+	X509 *cas[80];
+	EVP_PKEY *keys[80];
+	assert_true(ncas < 80);
+	for (size_t i = 0; i < ncas; i++) {
+		char cn[48];
+		snprintf(cn, sizeof cn, "Chain CA %zu", i);
+		struct spec cs = {.cn = cn, .nb = -DAY, .na = 1000 * DAY, .ca = true};
+		keys[i] = keygen("P-256");
+		cas[i] = mkcert(&cs, keys[i], &prev);
+		cur.key = keys[i];
+		cur.cert = cas[i];
+		prev = cur;
+	}
+	X509 *leaf = mkcert(&good, g_leafkey, &prev);
+	size_t n = 0;
+	for (size_t i = 0; i <= ncas; i++)
+		der[i] = NULL; /* i2d_X509 allocates only for a NULL pointer */
+	int len = i2d_X509(leaf, &der[n]);
+	assert_true(len > 0);
+	chain[n].p = der[n];
+	chain[n].len = (size_t)len;
+	n++;
+	X509_free(leaf);
+	for (size_t i = ncas; i-- > 0;) {
+		len = i2d_X509(cas[i], &der[n]);
+		assert_true(len > 0);
+		chain[n].p = der[n];
+		chain[n].len = (size_t)len;
+		n++;
+		X509_free(cas[i]);
+		EVP_PKEY_free(keys[i]);
+	}
+	return n;
+}
+
+/* A 50-certificate chain the server sends whole verifies (before the fix only the first 10 were
+ * used: "missing intermediate" although the server had sent the issuer); a 70-certificate chain
+ * is over the bound and says so. */
+static void test_long_chain(void **state)
+{
+	(void)state;
+	unsigned char *der[80] = {0};
+	struct certcheck_der chain[80];
+	char err[160];
+	struct certcheck *c = calloc(1, sizeof *c);
+	assert_non_null(c);
+	size_t n = long_chain(49, der, chain);
+	assert_int_equal(n, 50);
+	struct certcheck_input in = {.chain = chain, .nchain = n, .host = "vpn.example.com", .trust = trust_for(g_root_file), .now = NOW};
+	assert_int_equal(certcheck_run(&in, c, err, sizeof err), 0);
+	assert_true(c->chain_ok);
+	assert_false(c->missing_intermediate);
+	assert_false(c->chain_too_long);
+	assert_int_equal(c->chain_len, 51);
+	assert_int_equal(c->nsent, 50);
+	assert_int_equal(c->nchecked, 50);
+	assert_false(has_kind(c, OBS_CERT_CHAIN_TOO_LONG, NULL));
+	for (size_t i = 0; i < n; i++)
+		OPENSSL_free(der[i]);
+
+	n = long_chain(69, der, chain);
+	assert_int_equal(n, 70);
+	in.nchain = n;
+	assert_int_equal(certcheck_run(&in, c, err, sizeof err), 0);
+	assert_true(c->chain_too_long);
+	assert_int_equal(c->nsent, 70);
+	assert_int_equal(c->nchecked, CERTCHECK_MAX_CHAIN);
+	assert_false(c->chain_ok);
+	struct obs o;
+	assert_true(has_kind(c, OBS_CERT_CHAIN_TOO_LONG, &o));
+	assert_int_equal(o.value, 70);
+	assert_int_equal(o.code, CERTCHECK_MAX_CHAIN);
+	/* certificates the caller dropped count the same */
+	in.nchain = 2;
+	in.ndropped = 1;
+	assert_int_equal(certcheck_run(&in, c, err, sizeof err), 0);
+	assert_true(c->chain_too_long);
+	assert_int_equal(c->nsent, 3);
+	for (size_t i = 0; i < n; i++)
+		OPENSSL_free(der[i]);
+	free(c);
+}
+
+/* The leaf's issuer is handed out for revocation checks: the intermediate the server sent, or the
+ * one the trust store supplied. */
+static void test_issuer_der(void **state)
+{
+	(void)state;
+	struct certcheck *c = calloc(1, sizeof *c);
+	unsigned char *id = NULL;
+	int il = i2d_X509(g_inter.cert, &id);
+	assert_non_null(c);
+	assert_int_equal(check(leaf_with(&good), &g_inter.cert, 1, "vpn.example.com", g_root_file, c), 0);
+	assert_int_equal(c->issuer_der_len, (size_t)il);
+	assert_memory_equal(c->issuer_der, id, (size_t)il);
+	assert_false(c->issuer_from_store);
+	assert_int_equal(check(leaf_with(&good), NULL, 0, "vpn.example.com", g_inter_file, c), 0);
+	assert_int_equal(c->issuer_der_len, (size_t)il);
+	assert_true(c->issuer_from_store);
+	/* not sent, not trusted: unknown */
+	assert_int_equal(check(leaf_with(&good), NULL, 0, "vpn.example.com", g_root_file, c), 0);
+	assert_int_equal(c->issuer_der_len, 0);
+	OPENSSL_free(id);
+	free(c);
+}
+
+/* ---- issue 11: CRL and OCSP answers (vectors made with the openssl CLI, certrev_vectors.h) ---- */
+
+static uint8_t *vec(const char *dir, const char *name, size_t *len)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/tests/fuzz/corpus/%s/%s", VPNDIAG_SRCDIR, dir, name);
+	return read_all(path, len);
+}
+
+static enum certrev_status crl_at(const uint8_t *crl, size_t len, time_t now, struct certrev_result *r)
+{
+	return certrev_crl_check(crl, len, vec_leaf_der, sizeof vec_leaf_der, vec_inter_der, sizeof vec_inter_der, now, r);
+}
+
+static void test_crl(void **state)
+{
+	(void)state;
+	struct certrev_result r;
+	size_t len;
+	uint8_t *gc = vec("fuzz_crl", "good.der", &len);
+	assert_int_equal(crl_at(gc, len, CERTREV_VEC_NOW, &r), CERTREV_GOOD);
+	assert_int_equal(r.next_update, CERTREV_VEC_NEXT_UPDATE);
+	assert_int_equal(r.entries, 0);
+	/* stale: nextUpdate passed */
+	assert_int_equal(crl_at(gc, len, CERTREV_VEC_NEXT_UPDATE + 1, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_STALE);
+	assert_non_null(strstr(r.text, "stale"));
+	/* not yet valid */
+	assert_int_equal(crl_at(gc, len, CERTREV_VEC_NOW - 2 * DAY, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_NOT_YET_VALID);
+	/* a signature that does not verify (last byte of the ECDSA signature changed) */
+	gc[len - 1] ^= 0x01;
+	assert_int_equal(crl_at(gc, len, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_BAD_SIGNATURE);
+	gc[len - 1] ^= 0x01;
+	/* the issuer is not known, or the certificate given as issuer did not issue the leaf */
+	assert_int_equal(certrev_crl_check(gc, len, vec_leaf_der, sizeof vec_leaf_der, NULL, 0, CERTREV_VEC_NOW, &r),
+			 CERTREV_UNDECIDED);
+	assert_int_equal(r.why, CERTREV_WHY_NO_ISSUER);
+	assert_int_equal(certrev_crl_check(gc, len, vec_leaf_der, sizeof vec_leaf_der, vec_root_der, sizeof vec_root_der,
+					   CERTREV_VEC_NOW, &r),
+			 CERTREV_UNDECIDED);
+	free(gc);
+	/* revoked, DER and PEM */
+	uint8_t *rev = vec("fuzz_crl", "revoked.der", &len);
+	assert_int_equal(crl_at(rev, len, CERTREV_VEC_NOW, &r), CERTREV_REVOKED);
+	assert_int_equal(r.reason, 1); /* keyCompromise */
+	assert_int_equal(r.entries, 1);
+	assert_true(r.revoked_at > 0 && r.revoked_at <= CERTREV_VEC_NOW);
+	assert_non_null(strstr(r.text, "revoked"));
+	free(rev);
+	rev = vec("fuzz_crl", "revoked.pem", &len);
+	assert_int_equal(crl_at(rev, len, CERTREV_VEC_NOW, &r), CERTREV_REVOKED);
+	assert_true(r.pem);
+	free(rev);
+	/* signed by the root, not by the leaf's issuer */
+	uint8_t *wrong = vec("fuzz_crl", "root-signed.der", &len);
+	assert_int_equal(crl_at(wrong, len, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_WRONG_ISSUER);
+	free(wrong);
+	/* junk: random bytes, an HTML error page served with 200, nothing, an OCSP answer */
+	uint8_t junk[300];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (uint8_t)(i * 7919u + 13u);
+	assert_int_equal(crl_at(junk, sizeof junk, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_NOT_PARSED);
+	static const char html[] = "<html><body>It works!</body></html>";
+	assert_int_equal(crl_at((const uint8_t *)html, strlen(html), CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	assert_int_equal(crl_at(NULL, 0, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	uint8_t *ocsp = vec("fuzz_ocsp", "good.der", &len);
+	assert_int_equal(crl_at(ocsp, len, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	free(ocsp);
+}
+
+static enum certrev_status ocsp_at(const uint8_t *p, size_t len, time_t now, struct certrev_result *r)
+{
+	return certrev_ocsp_check(p, len, vec_leaf_der, sizeof vec_leaf_der, vec_inter_der, sizeof vec_inter_der, now, r);
+}
+
+static void test_ocsp(void **state)
+{
+	(void)state;
+	struct certrev_result r;
+	size_t len;
+	uint8_t *p = vec("fuzz_ocsp", "good.der", &len);
+	assert_int_equal(ocsp_at(p, len, CERTREV_VEC_NOW, &r), CERTREV_GOOD);
+	assert_true(r.next_update > CERTREV_VEC_NOW);
+	assert_int_equal(ocsp_at(p, len, r.next_update + 1, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_STALE);
+	assert_int_equal(ocsp_at(p, len, CERTREV_VEC_NOW - 2 * DAY, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_NOT_YET_VALID);
+	/* a signed byte changed: producedAt (the first GeneralizedTime of tbsResponseData) one second on */
+	uint8_t *at = NULL;
+	for (size_t i = 0; i + 8 <= len && !at; i++)
+		if (memcmp(p + i, "20261204", 8) == 0)
+			at = p + i;
+	assert_non_null(at);
+	at[13] ^= 0x01;
+	assert_int_equal(ocsp_at(p, len, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_BAD_SIGNATURE);
+	at[13] ^= 0x01;
+	/* for another certificate (the responder's own, same issuer): no status for it */
+	assert_int_equal(certrev_ocsp_check(p, len, vec_ocsp_der, sizeof vec_ocsp_der, vec_inter_der, sizeof vec_inter_der,
+					    CERTREV_VEC_NOW, &r),
+			 CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_OCSP_NO_STATUS);
+	free(p);
+	p = vec("fuzz_ocsp", "good-delegated.der", &len);
+	assert_int_equal(ocsp_at(p, len, CERTREV_VEC_NOW, &r), CERTREV_GOOD);
+	free(p);
+	p = vec("fuzz_ocsp", "revoked.der", &len);
+	assert_int_equal(ocsp_at(p, len, CERTREV_VEC_NOW, &r), CERTREV_REVOKED);
+	assert_int_equal(r.reason, 1);
+	free(p);
+	p = vec("fuzz_ocsp", "unknown.der", &len);
+	assert_int_equal(ocsp_at(p, len, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_OCSP_UNKNOWN);
+	free(p);
+	p = vec("fuzz_ocsp", "unauthorized.der", &len);
+	assert_int_equal(ocsp_at(p, len, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_OCSP_ERROR);
+	assert_non_null(strstr(r.text, "unauthorized"));
+	free(p);
+	/* a CRL, junk, nothing */
+	p = vec("fuzz_crl", "good.der", &len);
+	assert_int_equal(ocsp_at(p, len, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	assert_int_equal(r.why, CERTREV_WHY_NOT_PARSED);
+	free(p);
+	static const char html[] = "HTTP/1.1 200 OK but not OCSP";
+	assert_int_equal(ocsp_at((const uint8_t *)html, strlen(html), CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	assert_int_equal(ocsp_at(NULL, 0, CERTREV_VEC_NOW, &r), CERTREV_INVALID);
+	/* the issuer unknown: undecided, not invalid */
+	p = vec("fuzz_ocsp", "good.der", &len);
+	assert_int_equal(certrev_ocsp_check(p, len, vec_leaf_der, sizeof vec_leaf_der, NULL, 0, CERTREV_VEC_NOW, &r),
+			 CERTREV_UNDECIDED);
+	free(p);
+}
+
+/* The OCSP GET of RFC 6960 appendix A.1 carries exactly the request `openssl ocsp -issuer inter.pem
+ * -cert leaf.pem -no_nonce -reqout` writes (one SHA-1 CertID, no nonce), base64, URL-encoded. */
+static void test_ocsp_get_url(void **state)
+{
+	(void)state;
+	static const char cli_req_b64[] =
+		"MEMwQTA/MD0wOzAJBgUrDgMCGgUABBSZaSmFFAHOUh7Oh4jAvQbR9sgDrAQUnB9RUfxHS/qzDfs8YXBpFGn9xSICAhAB";
+	char url[900], want[900];
+	size_t o = 0;
+	o += (size_t)snprintf(want, sizeof want, "http://198.18.0.1/ocsp/");
+	for (const char *q = cli_req_b64; *q && o + 4 < sizeof want; q++)
+		o += (size_t)snprintf(want + o, sizeof want - o, "%s",
+				      *q == '+' ? "%2B" : *q == '/' ? "%2F" : *q == '=' ? "%3D" : (char[2]){*q, 0});
+	int n = certrev_ocsp_get_url("http://198.18.0.1/ocsp", vec_leaf_der, sizeof vec_leaf_der, vec_inter_der,
+				     sizeof vec_inter_der, url, sizeof url);
+	assert_int_equal(n, (int)strlen(want));
+	assert_string_equal(url, want);
+	/* a trailing slash is not doubled; a buffer too small or no issuer fails */
+	assert_true(certrev_ocsp_get_url("http://198.18.0.1/ocsp/", vec_leaf_der, sizeof vec_leaf_der, vec_inter_der,
+					 sizeof vec_inter_der, url, sizeof url) == n);
+	assert_string_equal(url, want);
+	assert_int_equal(certrev_ocsp_get_url("http://198.18.0.1/ocsp", vec_leaf_der, sizeof vec_leaf_der, vec_inter_der,
+					      sizeof vec_inter_der, url, 40),
+			 -1);
+	assert_int_equal(certrev_ocsp_get_url("http://x/", vec_leaf_der, sizeof vec_leaf_der, NULL, 0, url, sizeof url), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +915,9 @@ int main(void)
 		cmocka_unit_test(test_untrusted_root), cmocka_unit_test(test_missing_intermediate),
 		cmocka_unit_test(test_keys),        cmocka_unit_test(test_sha1),
 		cmocka_unit_test(test_urls),        cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_trust_built_once), cmocka_unit_test(test_long_chain),
+		cmocka_unit_test(test_issuer_der),  cmocka_unit_test(test_crl),
+		cmocka_unit_test(test_ocsp),        cmocka_unit_test(test_ocsp_get_url),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

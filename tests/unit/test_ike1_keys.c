@@ -309,13 +309,259 @@ static void test_mm5_roundtrip(void **state)
 	ike1_keys_clear(&k);
 }
 
+/* ---- the server's encrypted replies after MM5 (ike1_mm6_verify, ike1_info_verify) ---- */
+
+static struct ike1_keys K;
+static struct ike1_scratch SCR;
+static const uint8_t SAI[16] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 8, 1, 1, 0, 0};
+
+/* The reference keys of test_skeyid_reference (PSK "secret", SHA1, AES-256). */
+static void ref_keys(struct ike1_keys *k, const char *psk)
+{
+	uint8_t ni[16], nr[16], gxy[32], gxi[64], gxr[64];
+	const uint8_t ci[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+	const uint8_t cr[8] = {0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10};
+	char err[160];
+	memset(ni, 0x11, 16);
+	memset(nr, 0x22, 16);
+	memset(gxy, 0x33, 32);
+	memset(gxi, 0x44, 64);
+	memset(gxr, 0x55, 64);
+	struct ike1_keys_in in = {.hash = IKE1_HASH_SHA1, .enc = IKE1_ENC_AES_CBC, .key_bits = 256,
+				  .psk = (const uint8_t *)psk, .psk_len = strlen(psk), .ni = ni, .ni_len = 16,
+				  .nr = nr, .nr_len = 16, .gxy = gxy, .gxy_len = 32, .gxi = gxi, .gxi_len = 64,
+				  .gxr = gxr, .gxr_len = 64, .cky_i = ci, .cky_r = cr};
+	assert_int_equal(ike1_keys_derive_psk(k, &in, err, sizeof err), 0);
+}
+
+/* MM6 as a responder with keys rk builds it: HDR*, IDir (ID_IPV4_ADDR 198.18.0.2, UDP 500),
+ * HASH_R, encrypted with IV = the last block of MM5 (here iv). */
+static size_t build_mm6(const struct ike1_keys *rk, const uint8_t iv[16], uint8_t *out, size_t cap, bool bad_hash)
+{
+	uint8_t idb[16], hr[64], pt[256];
+	size_t hn = 0;
+	const uint8_t ip[4] = {198, 18, 0, 2};
+	struct wbuf w, pw;
+	wbuf_init(&w, idb, sizeof idb);
+	ike1_build_id_body(&w, IKE1_ID_IPV4_ADDR, 17, 500, ip, 4);
+	assert_int_equal(ike1_keys_hash_r(rk, SAI, sizeof SAI, idb, w.len, hr, &hn), 0);
+	if (bad_hash)
+		hr[hn - 1] ^= 1;
+	struct ike1_writer iw;
+	uint8_t first;
+	wbuf_init(&pw, pt, sizeof pt);
+	ike1_w_begin_chain(&iw, &pw);
+	ike1_w_payload(&iw, IKE1_PL_ID, idb, w.len);
+	ike1_w_payload(&iw, IKE1_PL_HASH, hr, hn);
+	assert_true(ike1_w_end_chain(&iw, &first) > 0);
+	struct ike1_header h;
+	memset(&h, 0, sizeof h);
+	memcpy(h.cky_i, rk->cky_i, 8);
+	memcpy(h.cky_r, rk->cky_r, 8);
+	h.exchange = IKE1_EX_IDENTITY_PROTECTION;
+	struct ike1_cbc cb = {.k = rk};
+	memcpy(cb.iv, iv, 16);
+	struct wbuf ow;
+	wbuf_init(&ow, out, cap);
+	int n = ike1_build_encrypted(&ow, &h, first, pt, pw.len, rk->block_len, ike1_cbc_encrypt_cb, &cb);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+static void test_mm6_verify(void **state)
+{
+	(void)state;
+	static struct ike1_msg m;
+	struct ike1_keys wrong;
+	uint8_t buf[512], iv[16], last[16];
+	char err[160], why[200];
+	ref_keys(&K, "secret");
+	ref_keys(&wrong, "Secret");
+	memset(last, 0x6c, sizeof last); /* the last cipher block of our MM5 */
+
+	/* the right key: verified, and the CBC chain moves to MM6's last block */
+	size_t n = build_mm6(&K, last, buf, sizeof buf, false);
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	memcpy(iv, last, 16);
+	assert_int_equal(ike1_mm6_verify(&K, iv, &m, SAI, sizeof SAI, &SCR, why, sizeof why), 1);
+	assert_memory_equal(iv, buf + n - 16, 16);
+	static const uint8_t zero[IKE1_PLAIN_MAX];
+	assert_memory_equal(SCR.plain, zero, sizeof zero); /* plaintext wiped */
+	/* a server with another key: does not verify (never "works") */
+	n = build_mm6(&wrong, last, buf, sizeof buf, false);
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	memcpy(iv, last, 16);
+	assert_int_equal(ike1_mm6_verify(&K, iv, &m, SAI, sizeof SAI, &SCR, why, sizeof why), 0);
+	/* right key, HASH_R off by one bit */
+	n = build_mm6(&K, last, buf, sizeof buf, true);
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	memcpy(iv, last, 16);
+	assert_int_equal(ike1_mm6_verify(&K, iv, &m, SAI, sizeof SAI, &SCR, why, sizeof why), 0);
+	assert_non_null(strstr(why, "HASH_R"));
+	/* garbage encryption: random-looking blocks */
+	n = build_mm6(&K, last, buf, sizeof buf, false);
+	for (size_t i = 28; i < n; i++)
+		buf[i] = (uint8_t)(i * 37 + 11);
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	memcpy(iv, last, 16);
+	assert_int_equal(ike1_mm6_verify(&K, iv, &m, SAI, sizeof SAI, &SCR, why, sizeof why), 0);
+	/* a ciphertext that is not a block multiple (lying length), and an empty one */
+	n = build_mm6(&K, last, buf, sizeof buf, false);
+	buf[27] = (uint8_t)(n - 5);
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	memcpy(iv, last, 16);
+	assert_int_equal(ike1_mm6_verify(&K, iv, &m, SAI, sizeof SAI, &SCR, why, sizeof why), 0);
+	assert_memory_equal(iv, last, 16); /* the chain does not move */
+	buf[27] = 28;
+	assert_int_equal(ike1_parse(buf, 28, &m, err, sizeof err), 0);
+	assert_int_equal(ike1_mm6_verify(&K, iv, &m, SAI, sizeof SAI, &SCR, why, sizeof why), 0);
+	/* longer than the probe decrypts: cannot tell (-1), not a key mismatch */
+	static uint8_t big[IKE1_HDR_LEN + IKE1_PLAIN_MAX + 16];
+	memcpy(big, buf, 28);
+	big[24] = (uint8_t)(sizeof big >> 24);
+	big[25] = (uint8_t)(sizeof big >> 16);
+	big[26] = (uint8_t)(sizeof big >> 8);
+	big[27] = (uint8_t)sizeof big;
+	assert_int_equal(ike1_parse(big, sizeof big, &m, err, sizeof err), 0);
+	assert_int_equal(ike1_mm6_verify(&K, iv, &m, SAI, sizeof SAI, &SCR, why, sizeof why), -1);
+	/* no keys */
+	struct ike1_keys none;
+	memset(&none, 0, sizeof none);
+	assert_int_equal(ike1_mm6_verify(&none, iv, &m, SAI, sizeof SAI, &SCR, why, sizeof why), -1);
+	ike1_keys_clear(&wrong);
+}
+
+/* An encrypted Informational: HASH(1) = prf(SKEYID_a, M-ID | N), IV = hash(last block | M-ID). */
+static size_t build_info(const struct ike1_keys *k, const uint8_t last[16], uint32_t mid, uint16_t type, uint8_t *out,
+			 size_t cap)
+{
+	uint8_t nb[64], pt[256], hv[64];
+	size_t hn = 0;
+	struct wbuf w;
+	struct ike1_writer iw;
+	uint8_t first;
+	wbuf_init(&w, nb, sizeof nb);
+	ike1_w_begin_chain(&iw, &w);
+	ike1_w_notify(&iw, IKE1_PROTO_ISAKMP, type, NULL, 0, NULL, 0);
+	assert_true(ike1_w_end_chain(&iw, &first) > 0);
+	assert_int_equal(ike1_keys_hash1(k, mid, nb, w.len, hv, &hn), 0);
+	struct wbuf pw;
+	wbuf_init(&pw, pt, sizeof pt);
+	ike1_w_begin_chain(&iw, &pw);
+	ike1_w_payload(&iw, IKE1_PL_HASH, hv, hn);
+	ike1_w_notify(&iw, IKE1_PROTO_ISAKMP, type, NULL, 0, NULL, 0);
+	assert_true(ike1_w_end_chain(&iw, &first) > 0);
+	struct ike1_header h;
+	memset(&h, 0, sizeof h);
+	memcpy(h.cky_i, k->cky_i, 8);
+	memcpy(h.cky_r, k->cky_r, 8);
+	h.exchange = IKE1_EX_INFORMATIONAL;
+	h.msg_id = mid;
+	struct ike1_cbc cb = {.k = k};
+	assert_int_equal(ike1_keys_msg_iv(k, last, mid, cb.iv), 0);
+	struct wbuf ow;
+	wbuf_init(&ow, out, cap);
+	int n = ike1_build_encrypted(&ow, &h, first, pt, pw.len, k->block_len, ike1_cbc_encrypt_cb, &cb);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+static void test_info_verify(void **state)
+{
+	(void)state;
+	static struct ike1_msg m;
+	struct ike1_keys wrong;
+	uint8_t buf[512], last[16], other_last[16];
+	char err[160], why[200];
+	uint16_t type = 99;
+	ref_keys(&K, "secret");
+	ref_keys(&wrong, "not the key");
+	memset(last, 0x6c, sizeof last);
+	memset(other_last, 0x3d, sizeof other_last);
+	size_t n = build_info(&K, last, 0x01020304, IKE1_N_INVALID_ID_INFORMATION, buf, sizeof buf);
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	assert_int_equal(ike1_info_verify(&K, last, &m, &SCR, &type, why, sizeof why), 1);
+	assert_int_equal(type, IKE1_N_INVALID_ID_INFORMATION);
+	/* the server took another "last phase-1 block": only the first block is garbled, still verified */
+	n = build_info(&K, other_last, 0x01020304, IKE1_N_INVALID_ID_INFORMATION, buf, sizeof buf);
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	assert_int_equal(ike1_info_verify(&K, last, &m, &SCR, &type, why, sizeof why), 1);
+	/* another key: does not decrypt and verify */
+	n = build_info(&wrong, last, 0x01020304, IKE1_N_INVALID_ID_INFORMATION, buf, sizeof buf);
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	assert_int_equal(ike1_info_verify(&K, last, &m, &SCR, &type, why, sizeof why), 0);
+	assert_int_equal(type, 0);
+	/* garbage, a non-block length, an empty body, too long */
+	n = build_info(&K, last, 7, IKE1_N_INVALID_ID_INFORMATION, buf, sizeof buf);
+	for (size_t i = 28 + 16; i < n; i++)
+		buf[i] ^= 0x5a;
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	assert_int_equal(ike1_info_verify(&K, last, &m, &SCR, &type, why, sizeof why), 0);
+	buf[27] = (uint8_t)(n - 3);
+	assert_int_equal(ike1_parse(buf, n, &m, err, sizeof err), 0);
+	assert_int_equal(ike1_info_verify(&K, last, &m, &SCR, &type, why, sizeof why), 0);
+	buf[27] = 28;
+	assert_int_equal(ike1_parse(buf, 28, &m, err, sizeof err), 0);
+	assert_int_equal(ike1_info_verify(&K, last, &m, &SCR, &type, why, sizeof why), 0);
+	static uint8_t big[IKE1_HDR_LEN + IKE1_PLAIN_MAX + 16];
+	memcpy(big, buf, 28);
+	big[26] = (uint8_t)(sizeof big >> 8);
+	big[27] = (uint8_t)sizeof big;
+	assert_int_equal(ike1_parse(big, sizeof big, &m, err, sizeof err), 0);
+	assert_int_equal(ike1_info_verify(&K, last, &m, &SCR, &type, why, sizeof why), -1);
+	ike1_keys_clear(&wrong);
+	ike1_keys_clear(&K);
+}
+
+/* The server's KE payload: only a value of the group's exact length that is a valid public value. */
+static void test_dh_shared_hostile(void **state)
+{
+	(void)state;
+	static const uint16_t groups[] = {IKE1_GROUP_MODP_1024, IKE1_GROUP_MODP_2048, IKE1_GROUP_ECP_256,
+					  IKE1_GROUP_ECP_384};
+	char err[160];
+	for (size_t g = 0; g < 4; g++) {
+		struct ike1_dh a, b;
+		uint8_t sec[IKE1_DH_MAX], peer[IKE1_DH_MAX + 1];
+		size_t sn = 0, pl = ike1_dh_pub_len(groups[g]);
+		assert_int_equal(ike1_dh_generate(&a, groups[g], err, sizeof err), 0);
+		assert_int_equal(ike1_dh_generate(&b, groups[g], err, sizeof err), 0);
+		assert_int_equal(ike1_dh_shared(&a, b.pub, b.pub_len, sec, sizeof sec, &sn, err, sizeof err), 0);
+		/* lying lengths: one byte short, one byte long, empty */
+		assert_int_equal(ike1_dh_shared(&a, b.pub, pl - 1, sec, sizeof sec, &sn, err, sizeof err), -1);
+		memcpy(peer, b.pub, pl);
+		peer[pl] = 0;
+		assert_int_equal(ike1_dh_shared(&a, peer, pl + 1, sec, sizeof sec, &sn, err, sizeof err), -1);
+		assert_int_equal(ike1_dh_shared(&a, peer, 0, sec, sizeof sec, &sn, err, sizeof err), -1);
+		/* all zero (MODP 0; ECP the point (0,0), not on the curve), all 0xff (> p; off the curve), 1 */
+		memset(peer, 0, pl);
+		assert_int_equal(ike1_dh_shared(&a, peer, pl, sec, sizeof sec, &sn, err, sizeof err), -1);
+		memset(peer, 0xff, pl);
+		assert_int_equal(ike1_dh_shared(&a, peer, pl, sec, sizeof sec, &sn, err, sizeof err), -1);
+		memset(peer, 0, pl);
+		peer[pl - 1] = 1;
+		assert_int_equal(ike1_dh_shared(&a, peer, pl, sec, sizeof sec, &sn, err, sizeof err), -1);
+		/* an ECP point with one bit flipped is off the curve */
+		if (groups[g] >= IKE1_GROUP_ECP_256) {
+			memcpy(peer, b.pub, pl);
+			peer[pl - 1] ^= 1;
+			assert_int_equal(ike1_dh_shared(&a, peer, pl, sec, sizeof sec, &sn, err, sizeof err), -1);
+		}
+		/* an output buffer too small */
+		assert_int_equal(ike1_dh_shared(&a, b.pub, b.pub_len, sec, 8, &sn, err, sizeof err), -1);
+		ike1_dh_free(&a);
+		ike1_dh_free(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prf_hmac_vectors), cmocka_unit_test(test_natd_rfc3947),
 		cmocka_unit_test(test_ecp_rfc5903),      cmocka_unit_test(test_generate_and_agree),
 		cmocka_unit_test(test_skeyid_reference), cmocka_unit_test(test_cbc_chain),
-		cmocka_unit_test(test_mm5_roundtrip),
+		cmocka_unit_test(test_mm5_roundtrip),    cmocka_unit_test(test_mm6_verify),
+		cmocka_unit_test(test_info_verify),      cmocka_unit_test(test_dh_shared_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "crypto/ike2_keys.h"
+#include "wire/ikev2.h"
 
 struct kat {
 	const char *name;
@@ -232,7 +233,13 @@ static void open_one(const struct kat *v, const struct ike2_keys *k, bool from_r
 	size_t len = unhex(msg_hex, msg, sizeof msg);
 	assert_true(len > 32);
 	assert_int_equal(msg[16], 46); /* first payload SK */
-	int n = ike2_sk_open(k, from_responder, msg, len, 32, out, sizeof out, err, sizeof err);
+	/* the probe's path (issue 11): the datagram parsed, classified, and opened at m->sk_iv_off */
+	static struct ike2_msg m;
+	assert_int_equal(ike2_parse_datagram(msg, len, false, &m, err, sizeof err), IKE2_DG_MESSAGE);
+	assert_int_equal(m.sk_iv_off, 32);
+	assert_int_equal(ike2_auth_reply_kind(&m, spi_of(v->spi_i), spi_of(v->spi_r), false),
+			 from_responder ? IKE2_AR_SK : IKE2_AR_NOT_OURS);
+	int n = ike2_sk_open(k, from_responder, m.raw, m.raw_len, m.sk_iv_off, out, sizeof out, err, sizeof err);
 	if (n < 0)
 		fail_msg("%s: IKE_AUTH %s not opened: %s", v->name, from_responder ? "response" : "request", err);
 	expect_hex(from_responder ? "IKE_AUTH response plaintext" : "IKE_AUTH request plaintext", v, out, (size_t)n,

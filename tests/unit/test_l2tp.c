@@ -116,11 +116,80 @@ static void test_sccrp_stopccn(void **state)
 	assert_int_equal(l2tp_parse(h, sizeof h, &m, err, sizeof err), -1);
 }
 
+/* The probe's handling of what comes back on UDP 1701 (l2tp_reply_check): the SCCRP of
+ * test_sccrp_stopccn (an xl2tpd-style answer) and hostile variants of it. */
+static void test_reply_check(void **state)
+{
+	(void)state;
+	static const uint8_t sccrp[] = {
+		0xc8, 0x02, 0x00, 0x46, 0x43, 0x21, 0x00, 0x05, 0x00, 0x00, 0x00, 0x01,
+		0x80, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+		0x80, 0x08, 0x00, 0x00, 0x00, 0x02, 0x01, 0x00,
+		0x80, 0x09, 0x00, 0x00, 0x00, 0x07, 's', 'r', 'v',
+		0x00, 0x0f, 0x00, 0x00, 0x00, 0x08, 'x', 'e', 'l', 'e', 'r', 'a', 'n', 'c', 'e',
+		0x80, 0x0a, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x03,
+		0x80, 0x08, 0x00, 0x00, 0x00, 0x09, 0x00, 0x07,
+	};
+	static struct l2tp_msg m;
+	struct l2tp_answer a;
+	uint8_t h[sizeof sccrp];
+	/* our tunnel 0x4321: an answer; clear it with a StopCCN to tunnel 7, Nr = Ns + 1 */
+	assert_int_equal(l2tp_reply_check(sccrp, sizeof sccrp, 0x4321, &m, &a), L2TP_REPLY_ANSWER);
+	assert_int_equal(a.msg_type, L2TP_MSG_SCCRP);
+	assert_true(a.stop);
+	assert_int_equal(a.peer_tunnel, 7);
+	assert_int_equal(a.nr, 1);
+	assert_string_equal(a.host, "srv");
+	assert_string_equal(a.vendor, "xelerance");
+	assert_int_equal(a.result, 0);
+	/* another tunnel */
+	assert_int_equal(l2tp_reply_check(sccrp, sizeof sccrp, 0x1234, &m, &a), L2TP_REPLY_OTHER_TUNNEL);
+	assert_false(a.stop);
+	assert_non_null(strstr(a.why, "not ours"));
+	/* a host name with control bytes and bytes above 0x7e is printed with '?' */
+	memcpy(h, sccrp, sizeof h);
+	h[34] = 0x1b;
+	h[36] = 0xff;
+	assert_int_equal(l2tp_reply_check(h, sizeof h, 0x4321, &m, &a), L2TP_REPLY_ANSWER);
+	assert_string_equal(a.host, "?r?");
+	/* lying lengths: the header Length past the datagram, an AVP length past the message */
+	memcpy(h, sccrp, sizeof h);
+	h[3] = 0x80;
+	assert_int_equal(l2tp_reply_check(h, sizeof h, 0x4321, &m, &a), L2TP_REPLY_MALFORMED);
+	assert_non_null(strstr(a.why, "does not parse as L2TP"));
+	memcpy(h, sccrp, sizeof h);
+	h[29] = 0xff;
+	assert_int_equal(l2tp_reply_check(h, sizeof h, 0x4321, &m, &a), L2TP_REPLY_MALFORMED);
+	/* a zero-length AVP (length 6: header only) where Host Name is */
+	memcpy(h, sccrp, sizeof h);
+	h[29] = 0x06;
+	assert_int_equal(l2tp_reply_check(h, sizeof h, 0x4321, &m, &a), L2TP_REPLY_MALFORMED);
+	/* truncated to the header, empty, one byte */
+	assert_int_equal(l2tp_reply_check(sccrp, 12, 0x4321, &m, &a), L2TP_REPLY_MALFORMED);
+	assert_int_equal(l2tp_reply_check(sccrp, 0, 0x4321, &m, &a), L2TP_REPLY_MALFORMED);
+	assert_int_equal(l2tp_reply_check(sccrp, 1, 0x4321, &m, &a), L2TP_REPLY_MALFORMED);
+	/* a ZLB to our tunnel, a data message */
+	uint8_t b[64];
+	struct wbuf w;
+	wbuf_init(&w, b, sizeof b);
+	assert_int_equal(l2tp_build_zlb(&w, 0x4321, 1, 1), 12);
+	assert_int_equal(l2tp_reply_check(b, 12, 0x4321, &m, &a), L2TP_REPLY_ZLB);
+	static const uint8_t data[] = {0x40, 0x02, 0x00, 0x0a, 0x43, 0x21, 0x00, 0x05, 0xff, 0x03};
+	assert_int_equal(l2tp_reply_check(data, sizeof data, 0x4321, &m, &a), L2TP_REPLY_NOT_CONTROL);
+	/* an SCCRP without Assigned Tunnel ID (or 0) is answered but not cleared */
+	assert_int_equal(l2tp_reply_check(sccrp, sizeof sccrp - 8, 0x4321, &m, &a), L2TP_REPLY_MALFORMED);
+	memcpy(h, sccrp, sizeof h);
+	h[sizeof h - 1] = 0;
+	assert_int_equal(l2tp_reply_check(h, sizeof h, 0x4321, &m, &a), L2TP_REPLY_ANSWER);
+	assert_false(a.stop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sccrq_bytes),
 		cmocka_unit_test(test_sccrp_stopccn),
+		cmocka_unit_test(test_reply_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -287,13 +287,120 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Issue 11: what hostile servers leave in the observations never reads as "filtered", "silence"
+ * or "works". */
+static void test_hostile_observations(void **state)
+{
+	(void)state;
+	/* junk on UDP 500 (lying lengths, zero-length payloads, another protocol): not filtered */
+	reset();
+	add(OBS_UDP_NO_ANSWER, 500, false, 3000, 3, "default", NULL);
+	add(OBS_L2TP_MALFORMED, 500, false, 1, 1, "default", "does not parse as IKEv1: payload 1 length 65535 exceeds the 32 bytes left");
+	const struct proto_verdict *p = l2();
+	assert_int_equal(p->verdict, VERDICT_UNKNOWN);
+	assert_null(finding("udp500-filtered"));
+	assert_non_null(strstr(p->summary, "something answers on UDP 500, but not with a valid IKEv1 reply"));
+	assert_non_null(strstr(p->summary, "payload 1 length 65535"));
+	/* what the probe records now: no udp-no-answer, an l2tp-no-answer "malformed answers" */
+	reset();
+	add(OBS_L2TP_MALFORMED, 500, false, 1, 1, "default", "shorter than the 28-byte ISAKMP header");
+	add(OBS_L2TP_NO_ANSWER, 500, false, 1, 3, "default", "malformed answers");
+	p = l2();
+	assert_int_equal(p->verdict, VERDICT_UNKNOWN);
+	assert_non_null(strstr(p->summary, "l2tp-malformed"));
+	/* a flood of junk is the same */
+	reset();
+	add(OBS_UDP_NO_ANSWER, 500, false, 3000, 3, "default", NULL);
+	add(OBS_L2TP_MALFORMED, 500, false, 1, 5000, "default", "a flood: 5000 datagrams that do not parse");
+	assert_int_equal(l2()->verdict, VERDICT_UNKNOWN);
+	/* ICMP port unreachable together with junk from the port: not "unreachable" */
+	reset();
+	add(OBS_UDP_ICMP, 500, false, 3, 3, "default", "port-unreachable");
+	add(OBS_L2TP_MALFORMED, 500, false, 1, 1, "default", "x");
+	assert_int_equal(l2()->verdict, VERDICT_UNKNOWN);
+	assert_null(finding("udp500-unreachable"));
+	/* junk on 1701 (code 0) or to our Aggressive Mode probe (code 7) says nothing about 500 */
+	for (int code = 0; code <= 7; code += 7) {
+		reset();
+		add(OBS_UDP_NO_ANSWER, 500, false, 3000, 3, "default", NULL);
+		add(OBS_L2TP_MALFORMED, code ? 500 : 1701, false, code, 1, "default", "x");
+		assert_int_equal(l2()->verdict, code ? VERDICT_UNKNOWN : VERDICT_FAILS);
+	}
+	/* replies with our cookie that are not replies: wrong exchange type, unexpected content,
+	 * encrypted: something answers, not filtered */
+	static const int ours[] = {2, 4, 5, 7};
+	for (size_t i = 0; i < 4; i++) {
+		reset();
+		add(OBS_UDP_NO_ANSWER, 500, false, 3000, 3, "default", NULL);
+		add(OBS_L2TP_IGNORED, 500, false, ours[i], 1, "default", "our cookie, but neither our exchange type nor Informational");
+		p = l2();
+		assert_int_equal(p->verdict, VERDICT_UNKNOWN);
+		assert_non_null(strstr(p->summary, "l2tp-ignored"));
+	}
+	/* another cookie, a zero responder cookie (our MM1 reflected), a wrong source: still filtered */
+	static const int not_ours[] = {1, 3, 8};
+	for (size_t i = 0; i < 3; i++) {
+		reset();
+		add(OBS_UDP_NO_ANSWER, 500, false, 3000, 3, "default", NULL);
+		add(OBS_L2TP_IGNORED, 500, false, not_ours[i], 1, "default", "x");
+		assert_string_equal(l2()->cause, "udp500-filtered");
+	}
+	/* after MM5: junk is not silence, so no inferred key mismatch */
+	base(0, 0);
+	add(OBS_L2TP_MALFORMED, 500, false, 5, 1, "default", "does not parse as IKEv1: header Length 9999 exceeds the 60 bytes received");
+	add(OBS_L2TP_NO_ANSWER, 500, false, 5, 3, "default", "silence");
+	p = l2();
+	assert_int_equal(p->verdict, VERDICT_UNKNOWN);
+	assert_null(finding("psk-mismatch"));
+	/* ...but MM4 retransmitted after MM5 (normal IKE behaviour) leaves it as it was */
+	base(0, 0);
+	add(OBS_L2TP_IGNORED, 500, false, 6, 2, "default", "a clear Main Mode message after MM5 (MM2 or MM4 again)");
+	add(OBS_L2TP_NO_ANSWER, 500, false, 5, 3, "default", "silence");
+	assert_string_equal(l2()->cause, "psk-mismatch");
+	/* an MM6 too long to decrypt: unknown, never works */
+	base(0, 0);
+	add(OBS_L2TP_MALFORMED, 500, false, 5, 1, "default", "5000 encrypted bytes: longer than the 4096 this probe decrypts");
+	assert_int_equal(l2()->verdict, VERDICT_UNKNOWN);
+	/* stall after MM4 with MM2 retransmitted endlessly: unknown */
+	reset();
+	add(OBS_L2TP_MM_ACCEPTED, 500, false, 20, 1, "default", "x");
+	add(OBS_L2TP_IGNORED, 500, false, 6, 40, "default", "a flood: 40 datagrams that are not replies");
+	add(OBS_L2TP_NO_ANSWER, 500, false, 3, 3, "default", "silence");
+	assert_int_equal(l2()->verdict, VERDICT_UNKNOWN);
+	/* NAT-T: junk on 4500 after the move is not "4500 filtered" */
+	base(1, 0);
+	add(OBS_L2TP_MOVED_4500, 4500, true, 0, 0, "default", "client");
+	add(OBS_L2TP_MALFORMED, 4500, true, 5, 1, "default", "no non-ESP marker (ESP or not IKE)");
+	add(OBS_L2TP_NO_ANSWER, 4500, true, 5, 3, "default", "silence");
+	assert_int_equal(l2()->verdict, VERDICT_UNKNOWN);
+	assert_null(finding("udp4500-filtered"));
+	/* works stays as strict as it was: HASH_R verified (value 1) on the default set; junk that
+	 * came besides a verified MM6 does not undo the proof */
+	base(0, 0);
+	add(OBS_L2TP_MALFORMED, 500, false, 3, 1, "default", "x");
+	add(OBS_L2TP_PSK_MATCH, 500, false, 0, 1, "default", NULL);
+	assert_int_equal(l2()->verdict, VERDICT_WORKS);
+	base(0, 0);
+	add(OBS_L2TP_MALFORMED, 500, false, 5, 1, "default", "x");
+	add(OBS_L2TP_PSK_MATCH, 500, false, 0, 2, "default", NULL); /* informational only */
+	assert_int_not_equal(l2()->verdict, VERDICT_WORKS);
+	/* a garbage MM6 is a mismatch, never works */
+	base(0, 0);
+	add(OBS_L2TP_PSK_MISMATCH, 500, false, 0, 2, "default", NULL);
+	assert_int_equal(l2()->verdict, VERDICT_FAILS);
+	/* a truncated datagram alone decides nothing */
+	reset();
+	add(OBS_UDP_TRUNCATED, 500, false, 65536, 65536, "default", "larger than 65536 bytes");
+	assert_int_equal(l2()->verdict, VERDICT_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_works_only_with_verified_key), cmocka_unit_test(test_psk_mismatch),
 		cmocka_unit_test(test_server_nat),                   cmocka_unit_test(test_ports_and_proposals),
 		cmocka_unit_test(test_errors_in_kb),                 cmocka_unit_test(test_profile_is_windows_mm1),
-		cmocka_unit_test(test_aggressive_mode_psk),
+		cmocka_unit_test(test_aggressive_mode_psk),          cmocka_unit_test(test_hostile_observations),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -113,6 +113,34 @@ static void errqueue_hostile(void **state)
 	assert_int_equal(net_errqueue_parse(u + 1, sizeof b, &rx), 0);
 }
 
+/* A server that accepts and resets before we read the connect's result: "connected, then reset",
+ * not "unreachable" (issue 11 hostile lab, tcp443-accept-reset, was reported as tcp-unreachable). */
+static void tcp_accept_then_reset(void **state)
+{
+	(void)state;
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof sa;
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sl), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	struct net_addr dst = {.len = sizeof sa};
+	memcpy(&dst.ss, &sa, sizeof sa);
+	int fd = net_tcp_connect_start(&dst);
+	assert_true(fd >= 0);
+	int c = accept(ls, NULL, NULL);
+	assert_true(c >= 0);
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	assert_int_equal(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+	close(c); /* RST */
+	usleep(50 * 1000);
+	int err = 0;
+	assert_int_equal(net_tcp_connect_result(fd, &err), NET_TCP_RESET);
+	assert_int_equal(err, ECONNRESET);
+	close(fd);
+	close(ls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +148,7 @@ int main(void)
 		cmocka_unit_test(zones),
 		cmocka_unit_test(errqueue_real_capture),
 		cmocka_unit_test(errqueue_hostile),
+		cmocka_unit_test(tcp_accept_then_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -504,6 +504,9 @@ static void flood_keeps_other_protocols(void **state)
 	o.port_override[0][0] = p1;
 	o.port_override[0][1] = p2;
 	o.port_override[3][0] = ntohs(sa.sin_port);
+	/* The IKEv2 probe itself caps junk at a few observations per exchange; a small budget makes
+	 * the engine's own bound (the safety net behind every probe) the one that is hit. */
+	o.obs_budget = 6;
 	char err[200];
 	assert_int_equal(engine_run(&o, &R, err, sizeof err), 0);
 	kill(pid, SIGTERM);
@@ -520,7 +523,7 @@ static void flood_keeps_other_protocols(void **state)
 		}
 	}
 	assert_int_equal(n_exhausted, 1);
-	assert_true(n_ike <= 161);
+	assert_true(n_ike <= 7);
 	/* PPTP's observations come after the flood (connect, then no reply at its deadline), and are kept. */
 	assert_true(n_pptp >= 2);
 	bool no_reply = false;

@@ -189,12 +189,144 @@ static void test_http_response(void **state)
 	assert_int_equal(r.head_len, strlen(lf));
 }
 
+/* [MS-SSTP] 4.7: the Call Connect Ack a server sends when it supports SHA256 only. */
+static const uint8_t ms_sstp_4_7_ack[48] = {
+	0x10, 0x01, 0x00, 0x30, 0x00, 0x02, 0x00, 0x01, 0x00, 0x04, 0x00, 0x28, 0x00, 0x00, 0x00, 0x02,
+	0x41, 0x2B, 0x48, 0x9A, 0xEB, 0xD7, 0xEC, 0xC7, 0xD0, 0x89, 0x66, 0xF2, 0x6B, 0xE7, 0xCD, 0x72,
+	0xB2, 0x31, 0xA0, 0xE9, 0x21, 0x0D, 0x7C, 0x91, 0xB3, 0x08, 0x86, 0x2B, 0x03, 0x44, 0xC4, 0x35};
+
+/* Issue 11: an Ack without a valid Crypto Binding Request must be named, never taken as working. */
+static void test_ack_binding(void **state)
+{
+	(void)state;
+	struct sstp_msg m;
+	char err[200];
+	assert_int_equal(sstp_parse(ms_sstp_4_7_ack, sizeof ms_sstp_4_7_ack, &m, err, sizeof err), 0);
+	assert_int_equal(sstp_ack_binding_check(&m, err, sizeof err), 0);
+	assert_int_equal(m.hash_bitmask, SSTP_CERT_HASH_SHA256);
+	assert_int_equal(m.nonce[0], 0x41);
+	assert_int_equal(m.nonce[31], 0x35);
+	/* no attribute at all: 10 01 00 08 | 00 02 00 00 */
+	static const uint8_t bare[] = {0x10, 0x01, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00};
+	assert_int_equal(sstp_parse(bare, sizeof bare, &m, err, sizeof err), 0);
+	assert_int_equal(sstp_ack_binding_check(&m, err, sizeof err), -1);
+	assert_non_null(strstr(err, "no Crypto Binding Request"));
+	/* bitmask selecting no known hash (0x00, 0x04) */
+	uint8_t b[64];
+	memcpy(b, ms_sstp_4_7_ack, 48);
+	b[15] = 0x00;
+	assert_int_equal(sstp_parse(b, 48, &m, err, sizeof err), 0);
+	assert_int_equal(sstp_ack_binding_check(&m, err, sizeof err), -1);
+	assert_non_null(strstr(err, "Hash Protocol Bitmask 0x00"));
+	b[15] = 0x04;
+	assert_int_equal(sstp_parse(b, 48, &m, err, sizeof err), 0);
+	assert_int_equal(sstp_ack_binding_check(&m, err, sizeof err), -1);
+	b[15] = 0x07; /* SHA1|SHA256 and an undefined bit: a known hash is selected */
+	assert_int_equal(sstp_parse(b, 48, &m, err, sizeof err), 0);
+	assert_int_equal(sstp_ack_binding_check(&m, err, sizeof err), 0);
+	/* a short attribute (length 0x24: a 28-byte nonce), the packet length consistent */
+	memcpy(b, ms_sstp_4_7_ack, 44);
+	b[3] = 0x2c;
+	b[11] = 0x24;
+	assert_int_equal(sstp_parse(b, 44, &m, err, sizeof err), 0);
+	assert_false(m.has_binding_req);
+	assert_int_equal(m.nbinding_req, 1);
+	assert_int_equal(sstp_ack_binding_check(&m, err, sizeof err), -1);
+	assert_non_null(strstr(err, "length 36, not 40"));
+	/* two of them */
+	memcpy(b, ms_sstp_4_7_ack, 48);
+	b[3] = 0x58;
+	b[7] = 2;
+	uint8_t two[88];
+	memcpy(two, b, 48);
+	memcpy(two + 48, ms_sstp_4_7_ack + 8, 40);
+	assert_int_equal(sstp_parse(two, sizeof two, &m, err, sizeof err), 0);
+	assert_int_equal(sstp_ack_binding_check(&m, err, sizeof err), -1);
+	/* not an Ack */
+	static const uint8_t echo[] = {0x10, 0x01, 0x00, 0x08, 0x00, 0x08, 0x00, 0x00};
+	assert_int_equal(sstp_parse(echo, sizeof echo, &m, err, sizeof err), 0);
+	assert_int_equal(sstp_ack_binding_check(&m, err, sizeof err), -1);
+}
+
+/* The connection's byte stream: the head and the packets come out whole however the bytes are cut. */
+static void test_stream(void **state)
+{
+	(void)state;
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\nServer: x\r\n\r\n";
+	static const uint8_t echo[] = {0x10, 0x01, 0x00, 0x08, 0x00, 0x08, 0x00, 0x00};
+	uint8_t all[256];
+	size_t n = 0;
+	memcpy(all, head, strlen(head));
+	n += strlen(head);
+	memcpy(all + n, echo, sizeof echo);
+	n += sizeof echo;
+	memcpy(all + n, ms_sstp_4_7_ack, sizeof ms_sstp_4_7_ack);
+	n += sizeof ms_sstp_4_7_ack;
+	static struct sstp_stream s;
+	struct sstp_stream_event ev;
+	char err[160];
+	for (size_t piece = 1; piece <= n; piece++) {
+		int heads = 0, pkts = 0;
+		sstp_stream_init(&s);
+		for (size_t off = 0; off < n;) {
+			size_t k = piece < n - off ? piece : n - off;
+			assert_int_equal(sstp_stream_feed(&s, all + off, k), k);
+			off += k;
+			enum sstp_stream_ev e;
+			while ((e = sstp_stream_next(&s, &ev, err, sizeof err)) != SSTP_EV_NEED_MORE) {
+				if (e == SSTP_EV_HEAD) {
+					assert_int_equal(ev.head.status, 200);
+					heads++;
+				} else {
+					assert_int_equal(e, SSTP_EV_PACKET);
+					assert_int_equal(ev.pkt_len, pkts == 0 ? sizeof echo : sizeof ms_sstp_4_7_ack);
+					assert_memory_equal(ev.pkt, pkts == 0 ? echo : ms_sstp_4_7_ack, ev.pkt_len);
+					pkts++;
+				}
+			}
+			assert_true(sstp_stream_space(&s) > 0);
+		}
+		assert_int_equal(heads, 1);
+		assert_int_equal(pkts, 2);
+	}
+	/* An endless head: reported once it passes 8 KiB, never stored past the cap. */
+	sstp_stream_init(&s);
+	assert_int_equal(sstp_stream_feed(&s, (const uint8_t *)"HTTP/1.1 200 OK\r\n", 17), 17);
+	enum sstp_stream_ev e = SSTP_EV_NEED_MORE;
+	for (int i = 0; i < 4000 && e == SSTP_EV_NEED_MORE; i++) {
+		assert_int_equal(sstp_stream_feed(&s, (const uint8_t *)"X-Filler: aaaa\r\n", 16), 16);
+		e = sstp_stream_next(&s, &ev, err, sizeof err);
+	}
+	assert_int_equal(e, SSTP_EV_BAD_HEAD);
+	assert_int_equal(ev.http_rc, SSTP_HTTP_TOO_LARGE);
+	assert_true(s.len <= SSTP_STREAM_CAP);
+	assert_int_equal(sstp_stream_next(&s, &ev, err, sizeof err), SSTP_EV_BAD_HEAD); /* sticky */
+	/* A framing error after the head. */
+	sstp_stream_init(&s);
+	sstp_stream_feed(&s, (const uint8_t *)head, strlen(head));
+	assert_int_equal(sstp_stream_next(&s, &ev, err, sizeof err), SSTP_EV_HEAD);
+	sstp_stream_feed(&s, (const uint8_t *)"\x20\x01\x00\x08", 4);
+	assert_int_equal(sstp_stream_next(&s, &ev, err, sizeof err), SSTP_EV_BAD_FRAME);
+	/* Not HTTP at all. */
+	sstp_stream_init(&s);
+	sstp_stream_feed(&s, (const uint8_t *)"SSH-2.0-OpenSSH\r\n", 17);
+	assert_int_equal(sstp_stream_next(&s, &ev, err, sizeof err), SSTP_EV_BAD_HEAD);
+	assert_int_equal(ev.http_rc, SSTP_HTTP_MALFORMED);
+	/* A full buffer takes only what fits. */
+	sstp_stream_init(&s);
+	static uint8_t big[SSTP_STREAM_CAP + 10];
+	memset(big, 'a', sizeof big);
+	assert_int_equal(sstp_stream_feed(&s, big, sizeof big), SSTP_STREAM_CAP);
+	assert_int_equal(sstp_stream_space(&s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_connect_request_bytes), cmocka_unit_test(test_call_connect_ack),
 		cmocka_unit_test(test_nak_abort_disconnect),       cmocka_unit_test(test_http_request),
 		cmocka_unit_test(test_http_response),
+		cmocka_unit_test(test_ack_binding),                cmocka_unit_test(test_stream),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,16 @@ What it does (RFC 2637 section 4, enhanced GRE; RFC 1661 LCP):
     option) and a Configure-Ack of the client's options, with the GRE
     acknowledgment number set to the client's sequence number.
 Bounded: at most 50 replies per second, runs at most --max-seconds.
+
+Hostile modes for the hostile-server lab (--mode; default "normal" as above),
+each of which a client must NOT take for the server's GRE:
+  reflect      sends the client's own packet back to it unchanged (our own
+               LCP Configure-Request, keyed with the server's call id);
+  own-call-id  the same, after rewriting the Call ID to the client's own (as
+               when a server picks the client's call id for itself);
+  wrong-call   answers keyed with a call id that is neither side's;
+  spoof SRC    answers correctly, but from the address --spoof-source
+               (an IP_HDRINCL packet; the path must let it through).
 """
 import argparse
 import os
@@ -69,8 +79,13 @@ def gre_packet(call_id, seq, ack, ppp):
 def main():
     ap = argparse.ArgumentParser(description="GRE/LCP test responder (vpndiag lab)")
     ap.add_argument("--max-seconds", type=int, default=86400)
+    ap.add_argument("--mode", choices=("normal", "reflect", "own-call-id", "wrong-call", "spoof"), default="normal")
+    ap.add_argument("--spoof-source", default="198.19.0.99", help="source address for --mode spoof")
     a = ap.parse_args()
     gre = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_GRE)
+    raw = None
+    if a.mode == "spoof":
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)  # IP_HDRINCL implied
     tcp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
     calls = {}
     seq = 0
@@ -81,7 +96,10 @@ def main():
     log("GRE/LCP test responder ready")
     while time.monotonic() < end:
         r, _, _ = select.select([gre, tcp], [], [], 1.0)
-        for s in r:
+        # The TCP copies first: when the client's Outgoing-Call-Request and its first GRE packet
+        # are both queued, the call id must be learnt before the GRE is answered (else the answer
+        # goes out keyed with call id 0, which a careful client rightly refuses).
+        for s in sorted(r, key=lambda x: x is gre):
             pkt = s.recv(65535)
             p = parse_ip(pkt)
             if p is None:
@@ -91,6 +109,13 @@ def main():
                 learn_call_id(payload, src, calls)
                 continue
             if len(payload) < 8:
+                continue
+            if a.mode in ("reflect", "own-call-id"):
+                out = bytearray(payload)
+                if a.mode == "own-call-id" and src in calls:
+                    out[6:8] = struct.pack("!H", calls[src])
+                gre.sendto(bytes(out), (src, 0))
+                log("%s: sent %s its own GRE back" % (a.mode, src))
                 continue
             flags, proto = struct.unpack("!HH", payload[:4])
             if flags & 0x7 != 1 or proto != 0x880B or not flags & 0x2000:
@@ -108,8 +133,9 @@ def main():
                 ppp = ppp[2:]
             if len(ppp) < 6 or struct.unpack("!H", ppp[:2])[0] != PPP_LCP or ppp[2] != 1:
                 continue
+            # ppp is now protocol (2) | code | id | length (2, counted from code) | options
             lcp_id, lcp_len = ppp[3], struct.unpack("!H", ppp[4:6])[0]
-            options = ppp[6:lcp_len]
+            options = ppp[6:2 + lcp_len]
             now = time.monotonic()
             if now - window_start > 1.0:
                 window_start, sent_in_window = now, 0
@@ -117,11 +143,19 @@ def main():
                 continue
             sent_in_window += 2
             call_id = calls.get(src, 0)
+            if a.mode == "wrong-call":
+                call_id = (call_id + 0x1111) & 0xFFFF
             req_opts = b"\x05\x06" + magic
             my_req = b"\xff\x03" + struct.pack("!HBBH", PPP_LCP, 1, 1, 4 + len(req_opts)) + req_opts
             my_ack = b"\xff\x03" + struct.pack("!HBBH", PPP_LCP, 2, lcp_id, 4 + len(options)) + options
             for frame in (my_req, my_ack):
-                gre.sendto(gre_packet(call_id, seq, their_seq, frame), (src, 0))
+                pkt = gre_packet(call_id, seq, their_seq, frame)
+                if raw is not None:
+                    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(pkt), seq & 0xFFFF, 0, 64, IPPROTO_GRE, 0,
+                                     socket.inet_aton(a.spoof_source), socket.inet_aton(src))
+                    raw.sendto(ip + pkt, (src, 0))
+                else:
+                    gre.sendto(pkt, (src, 0))
                 seq += 1
             log("LCP Configure-Request from %s (GRE call id %d): answered with call id %d"
                 % (src, struct.unpack("!H", payload[6:8])[0], call_id))
