@@ -207,7 +207,7 @@ CASES = [
       ("gre-no-reply", "gre-reflected", "obs-budget-exhausted"), "no GRE reply counted; bounded"),
     C("gre-spoofed-source", "pptp", "spoofed sources", "RFC 2637 4.1",
       "correct control connection; the LCP answer in GRE comes from 198.19.0.3, not the server",
-      ("gre-no-reply", "gre-reflected"), "GRE from another address is not the server's: never works"),
+      ("gre-wrong-source",), "gre-wrong-source: GRE from another address is not the server's; never works"),
 ]
 CASE_BY_NAME = {c["name"]: c for c in CASES}
 
