@@ -15,8 +15,10 @@
 #include "net/net.h"
 #include "wire/ikev2.h"
 
-#define ENGINE_NPROTO 4      /* ikev2, l2tp, sstp, pptp: the order of kb_protocol_names */
-#define ENGINE_MAX_PORTS 4
+#include "proto/proto.h"
+
+#define ENGINE_NPROTO PROTO_COUNT /* indices as in proto/proto.def */
+#define ENGINE_MAX_PORTS PROTO_MAX_PORTS
 #define ENGINE_MAX_TIMEOUT_MS 300000u
 
 /* What a probe saw. The kinds are listed per protocol in engine/obs_*.def, so that each probe
@@ -79,7 +81,7 @@ struct engine_opts {
 	const char *user;
 	/* Tests only: a smaller per-protocol observation budget (0 = the default, 160). */
 	uint32_t obs_budget;
-	/* Tests only: replaces a module's default ports (0 = keep), indexed like kb_protocol_names. */
+	/* Tests only: replaces a module's default ports (0 = keep), indexed like proto_table. */
 	uint16_t port_override[ENGINE_NPROTO][ENGINE_MAX_PORTS];
 };
 

@@ -30,20 +30,10 @@ static const char *const category_titles[KB_CAT_COUNT] = {
 	"Connection and RAS errors", "IKE and IPsec errors", "Certificate trust and revocation",
 	"TLS (Schannel) errors", "Windows system errors",
 };
-const char *const kb_protocol_names[4] = {"ikev2", "l2tp", "sstp", "pptp"};
-static const char *const protocol_titles[4] = {"IKEv2", "L2TP/IPsec", "SSTP", "PPTP"};
 
 const char *kb_basis_name(enum kb_basis b) { return (unsigned)b < KB_BASIS_COUNT ? basis_names[b] : "?"; }
 const char *kb_category_name(enum kb_category c) { return (unsigned)c < KB_CAT_COUNT ? category_names[c] : "?"; }
 const char *kb_category_title(enum kb_category c) { return (unsigned)c < KB_CAT_COUNT ? category_titles[c] : "?"; }
-
-const char *kb_protocol_title(unsigned bit)
-{
-	for (unsigned i = 0; i < 4; i++)
-		if (bit == (1u << i))
-			return protocol_titles[i];
-	return "?";
-}
 
 int kb_is_hresult(uint32_t code) { return (code & 0x80000000u) != 0; }
 
@@ -173,13 +163,13 @@ static int parse_protocols(struct parser *p, const char *val, unsigned *out)
 			memcpy(tok, s, n);
 			tok[n] = '\0';
 			unsigned bit = 0;
+			int idx = proto_index(tok);
 			if (strcmp(tok, "all") == 0)
 				bit = KB_P_ALL;
-			for (unsigned i = 0; i < 4; i++)
-				if (strcmp(tok, kb_protocol_names[i]) == 0)
-					bit = 1u << i;
+			else if (idx >= 0)
+				bit = proto_table[idx].bit;
 			if (!bit)
-				return fail(p, "unknown protocol '%s' (ikev2, l2tp, sstp, pptp, all)", tok);
+				return fail(p, "unknown protocol '%s' (%s, all)", tok, proto_keys_list());
 			bits |= bit;
 		}
 		s += n;

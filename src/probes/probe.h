@@ -53,9 +53,9 @@ const struct probe_module *probe_find(const char *name);
 /* Index of a Windows protocol name in kb_protocol_names (0..3), or -1. */
 int probe_protocol_index(const char *name);
 
-extern const struct probe_module probe_ikev2;
-extern const struct probe_module probe_l2tp;
-extern const struct probe_module probe_sstp;
-extern const struct probe_module probe_pptp;
+/* One module per protocol of proto/proto.def: probe_<key>, defined in probes/<key>.c. */
+#define PROTO_X(ID, key, title, pref, p1, p2, p3) extern const struct probe_module probe_##key;
+#include "proto/proto.def"
+#undef PROTO_X
 
 #endif

@@ -1,18 +1,17 @@
-/* The one table of probe modules. Add a protocol: write src/probes/<proto>.c exporting
- * `const struct probe_module probe_<proto>` and list it here. */
+/* The table of probe modules, generated from proto/proto.def: a protocol's module is
+ * `const struct probe_module probe_<key>` in src/probes/<key>.c. */
 #include <string.h>
 
 #include "kb/kb.h"
 #include "probes/probe.h"
 
-const struct probe_module *const probe_modules[] = {
-	&probe_ikev2,
-	&probe_l2tp,
-	&probe_sstp,
-	&probe_pptp,
-	/* l2tp, sstp, pptp: later issues */
-	NULL,
+/* The probe modules in proto/proto.def's order: probe_<key> from probes/<key>.c. */
+#define PROTO_X(ID, key, title, pref, p1, p2, p3) [PROTO_##ID] = &probe_##key,
+const struct probe_module *const probe_modules[PROTO_COUNT + 1] = {
+#include "proto/proto.def"
+	[PROTO_COUNT] = NULL,
 };
+#undef PROTO_X
 
 const struct probe_module *probe_find(const char *name)
 {
@@ -24,8 +23,5 @@ const struct probe_module *probe_find(const char *name)
 
 int probe_protocol_index(const char *name)
 {
-	for (int i = 0; i < 4; i++)
-		if (strcmp(kb_protocol_names[i], name) == 0)
-			return i;
-	return -1;
+	return proto_index(name);
 }

@@ -16,9 +16,9 @@ static struct json_object *strv(const struct kb_strv *v)
 static struct json_object *protocols(unsigned bits)
 {
 	struct json_object *a = json_object_new_array();
-	for (unsigned i = 0; i < 4; i++)
-		if (bits & (1u << i))
-			json_object_array_add(a, json_object_new_string(kb_protocol_names[i]));
+	for (unsigned i = 0; i < PROTO_COUNT; i++)
+		if (bits & proto_table[i].bit)
+			json_object_array_add(a, json_object_new_string(proto_table[i].key));
 	return a;
 }
 

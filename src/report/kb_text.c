@@ -19,9 +19,9 @@ static int protocols(FILE *out, unsigned bits)
 	if (bits == KB_P_ALL)
 		return fprintf(out, "all protocols");
 	int n = 0;
-	for (unsigned i = 0; i < 4; i++)
-		if (bits & (1u << i))
-			n += fprintf(out, "%s%s", n ? ", " : "", kb_protocol_title(1u << i));
+	for (unsigned i = 0; i < PROTO_COUNT; i++)
+		if (bits & proto_table[i].bit)
+			n += fprintf(out, "%s%s", n ? ", " : "", proto_table[i].title);
 	return n;
 }
 

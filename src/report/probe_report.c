@@ -18,7 +18,7 @@ int report_exit_code(const struct engine_result *r, const struct diagnosis *d)
 	/* A name that does not resolve is bad input (exit 2), reported in full as Windows error 868. */
 	if (r->resolved.status != NET_RESOLVE_OK)
 		return VD_EXIT_USAGE;
-	for (int i = 0; i < ENGINE_NPROTO; i++) {
+	for (int i = 0; i < PROTO_COUNT; i++) {
 		if (d->p[i].verdict == VERDICT_FAILS)
 			return VD_EXIT_NOT_FOUND;
 		if (d->p[i].verdict == VERDICT_NOT_PROBED)
@@ -47,9 +47,9 @@ static void error_str(uint32_t code, char *out, size_t len)
 
 static const char *proto_name(unsigned bit)
 {
-	for (int i = 0; i < ENGINE_NPROTO; i++)
+	for (int i = 0; i < PROTO_COUNT; i++)
 		if (bit == 1u << i)
-			return kb_protocol_names[i];
+			return proto_table[i].key;
 	return NULL;
 }
 
@@ -165,7 +165,7 @@ struct json_object *report_json(const struct engine_result *r, const struct diag
 	json_object_object_add(root, "target", t);
 
 	struct json_object *ps = json_object_new_object();
-	for (int i = 0; i < ENGINE_NPROTO; i++) {
+	for (int i = 0; i < PROTO_COUNT; i++) {
 		const struct proto_verdict *p = &d->p[i];
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "verdict", json_object_new_string(rules_verdict_name(p->verdict)));
@@ -174,7 +174,7 @@ struct json_object *report_json(const struct engine_result *r, const struct diag
 		json_object_object_add(o, "cause", str_or_null(p->cause));
 		json_object_object_add(o, "summary", json_object_new_string(p->summary));
 		json_object_object_add(o, "fixes", fixes_json(p->finding >= 0 ? &d->f[p->finding] : NULL));
-		json_object_object_add(ps, kb_protocol_names[i], o);
+		json_object_object_add(ps, proto_table[i].key, o);
 	}
 	json_object_object_add(root, "protocols", ps);
 
@@ -194,7 +194,7 @@ struct json_object *report_json(const struct engine_result *r, const struct diag
 	json_object_object_add(root, "observations", os);
 
 	json_object_object_add(root, "recommended",
-			       d->recommended >= 0 ? json_object_new_string(kb_protocol_names[d->recommended]) : NULL);
+			       d->recommended >= 0 ? json_object_new_string(proto_table[d->recommended].key) : NULL);
 	json_object_object_add(root, "elapsed_ms", json_object_new_int64(r->elapsed_ms));
 	json_object_object_add(root, "timeout_ms", json_object_new_int64(r->timeout_ms));
 	if (with_packets) {
@@ -267,10 +267,10 @@ void report_text(FILE *out, const struct engine_result *r, const struct diagnosi
 		addr[0] ? ")" : "", "", r->elapsed_ms / 1000.0, col(&st, C_RESET));
 
 	fprintf(out, "%-11s %-11s %s\n", "PROTOCOL", "VERDICT", "WINDOWS ERROR / CAUSE");
-	for (int i = 0; i < ENGINE_NPROTO; i++) {
+	for (int i = 0; i < PROTO_COUNT; i++) {
 		const struct proto_verdict *p = &d->p[i];
 		const char *vn = rules_verdict_name(p->verdict);
-		fprintf(out, "%-11s %s%-11s%s ", kb_protocol_title(1u << i), col(&st, verdict_colour(p->verdict)), vn,
+		fprintf(out, "%-11s %s%-11s%s ", proto_table[i].title, col(&st, verdict_colour(p->verdict)), vn,
 			col(&st, C_RESET));
 		if (p->windows_error) {
 			char e[16];
@@ -294,7 +294,7 @@ void report_text(FILE *out, const struct engine_result *r, const struct diagnosi
 			const struct finding *f = &d->f[i];
 			const char *sev = f->severity == SEV_FAILURE ? "FAILS" : f->severity == SEV_WARNING ? "WARNING" : "INFO";
 			const char *c = f->severity == SEV_FAILURE ? C_RED : f->severity == SEV_WARNING ? C_YELLOW : C_DIM;
-			fprintf(out, "\n%s[%s]%s %s %s", col(&st, c), sev, col(&st, C_RESET), kb_protocol_title(f->proto), f->cause);
+			fprintf(out, "\n%s[%s]%s %s %s", col(&st, c), sev, col(&st, C_RESET), proto_title(f->proto), f->cause);
 			if (f->windows_error) {
 				char e[16];
 				error_str(f->windows_error, e, sizeof e);
@@ -320,13 +320,13 @@ void report_text(FILE *out, const struct engine_result *r, const struct diagnosi
 	const char *nat[] = {"unknown", "no", "yes"};
 	fprintf(out, "\nNAT: client side %s, server side %s\n", nat[d->nat_client + 1], nat[d->nat_server + 1]);
 	if (d->recommended >= 0) {
-		fprintf(out, "Recommended protocol: %s%s%s\n", col(&st, C_GREEN), kb_protocol_title(1u << d->recommended),
+		fprintf(out, "Recommended protocol: %s%s%s\n", col(&st, C_GREEN), proto_table[d->recommended].title,
 			col(&st, C_RESET));
 	} else {
 		fprintf(out, "Recommended protocol: none known to work yet");
-		for (int i = 0; i < ENGINE_NPROTO; i++)
+		for (int i = 0; i < PROTO_COUNT; i++)
 			if (d->p[i].verdict == VERDICT_UNKNOWN && d->p[i].checks_passed)
-				fprintf(out, " (%s passed every check made so far)", kb_protocol_title(1u << i));
+				fprintf(out, " (%s passed every check made so far)", proto_table[i].title);
 		fputc('\n', out);
 	}
 }
@@ -345,7 +345,7 @@ void report_packets(FILE *out, const struct engine_result *r)
 int report_monitoring_state(const struct engine_result *r, const struct diagnosis *d)
 {
 	bool any = false, warn = false, undecided = false;
-	for (int i = 0; i < ENGINE_NPROTO; i++) {
+	for (int i = 0; i < PROTO_COUNT; i++) {
 		const struct proto_verdict *p = &d->p[i];
 		if (p->verdict == VERDICT_FAILS)
 			return REPORT_MON_CRITICAL;
@@ -370,14 +370,14 @@ int report_monitoring(FILE *out, const struct engine_result *r, const struct dia
 	char line[2048];
 	fmt_into(line, sizeof line, "VPNDIAG %s - ", names[state]);
 	bool first = true;
-	for (int i = 0; i < ENGINE_NPROTO; i++) {
+	for (int i = 0; i < PROTO_COUNT; i++) {
 		const struct proto_verdict *p = &d->p[i];
 		if (p->verdict == VERDICT_NOT_PROBED)
 			continue;
 		char e[16] = "";
 		if (p->windows_error)
 			error_str(p->windows_error, e, sizeof e);
-		fmt_append(line, sizeof line, "%s%s: %s%s%s%s%s (%s)", first ? "" : "; ", kb_protocol_names[i],
+		fmt_append(line, sizeof line, "%s%s: %s%s%s%s%s (%s)", first ? "" : "; ", proto_table[i].key,
 			   rules_verdict_name(p->verdict), e[0] ? " " : "", e, p->cause[0] ? " " : "", p->cause, p->summary);
 		first = false;
 	}
@@ -388,14 +388,14 @@ int report_monitoring(FILE *out, const struct engine_result *r, const struct dia
 		if (*c == '|' || *c == '\n')
 			*c = '/';
 	fmt_append(line, sizeof line, " |");
-	for (int i = 0; i < ENGINE_NPROTO; i++) {
+	for (int i = 0; i < PROTO_COUNT; i++) {
 		if (!(r->probed & (1u << i)))
 			continue;
 		int64_t rtt = rtt_of(r, 1u << i);
 		if (rtt >= 0)
-			fmt_append(line, sizeof line, " rtt_%s=%lldms;;;0", kb_protocol_names[i], (long long)rtt);
+			fmt_append(line, sizeof line, " rtt_%s=%lldms;;;0", proto_table[i].key, (long long)rtt);
 		else
-			fmt_append(line, sizeof line, " rtt_%s=U", kb_protocol_names[i]);
+			fmt_append(line, sizeof line, " rtt_%s=U", proto_table[i].key);
 	}
 	fmt_append(line, sizeof line, " time=%ums;;;0;%u", (unsigned)r->elapsed_ms, (unsigned)r->timeout_ms);
 	fprintf(out, "%s\n", line);

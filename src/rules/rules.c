@@ -88,15 +88,14 @@ static const struct rule global_rules[] = {
 };
 static const struct rules_proto rules_proto_global = {0, global_rules, 1, NULL};
 
-/* Every rule set, in priority order: the target's, then one per protocol. A new protocol adds its
- * line here and its own rules_<proto>.c. */
-static const struct rules_proto *const rule_sets[] = {
+/* Every rule set, in priority order: the target's, then one per protocol in proto/proto.def's
+ * order (rules_proto_<key> from rules/rules_<key>.c). */
+#define PROTO_X(ID, key, title, pref, p1, p2, p3) &rules_proto_##key,
+static const struct rules_proto *const rule_sets[PROTO_COUNT + 1] = {
 	&rules_proto_global,
-	&rules_proto_ikev2,
-	&rules_proto_l2tp,
-	&rules_proto_sstp,
-	&rules_proto_pptp,
+#include "proto/proto.def"
 };
+#undef PROTO_X
 #define NSETS (sizeof rule_sets / sizeof rule_sets[0])
 
 size_t rules_table(const struct rules_row **rows)
@@ -131,14 +130,6 @@ const char *rules_severity_name(enum severity s)
 
 /* ---------------------------------------------------------------- verdicts */
 
-static const struct rules_proto *set_for(unsigned bit)
-{
-	for (size_t s = 0; s < NSETS; s++)
-		if (rule_sets[s]->proto == bit)
-			return rule_sets[s];
-	return NULL;
-}
-
 void rules_evaluate(const struct engine_result *r, struct diagnosis *d)
 {
 	memset(d, 0, sizeof *d);
@@ -151,8 +142,8 @@ void rules_evaluate(const struct engine_result *r, struct diagnosis *d)
 	d->nat_client = c ? (c->value != 0) : -1;
 	d->nat_server = s ? (s->value != 0) : -1;
 
-	for (int i = 0; i < ENGINE_NPROTO; i++) {
-		unsigned bit = 1u << i;
+	for (int i = 0; i < PROTO_COUNT; i++) {
+		unsigned bit = proto_table[i].bit;
 		struct proto_verdict *p = &d->p[i];
 		p->finding = -1;
 		for (size_t k = 0; k < d->nf && p->finding < 0; k++) {
@@ -174,12 +165,12 @@ void rules_evaluate(const struct engine_result *r, struct diagnosis *d)
 		}
 		if (!(r->probed & bit)) {
 			p->verdict = VERDICT_NOT_PROBED;
-			fmt_into(p->summary, sizeof p->summary, "no probe for %s yet", kb_protocol_title(bit));
+			fmt_into(p->summary, sizeof p->summary, "no probe for %s yet", proto_table[i].title);
 			continue;
 		}
 		/* Probed, nothing failed: never "works" from partial evidence. */
 		p->verdict = VERDICT_UNKNOWN;
-		const struct rules_proto *set = set_for(bit);
+		const struct rules_proto *set = rule_sets[1 + i];
 		if (set && set->settle)
 			set->settle(r, d, p);
 		else
@@ -187,12 +178,11 @@ void rules_evaluate(const struct engine_result *r, struct diagnosis *d)
 		if (p->verdict == VERDICT_WORKS && !p->checks_passed)
 			p->verdict = VERDICT_UNKNOWN; /* works needs every check passed */
 	}
-	/* The recommendation: the first protocol known to work, in Windows' preference of security. */
-	/* Never PPTP: it works, but MS-CHAPv2 over PPTP is broken (the pptp-insecure finding says so). */
-	static const int pref[] = {0, 2, 1}; /* IKEv2, SSTP, L2TP/IPsec */
-	for (size_t k = 0; k < sizeof pref / sizeof pref[0]; k++)
-		if (d->p[pref[k]].verdict == VERDICT_WORKS) {
-			d->recommended = pref[k];
-			break;
-		}
+	/* The recommendation: of the protocols known to work, the first in proto/proto.def's preference
+	 * (IKEv2, SSTP, L2TP/IPsec); never PPTP: it works, but MS-CHAPv2 over PPTP is broken (the
+	 * pptp-insecure finding says so). */
+	for (int i = 0; i < PROTO_COUNT; i++)
+		if (d->p[i].verdict == VERDICT_WORKS && proto_table[i].preference != PROTO_NEVER &&
+		    (d->recommended < 0 || proto_table[i].preference < proto_table[d->recommended].preference))
+			d->recommended = i;
 }

@@ -25,11 +25,10 @@ struct rules_proto {
 	void (*settle)(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p);
 };
 
-/* One per protocol file; rules.c lists them. */
-extern const struct rules_proto rules_proto_ikev2;
-extern const struct rules_proto rules_proto_l2tp;
-extern const struct rules_proto rules_proto_sstp;
-extern const struct rules_proto rules_proto_pptp;
+/* One per protocol of proto/proto.def: rules_proto_<key>, defined in rules/rules_<key>.c. */
+#define PROTO_X(ID, key, title, pref, p1, p2, p3) extern const struct rules_proto rules_proto_##key;
+#include "proto/proto.def"
+#undef PROTO_X
 
 /* The first observation of kind k for proto (0 = any) and natt (-1 = either), or NULL. */
 const struct obs *rules_find_obs(const struct engine_result *r, enum obs_kind k, unsigned proto, int natt);

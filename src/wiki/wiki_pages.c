@@ -155,13 +155,13 @@ static void tag_href(struct html_buf *b, const char *root, const struct wiki_tag
 
 static void protocol_badges(struct html_buf *b, unsigned bits)
 {
-	for (unsigned i = 0; i < 4; i++) {
-		if (!(bits & (1u << i)))
+	for (unsigned i = 0; i < PROTO_COUNT; i++) {
+		if (!(bits & proto_table[i].bit))
 			continue;
 		html_raw(b, "<span class=\"badge proto proto-");
-		html_attr(b, kb_protocol_names[i]);
+		html_attr(b, proto_table[i].key);
 		html_raw(b, "\">");
-		html_text(b, kb_protocol_title(1u << i));
+		html_text(b, proto_table[i].title);
 		html_raw(b, "</span> ");
 	}
 }
@@ -561,24 +561,24 @@ int wiki_page_index(struct wiki_site *s, struct html_buf *out)
 		html_raw(&cat, "</ul>\n</section>\n");
 	}
 
-	for (unsigned p = 0; p < 4; p++) {
+	for (unsigned p = 0; p < PROTO_COUNT; p++) {
 		size_t n = 0;
 		for (size_t i = 0; i < kb->n; i++)
 			for (size_t k = 0; k < kb->entries[i].ncauses; k++)
-				if (kb->entries[i].causes[k].protocols & (1u << p)) {
+				if (kb->entries[i].causes[k].protocols & proto_table[p].bit) {
 					n++;
 					break;
 				}
 		if (n == 0)
 			continue;
 		html_raw(&proto, "<section class=\"group\" id=\"proto-");
-		html_attr(&proto, kb_protocol_names[p]);
+		html_attr(&proto, proto_table[p].key);
 		html_raw(&proto, "\">\n<h3>");
-		html_text(&proto, kb_protocol_title(1u << p));
+		html_text(&proto, proto_table[p].title);
 		html_rawf(&proto, " <span class=\"count\">%zu</span></h3>\n<ul class=\"chips\">\n", n);
 		for (size_t i = 0; i < kb->n; i++)
 			for (size_t k = 0; k < kb->entries[i].ncauses; k++)
-				if (kb->entries[i].causes[k].protocols & (1u << p)) {
+				if (kb->entries[i].causes[k].protocols & proto_table[p].bit) {
 					entry_chip(&proto, "", &kb->entries[i]);
 					break;
 				}
