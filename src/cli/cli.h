@@ -6,14 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Exit codes (documented in README.md and docs/vpndiag.1). */
-enum {
-	VD_EXIT_OK = 0,        /* explain: found; probe: every probed protocol works */
-	VD_EXIT_NOT_FOUND = 1, /* explain: no entry matches; probe: a protocol fails */
-	VD_EXIT_USAGE = 2,     /* bad command line or bad input */
-	VD_EXIT_UNKNOWN = 3,   /* probe: the evidence does not decide */
-	VD_EXIT_INTERNAL = 4,  /* a local failure: out of memory, unreadable data folder */
-};
+#include "util/exit.h"
 
 struct cli_command {
 	const char *name;

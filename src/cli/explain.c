@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "kb/kb.h"
 #include "kb/kb_query.h"
-#include "report/kb_render.h"
+#include "report/report_kb.h"
 
 #define MAX_HITS 10
 
@@ -153,18 +153,18 @@ static int explain_run(int argc, char **argv)
 		cli_error("explain", "%s", err);
 		return data ? VD_EXIT_USAGE : VD_EXIT_INTERNAL;
 	}
-	struct kb_text_style st = {.colour = !json && cli_use_colour(stdout), .width = 78};
+	struct report_kb_style st = {.colour = !json && cli_use_colour(stdout), .width = 78};
 	int rc = VD_EXIT_OK;
 
 	if (list) {
 		if (json) {
 			struct json_object *a = json_object_new_array();
 			for (size_t i = 0; i < kb.n; i++)
-				json_object_array_add(a, kb_render_json(&kb.entries[i]));
+				json_object_array_add(a, report_kb_json(&kb.entries[i]));
 			print_json(NULL, a);
 		} else {
 			for (size_t i = 0; i < kb.n; i++)
-				kb_render_line(stdout, &kb.entries[i], &st);
+				report_kb_line(stdout, &kb.entries[i], &st);
 		}
 		kb_free(&kb);
 		return VD_EXIT_OK;
@@ -203,10 +203,10 @@ static int explain_run(int argc, char **argv)
 	if (found) {
 		if (json) {
 			struct json_object *a = json_object_new_array();
-			json_object_array_add(a, kb_render_json(found));
+			json_object_array_add(a, report_kb_json(found));
 			print_json(q->text, a);
 		} else {
-			kb_render_text(stdout, &kb, found, &st);
+			report_kb_text(stdout, &kb, found, &st);
 		}
 		goto out;
 	}
@@ -224,12 +224,12 @@ static int explain_run(int argc, char **argv)
 	if (json) {
 		struct json_object *a = json_object_new_array();
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(a, kb_render_json(hits[i].entry));
+			json_object_array_add(a, report_kb_json(hits[i].entry));
 		print_json(q->text, a);
 	} else {
 		printf("%zu match%s for '%s', best first:\n\n", n, n == 1 ? "" : "es", q->text);
 		for (size_t i = 0; i < n; i++)
-			kb_render_line(stdout, hits[i].entry, &st);
+			report_kb_line(stdout, hits[i].entry, &st);
 		char stem[32];
 		kb_code_stem(hits[0].entry->code, stem, sizeof stem);
 		printf("\nFor the full entry: vpndiag explain %s\n", stem);

@@ -15,13 +15,15 @@
 #include "kb/kb.h"
 #include "net/net.h"
 #include "probes/probe.h"
-#include "report/probe_report.h"
+#include "profile/profile.h"
+#include "report/report_probe.h"
 #include "rules/rules.h"
 #include "util/file.h"
 #include "util/secret.h"
 
 enum { OPT_PROTOCOLS = 1000, OPT_TIMEOUT, OPT_JSON, OPT_MONITORING, OPT_VERBOSE, OPT_PSK_FILE, OPT_CA_FILE };
 enum { OPT_USER = 1099 }; /* --user: privileges (net/priv.h) */
+enum { OPT_PROFILE = 1110, OPT_LIST_PROFILES }; /* the client profile (profile/profile.h) */
 
 static const struct cli_option probe_opts[] = {
 	{{"ipv4", no_argument, NULL, '4'}, NULL, "use IPv4 only (A records)"},
@@ -33,6 +35,8 @@ static const struct cli_option probe_opts[] = {
 	{{"verbose", no_argument, NULL, OPT_VERBOSE}, NULL, "also list the packets sent and received, in order"},
 	{{"psk-file", required_argument, NULL, OPT_PSK_FILE}, "PATH", "the IPsec pre-shared key, first line of PATH ('-' = stdin); or set VPNDIAG_PSK. Never on the command line"},
 	{{"ca-file", required_argument, NULL, OPT_CA_FILE}, "PATH", "PEM roots the clients trust, instead of the system store"},
+	{{"profile", required_argument, NULL, OPT_PROFILE}, "NAME|PATH", "the Windows client to be: a built-in profile (default windows-10), or a profile file (a path, with '/' or '.') that replaces its IKEv2 or its L2TP/IPsec part; give it twice to replace both"},
+	{{"list-profiles", no_argument, NULL, OPT_LIST_PROFILES}, NULL, "list the built-in profiles, one a line (name, what it covers, description), and exit"},
 	{{"user", required_argument, NULL, OPT_USER}, "NAME", "when run as root: the user to become once the raw sockets are open (default nobody)"},
 	{{"help", no_argument, NULL, 'h'}, NULL, "this help"},
 	{{NULL, 0, NULL, 0}, NULL, NULL},
@@ -43,7 +47,9 @@ void cli_probe_help(FILE *out)
 	fprintf(out,
 		"usage: vpndiag probe HOST [-4|-6] [--protocols LIST] [--timeout SECONDS]\n"
 		"                          [--json | --monitoring] [--verbose]\n"
-		"                          [--psk-file PATH] [--ca-file PATH] [--user NAME]\n\n"
+		"                          [--psk-file PATH] [--ca-file PATH] [--user NAME]\n"
+		"                          [--profile NAME|PATH]...\n"
+		"       vpndiag probe --list-profiles\n\n"
 		"Probes the VPN server HOST (a name, an IPv4 or an IPv6 address) as the Windows built-in\n"
 		"client would and reports, per protocol (IKEv2, L2TP/IPsec, SSTP, PPTP), a verdict:\n"
 		"  works       every step Windows takes was checked and passed\n"
@@ -114,6 +120,33 @@ static uint64_t mono_ms(void)
 
 static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem, size_t *ca_pem_len);
 
+/* --profile: at most one built-in name and one file per part. The choice is large (two profiles),
+ * so it lives here, filled once per process before the run. */
+#define MAX_PROFILE_ARGS 3
+static struct profile_choice probe_profile;
+
+/* --list-profiles: one line per built-in profile: its name (and aliases), what it covers, its title. */
+static int list_profiles(void)
+{
+	struct profile_index *idx = calloc(1, sizeof *idx);
+	char err[300], names[160], covers[160];
+	if (!idx || profile_index_builtin(idx, err, sizeof err) != 0) {
+		cli_error("probe", "%s", idx ? err : "out of memory");
+		free(idx);
+		return VD_EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < idx->n; i++) {
+		const struct profile_client *c = &idx->c[i];
+		size_t n = (size_t)snprintf(names, sizeof names, "%s", c->name);
+		for (size_t j = 0; j < c->naliases && n < sizeof names; j++)
+			n += (size_t)snprintf(names + n, sizeof names - n, ", %s", c->aliases[j]);
+		snprintf(covers, sizeof covers, "IKEv2 (%s), L2TP/IPsec (%s)", c->ikev2, c->l2tp);
+		printf("%-12s %-48s %s%s\n", names, covers, c->title, i == 0 ? " [default]" : "");
+	}
+	free(idx);
+	return VD_EXIT_OK;
+}
+
 int cli_probe(int argc, char **argv)
 {
 	struct secret psk = {NULL, 0};
@@ -132,6 +165,9 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 	char serr[200];
 	int family = AF_UNSPEC;
 	bool json = false, monitoring = false, verbose = false, v4 = false, v6 = false;
+	const char *profiles[MAX_PROFILE_ARGS];
+	size_t nprofiles = 0;
+	bool list = false;
 	unsigned protocols = KB_P_ALL;
 	uint32_t timeout_ms = 10000;
 	int c;
@@ -139,7 +175,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--monitoring") == 0)
 			monitoring = true;
-	const int usage = monitoring ? REPORT_MON_UNKNOWN : VD_EXIT_USAGE;
+	const int usage = monitoring ? VD_MON_UNKNOWN : VD_EXIT_USAGE;
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, probe_opts, "probe")) != -1) {
 		switch (c) {
@@ -159,10 +195,20 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 		case OPT_PSK_FILE: psk_file = optarg; break;
 		case OPT_CA_FILE: ca_file = optarg; break;
 		case OPT_USER: user = optarg; break;
+		case OPT_PROFILE:
+			if (nprofiles >= MAX_PROFILE_ARGS) {
+				cli_error("probe", "--profile: at most one built-in name and one file per part");
+				return usage;
+			}
+			profiles[nprofiles++] = optarg;
+			break;
+		case OPT_LIST_PROFILES: list = true; break;
 		case 'h': cli_probe_help(stdout); return VD_EXIT_OK;
 		default: return usage;
 		}
 	}
+	if (list)
+		return list_profiles();
 	if (v4 && v6) {
 		cli_error("probe", "-4 and -6 exclude each other");
 		return usage;
@@ -206,6 +252,12 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 		cli_error("probe", "%s", serr);
 		return usage;
 	}
+	/* The client the probes speak as: built-in parts and --profile files, read and checked here. */
+	char perr[400];
+	if (profile_choose(profiles, nprofiles, &probe_profile, perr, sizeof perr) != 0) {
+		cli_error("probe", "--profile: %s", perr);
+		return usage;
+	}
 	spent = (uint32_t)(mono_ms() - t0);
 	if (spent >= timeout_ms) {
 		cli_error("probe", "reading the input files took the whole --timeout");
@@ -217,6 +269,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 				.psk = psk->p, .psk_len = psk->len};
 	o.drop_privileges = true; /* every capability, and root for --user (net/priv.h) */
 	o.user = user;
+	o.profile = &probe_profile;
 	struct engine_result *r = calloc(1, sizeof *r);
 	struct diagnosis *d = calloc(1, sizeof *d);
 	char err[300];
@@ -225,7 +278,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 		cli_error("probe", "out of memory");
 		free(r);
 		free(d);
-		return monitoring ? REPORT_MON_UNKNOWN : VD_EXIT_INTERNAL;
+		return monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
 	}
 	/* The trust store, built once from the --ca-file bytes (or the system store) before any probe
 	 * runs; every certificate check of the run reads it. */
@@ -234,7 +287,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 		cli_error("probe", "%s%s", o.ca_pem ? "--ca-file: " : "", err);
 		free(r);
 		free(d);
-		return o.ca_pem ? usage : monitoring ? REPORT_MON_UNKNOWN : VD_EXIT_INTERNAL;
+		return o.ca_pem ? usage : monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
 	}
 	o.trust = trust;
 	spent = (uint32_t)(mono_ms() - t0); /* parsing a large --ca-file counts against --timeout too */
@@ -254,7 +307,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 		engine_result_free(r);
 		free(r);
 		free(d);
-		return monitoring ? REPORT_MON_UNKNOWN : VD_EXIT_INTERNAL;
+		return monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
 	}
 	rules_evaluate(r, d);
 
@@ -271,7 +324,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 		struct json_object *j = report_json(r, d, have_kb ? &kb : NULL, verbose);
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
-		rc = report_exit_code(r, d);
+		rc = d->exit_code;
 	} else {
 		if (verbose) {
 			fprintf(stderr, "packets (seconds since start, > sent, < received, ! ICMP error, - ignored):\n");
@@ -279,7 +332,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 			fputc('\n', stderr);
 		}
 		report_text(stdout, r, d, have_kb ? &kb : NULL, cli_use_colour(stdout));
-		rc = report_exit_code(r, d);
+		rc = d->exit_code;
 	}
 	fflush(stdout);
 	if (have_kb)

@@ -179,13 +179,6 @@ void ike2_keys_wipe(struct ike2_keys *k)
 	OPENSSL_cleanse(k, sizeof *k);
 }
 
-static int fail(char *err, size_t errlen, const char *why)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "%s", why);
-	return -1;
-}
-
 /* One EVP cipher pass (CBC without padding, or GCM) over in[0..n) into out. For GCM aad/tag are
  * used: checked when decrypting, produced when encrypting. Returns 0 or -1. */
 static int crypt(const struct ike2_suite *s, const uint8_t *key, const uint8_t *iv, bool enc, const uint8_t *aad,
@@ -238,128 +231,47 @@ static int icv(const struct ike2_suite *s, const uint8_t *key, const uint8_t *da
 	return 0;
 }
 
-int ike2_sk_open(const struct ike2_keys *k, bool from_responder, const uint8_t *msg, size_t len, size_t iv_off,
-		 uint8_t *out, size_t cap, char *err, size_t errlen)
+/* ---- the callbacks of wire/ike2_sk.h: ctx is the struct ike2_keys ---- */
+
+static int sk_encrypt(const void *ctx, bool initiator, const uint8_t *iv, const uint8_t *aad, size_t aadlen,
+		      uint8_t *buf, size_t len, uint8_t *tag)
 {
-	const struct ike2_suite *s = &k->s;
-	struct rbuf r;
-	const uint8_t *aad, *iv, *ct, *tag;
-	rbuf_init(&r, msg, len);
-	if (!rbuf_bytes(&r, iv_off, &aad) || !rbuf_bytes(&r, s->iv_len, &iv))
-		return fail(err, errlen, "encrypted payload shorter than its IV");
-	size_t left = rbuf_left(&r);
-	if (left < s->icv_len + 1)
-		return fail(err, errlen, "encrypted payload shorter than its ICV");
-	size_t ctlen = left - s->icv_len;
-	if (!rbuf_bytes(&r, ctlen, &ct) || !rbuf_bytes(&r, s->icv_len, &tag))
-		return fail(err, errlen, "encrypted payload truncated");
-	if (!s->aead && ctlen % s->block)
-		return fail(err, errlen, "ciphertext is not a whole number of cipher blocks");
-	if (ctlen > cap)
-		return fail(err, errlen, "plaintext larger than the buffer");
-	const uint8_t *ek = from_responder ? k->sk_er : k->sk_ei;
-	if (s->aead) {
-		uint8_t t[16];
-		memcpy(t, tag, 16);
-		if (crypt(s, ek, iv, false, aad, iv_off, ct, ctlen, out, t) != 0)
-			return fail(err, errlen, "AES-GCM tag does not verify (wrong keys or a corrupted message)");
-	} else {
-		uint8_t want[IKE2_MAX_ICV_LEN];
-		if (icv(s, from_responder ? k->sk_ar : k->sk_ai, msg, len - s->icv_len, want) != 0)
-			return fail(err, errlen, "integrity algorithm failed");
-		if (CRYPTO_memcmp(want, tag, s->icv_len) != 0)
-			return fail(err, errlen, "integrity check value does not verify (wrong keys or a corrupted message)");
-		if (crypt(s, ek, iv, false, NULL, 0, ct, ctlen, out, NULL) != 0)
-			return fail(err, errlen, "decryption failed");
-	}
-	size_t pad = out[ctlen - 1];
-	if (pad + 1 > ctlen)
-		return fail(err, errlen, "pad length larger than the plaintext");
-	return (int)(ctlen - pad - 1);
+	const struct ike2_keys *k = ctx;
+	return crypt(&k->s, initiator ? k->sk_ei : k->sk_er, iv, true, aad, aadlen, buf, len, buf, tag);
 }
 
-/* SK (frag_total 0) or SKF (RFC 7383 2.5: Fragment Number and Total Fragments follow the generic
- * header; they are covered by the ICV and, with AES-GCM, are part of the AAD). */
-static int seal_any(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
-		    uint16_t frag_num, uint16_t frag_total, const uint8_t *inner, size_t ilen, const uint8_t *iv,
-		    struct wbuf *w)
+static int sk_decrypt(const void *ctx, bool initiator, const uint8_t *iv, const uint8_t *aad, size_t aadlen,
+		      const uint8_t *in, size_t len, uint8_t *out, const uint8_t *tag)
 {
-	const struct ike2_suite *s = &k->s;
-	size_t fraghdr = frag_total ? 4 : 0;
-	size_t start = w->len;
-	uint8_t ivb[IKE2_MAX_IV_LEN];
-	if (s->iv_len > sizeof ivb || s->block == 0)
-		return -1;
-	if (iv)
-		memcpy(ivb, iv, s->iv_len);
-	else if (RAND_bytes(ivb, (int)s->iv_len) != 1)
-		return -1;
-	size_t padlen = (s->block - (ilen + 1) % s->block) % s->block;
-	size_t ptlen = ilen + padlen + 1;
-	size_t sk_len = 4 + fraghdr + s->iv_len + ptlen + s->icv_len;
-	size_t total = IKE2_HDR_LEN + sk_len;
-	if (total > IKE2_MAX_MSG || sk_len > 0xffff)
-		return -1;
-	wbuf_u64(w, h->spi_i);
-	wbuf_u64(w, h->spi_r);
-	wbuf_u8(w, frag_total ? IKE2_PL_SKF : IKE2_PL_SK);
-	wbuf_u8(w, h->version ? h->version : 0x20);
-	wbuf_u8(w, h->exchange);
-	wbuf_u8(w, h->flags);
-	wbuf_u32(w, h->msg_id);
-	wbuf_u32(w, (uint32_t)total);
-	wbuf_u8(w, first_inner);
-	wbuf_u8(w, 0);
-	wbuf_u16(w, (uint16_t)sk_len);
-	if (frag_total) {
-		wbuf_u16(w, frag_num);
-		wbuf_u16(w, frag_total);
-	}
-	wbuf_bytes(w, ivb, s->iv_len);
-	size_t ct_off = w->len;
-	if (w->err || w->cap - w->len < ptlen + s->icv_len) {
-		w->err = true;
-		return -1;
-	}
-	uint8_t *pt = w->p + ct_off; /* encrypt in place: plaintext, zero padding, pad length */
-	memmove(pt, inner, ilen);
-	memset(pt + ilen, 0, padlen);
-	pt[ilen + padlen] = (uint8_t)padlen;
-	const uint8_t *ek = from_initiator ? k->sk_ei : k->sk_er;
-	uint8_t tag[IKE2_MAX_ICV_LEN];
-	/* GCM AAD: the IKE header through the SK generic header (SKF: and its two numbers), not the IV
-	 * (RFC 5282 5.1, RFC 7383 2.5) */
-	if (crypt(s, ek, ivb, true, w->p + start, ct_off - start - s->iv_len, pt, ptlen, pt, tag) != 0) {
-		w->err = true;
-		return -1;
-	}
-	w->len += ptlen;
-	if (!s->aead && icv(s, from_initiator ? k->sk_ai : k->sk_ar, w->p + start, w->len - start, tag) != 0) {
-		w->err = true;
-		return -1;
-	}
-	wbuf_bytes(w, tag, s->icv_len);
-	return w->err ? -1 : (int)(w->len - start);
+	const struct ike2_keys *k = ctx;
+	uint8_t t[16];
+	if (k->s.aead)
+		memcpy(t, tag, sizeof t);
+	return crypt(&k->s, initiator ? k->sk_ei : k->sk_er, iv, false, aad, aadlen, in, len, out, k->s.aead ? t : NULL);
 }
 
-int ike2_sk_seal(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
-		 const uint8_t *inner, size_t ilen, const uint8_t *iv, struct wbuf *w)
+static int sk_integrity(const void *ctx, bool initiator, const uint8_t *data, size_t len, uint8_t *out)
 {
-	return seal_any(k, from_initiator, h, first_inner, 0, 0, inner, ilen, iv, w);
+	const struct ike2_keys *k = ctx;
+	return icv(&k->s, initiator ? k->sk_ai : k->sk_ar, data, len, out);
 }
 
-int ike2_skf_seal(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
-		  uint16_t num, uint16_t total, const uint8_t *chunk, size_t clen, const uint8_t *iv, struct wbuf *w)
+static int sk_random(uint8_t *out, size_t len)
 {
-	if (num == 0 || num > total)
-		return -1;
-	return seal_any(k, from_initiator, h, num == 1 ? first_inner : 0, num, total, chunk, clen, iv, w);
+	return RAND_bytes(out, (int)len) == 1 ? 0 : -1;
 }
 
-size_t ike2_skf_overhead(const struct ike2_suite *s)
+struct ike2_sk_crypto ike2_keys_sk(const struct ike2_keys *k)
 {
-	/* header, SKF generic header + numbers, IV, worst-case padding + pad length, ICV */
-	return IKE2_HDR_LEN + 8 + s->iv_len + (s->block ? s->block : 1) + s->icv_len;
+	struct ike2_sk_crypto c = {
+		.shape = {.aead = k->s.aead, .iv_len = k->s.iv_len, .icv_len = k->s.icv_len, .block = k->s.block},
+		.encrypt = sk_encrypt,
+		.decrypt = sk_decrypt,
+		.integrity = sk_integrity,
+		.random = sk_random,
+		.ctx = k,
+	};
+	return c;
 }
 
 int ike2_auth_octets(const struct ike2_keys *k, bool responder, const uint8_t *first_msg, size_t flen,
@@ -374,4 +286,26 @@ int ike2_auth_octets(const struct ike2_keys *k, bool responder, const uint8_t *f
 	if (ike2_prf(k->s.prf, responder ? k->sk_pr : k->sk_pi, pl, id_body, idlen, out + flen + nlen) != (int)pl)
 		return -1;
 	return (int)(flen + nlen + pl);
+}
+
+/* ---- NAT detection ---- */
+
+void ike2_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t addr_len, uint16_t port,
+		    uint8_t out[20])
+{
+	uint8_t spis[16], pb[2] = {(uint8_t)(port >> 8), (uint8_t)port};
+	for (int i = 0; i < 8; i++) {
+		spis[i] = (uint8_t)(spi_i >> (56 - 8 * i));
+		spis[8 + i] = (uint8_t)(spi_r >> (56 - 8 * i));
+	}
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 && EVP_DigestUpdate(ctx, spis, sizeof spis) == 1 &&
+		 EVP_DigestUpdate(ctx, addr, addr_len) == 1 && EVP_DigestUpdate(ctx, pb, 2) == 1 &&
+		 EVP_DigestFinal_ex(ctx, md, &n) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok || n != 20)
+		memset(md, 0, 20);
+	memcpy(out, md, 20);
 }

@@ -1,5 +1,6 @@
-/* IKEv2 key material (RFC 7296 2.13-2.15) and the SK payload (RFC 7296 3.14, RFC 5282 for
- * AES-GCM), over OpenSSL EVP only: no hand-written primitives.
+/* IKEv2 key material (RFC 7296 2.13-2.15), the ciphers and integrity algorithms the SK payload
+ * (wire/ike2_sk.h; RFC 7296 3.14, RFC 5282 for AES-GCM) calls back, and the NAT-D hash, over
+ * OpenSSL EVP only: no hand-written primitives.
  *
  *   SKEYSEED = prf(Ni | Nr, g^ir)
  *   {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
@@ -17,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire/ike2_sk.h"
 #include "wire/ikev2.h"
 #include "wire/wbuf.h"
 
@@ -61,29 +63,9 @@ int ike2_derive(const struct ike2_suite *s, const uint8_t *ni, size_t nilen, con
 		const uint8_t *gir, size_t girlen, uint64_t spi_i, uint64_t spi_r, struct ike2_keys *k);
 void ike2_keys_wipe(struct ike2_keys *k);
 
-/* Opens an SK or SKF payload. msg[0..len) is the whole IKE message as received (no non-ESP
- * marker); iv_off is the offset of the IV (after the SK generic header, plus 4 for SKF); the
- * payload must run to the end of the message. from_responder selects SK_er/SK_ar. The ICV (or
- * GCM tag, AAD msg[0..iv_off)) is checked before anything is decrypted. The plaintext without
- * padding goes into out. Returns its length, or -1 with a reason in err. */
-int ike2_sk_open(const struct ike2_keys *k, bool from_responder, const uint8_t *msg, size_t len, size_t iv_off,
-		 uint8_t *out, size_t cap, char *err, size_t errlen);
-
-/* Writes a whole protected message into w: header h (Next Payload SK, Length patched), one SK
- * payload whose Next Payload is first_inner, inner[0..ilen) encrypted with SK_ei/SK_ai
- * (from_initiator) or SK_er/SK_ar. iv: the IV to use (tests), or NULL for a random one.
- * Returns the message length or -1. */
-int ike2_sk_seal(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
-		 const uint8_t *inner, size_t ilen, const uint8_t *iv, struct wbuf *w);
-
-/* The same as one RFC 7383 fragment: an SKF payload carrying Fragment Number num of total, with
- * chunk[0..clen) (a piece of the inner payload chain, cut anywhere) encrypted on its own. The
- * Next Payload of fragment 1 is first_inner, of the others 0 (RFC 7383 2.5). Returns the message
- * length or -1. The responder reassembles the chunks in order (wire/ike2_frag.h). */
-int ike2_skf_seal(const struct ike2_keys *k, bool from_initiator, const struct ike2_header *h, uint8_t first_inner,
-		  uint16_t num, uint16_t total, const uint8_t *chunk, size_t clen, const uint8_t *iv, struct wbuf *w);
-/* Bytes one SKF message adds at most to its chunk (header, SKF header, IV, padding, ICV). */
-size_t ike2_skf_overhead(const struct ike2_suite *s);
+/* The SK payload's framing lives in wire/ike2_sk.h; this binds it to k's suite and keys (SK_e,
+ * SK_a) and OpenSSL's random IVs. The result points at k: it is valid while k is. */
+struct ike2_sk_crypto ike2_keys_sk(const struct ike2_keys *k);
 
 /* The octets a peer signs in IKE_AUTH (RFC 7296 2.15):
  *   its own first message | the other side's nonce | prf(SK_p of the signer, ID')
@@ -92,5 +74,10 @@ size_t ike2_skf_overhead(const struct ike2_suite *s);
 int ike2_auth_octets(const struct ike2_keys *k, bool responder, const uint8_t *first_msg, size_t flen,
 		     const uint8_t *peer_nonce, size_t nlen, const uint8_t *id_body, size_t idlen, uint8_t *out,
 		     size_t cap);
+
+/* NAT detection data (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP | port). addr is 4 or 16 bytes,
+ * port in host order. out gets 20 bytes (all zero if the digest failed). */
+void ike2_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t addr_len, uint16_t port,
+		    uint8_t out[20]);
 
 #endif

@@ -15,7 +15,11 @@
 #include "kb/kb.h"
 #include "net/priv.h"
 #include "probes/probe.h"
+#include "profile/profile.h"
 #include "util/fmt.h"
+
+_Static_assert(OBS_MAX_ADDRS >= NET_MAX_ADDRS && OBS_ADDRSTRLEN >= NET_ADDRSTRLEN,
+	       "the result holds every resolved address as text");
 
 #define MAX_WATCH 64
 #define MAX_LOOPS 200000 /* a bound on wake-ups, far above what any run needs */
@@ -25,7 +29,6 @@
 #define OBS_PER_PROTO 160
 #define PKTS_PER_PROTO 160
 #define NBUDGET (ENGINE_NPROTO + 1)
-#define MAX_OBS (NBUDGET * (OBS_PER_PROTO + 1))
 
 struct watch {
 	int fd;
@@ -56,47 +59,6 @@ static uint64_t mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-#define OBS_X(id, name) [id] = name,
-static const char *const obs_names[OBS_KIND_COUNT] = {
-#include "engine/obs_core.def"
-#include "engine/obs_ikev2.def"
-#include "engine/obs_l2tp.def"
-#include "engine/obs_sstp.def"
-#include "engine/obs_pptp.def"
-#include "engine/obs_cert.def"
-};
-#undef OBS_X
-
-const char *engine_obs_kind_name(enum obs_kind k)
-{
-	return (unsigned)k < OBS_KIND_COUNT && obs_names[k] ? obs_names[k] : "unknown";
-}
-
-int engine_result_add(struct engine_result *r, const struct obs *o)
-{
-	if (r->nobs >= MAX_OBS)
-		return 0; /* bounded: a hostile server cannot grow the report without limit */
-	if (r->nobs == r->capobs) {
-		size_t cap = r->capobs ? r->capobs * 2 : 16;
-		struct obs *v = realloc(r->obs, cap * sizeof *v);
-		if (!v)
-			return -1;
-		r->obs = v;
-		r->capobs = cap;
-	}
-	r->obs[r->nobs++] = *o;
-	return 0;
-}
-
-void engine_result_free(struct engine_result *r)
-{
-	free(r->obs);
-	free(r->pkts);
-	r->obs = NULL;
-	r->pkts = NULL;
-	r->nobs = r->capobs = r->npkts = r->cappkts = 0;
 }
 
 /* ---- services for the modules ---- */
@@ -345,6 +307,7 @@ int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, 
 {
 	memset(r, 0, sizeof *r);
 	snprintf(r->host, sizeof r->host, "%s", o->host);
+	snprintf(r->profile, sizeof r->profile, "%s", profile_choice_label(o->profile));
 	r->probed_addr = -1;
 	r->selected = o->protocols;
 	uint32_t timeout = o->timeout_ms;
@@ -383,13 +346,17 @@ int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, 
 		return -1;
 	}
 	/* Name resolution gets the whole budget; it normally takes milliseconds. */
-	net_resolve(o->host, o->family, timeout, &r->resolved);
-	observe_resolution(e, &r->resolved);
-	for (size_t i = 0; r->resolved.status != NET_RESOLVE_OK && i < e->ninst; i++)
+	struct net_resolved nr;
+	net_resolve(o->host, o->family, timeout, &nr);
+	observe_resolution(e, &nr);
+	r->resolve_failed = nr.status != NET_RESOLVE_OK;
+	for (size_t i = 0; i < nr.n && r->naddrs < OBS_MAX_ADDRS; i++)
+		net_addr_str(&nr.addrs[i], r->addrs[r->naddrs++], OBS_ADDRSTRLEN);
+	for (size_t i = 0; r->resolve_failed && i < e->ninst; i++)
 		e->inst[i].done = true; /* prepared, never started: finish only frees */
-	if (r->resolved.status == NET_RESOLVE_OK) {
+	if (!r->resolve_failed) {
 		r->probed_addr = 0;
-		e->target = r->resolved.addrs[0];
+		e->target = nr.addrs[0];
 		for (size_t i = 0; i < e->ninst; i++) {
 			struct probe_inst *pi = &e->inst[i];
 			if (!pi->mod)

@@ -3,8 +3,9 @@
  * (src/probes/registry.c) at once and collects what they observe.
  *
  * Probes observe, rules diagnose (src/rules), renderers report (src/report): the engine's output
- * is a struct engine_result holding typed observations, each with an evidence sentence, and a
- * log of the packets sent and received. Nothing here decides a Windows error. */
+ * is the observation model of src/obs/obs.h (a struct engine_result holding typed observations,
+ * each with an evidence sentence, and a log of the packets sent and received). Nothing here
+ * decides a Windows error. */
 #ifndef VPNDIAG_ENGINE_H
 #define VPNDIAG_ENGINE_H
 
@@ -13,54 +14,15 @@
 #include <stdint.h>
 
 #include "net/net.h"
-#include "wire/ikev2.h"
-
+#include "obs/obs.h"
 #include "proto/proto.h"
 
 #define ENGINE_NPROTO PROTO_COUNT /* indices as in proto/proto.def */
 #define ENGINE_MAX_PORTS PROTO_MAX_PORTS
 #define ENGINE_MAX_TIMEOUT_MS 300000u
 
-/* What a probe saw. The kinds are listed per protocol in engine/obs_*.def, so that each probe
- * adds its own without touching the others; the JSON name of each is engine_obs_kind_name(). */
-#define OBS_X(id, name) id,
-enum obs_kind {
-#include "engine/obs_core.def"
-#include "engine/obs_ikev2.def"
-#include "engine/obs_l2tp.def"
-#include "engine/obs_sstp.def"
-#include "engine/obs_pptp.def"
-#include "engine/obs_cert.def"
-	OBS_KIND_COUNT
-};
-#undef OBS_X
-
-struct obs {
-	enum obs_kind kind;
-	unsigned proto;        /* KB_P_* bit, 0 for the whole target (DNS) */
-	uint16_t port;
-	bool natt;             /* from the probe sent behind the non-ESP marker (UDP 4500) */
-	int32_t code;
-	int64_t value;
-	char set[48];          /* profile proposal set name, "" when none */
-	char text[160];
-	char evidence[320];    /* one sentence for people */
-	char fix[400];         /* the client change the set implies (OBS_IKE_ALT_ACCEPTED) */
-	char fix_command[400];
-	bool has_prop;
-	struct ike2_proposal prop;
-};
-
-/* One packet in the verbose log, in the order sent and received. */
-struct engine_pkt {
-	uint32_t t_ms;         /* since the start of the run */
-	char dir;              /* '>' sent, '<' received, '!' ICMP error, '-' ignored */
-	unsigned proto;
-	char peer[NET_ADDRSTRLEN];
-	char summary[400];
-};
-
 struct certcheck_trust;
+struct profile_choice;
 
 struct engine_opts {
 	const char *host;
@@ -71,6 +33,8 @@ struct engine_opts {
 	const uint8_t *ca_pem;     /* --ca-file's bytes, read once before the run; NULL when not given */
 	size_t ca_pem_len;
 	const struct certcheck_trust *trust; /* the trust store built once from ca_pem (or the system's) */
+	const struct profile_choice *profile; /* --profile: the Windows client, loaded and checked once
+						* before the run (profile/profile.h); NULL = the default */
 	const uint8_t *psk;        /* --psk-file / VPNDIAG_PSK: the pre-shared key, or NULL (never logged) */
 	size_t psk_len;
 	/* Privileges (net/priv.h): when set, once the modules' prepare callbacks have opened their raw
@@ -85,29 +49,9 @@ struct engine_opts {
 	uint16_t port_override[ENGINE_NPROTO][ENGINE_MAX_PORTS];
 };
 
-struct engine_result {
-	char host[256];
-	struct net_resolved resolved;
-	int probed_addr;           /* index into resolved.addrs, -1 when nothing was probed */
-	unsigned selected;         /* KB_P_* bits asked for */
-	unsigned probed;           /* KB_P_* bits a probe module actually ran for */
-	uint32_t timeout_ms;
-	uint32_t elapsed_ms;
-	struct obs *obs;           /* heap; engine_result_free */
-	size_t nobs, capobs;
-	struct engine_pkt *pkts;   /* heap */
-	size_t npkts, cappkts;
-};
-
 /* Runs the probes. Returns 0 (the result may still hold a DNS failure), or -1 on a local error
  * (out of memory) with a message in err. r must be freed with engine_result_free either way. */
 int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, size_t errlen);
-void engine_result_free(struct engine_result *r);
-
-/* Appends an observation to a result (copies it). Returns 0 or -1 when out of memory. Also used
- * by tests to build results by hand. */
-int engine_result_add(struct engine_result *r, const struct obs *o);
-const char *engine_obs_kind_name(enum obs_kind k);
 
 /* ---- the interface the probe modules use (see probes/probe.h) ---- */
 

@@ -1,4 +1,4 @@
-/* struct certcheck -> observations (engine/obs_cert.def). See cert_obs.h. */
+/* struct certcheck -> observations (obs/obs_cert.def). See cert_obs.h. */
 #include "probes/cert_obs.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Records the facts of a struct certcheck as observations (kinds in engine/obs_cert.def), each with
+/* Records the facts of a struct certcheck as observations (kinds in obs/obs_cert.def), each with
  * an evidence sentence. Shared by the probes that see a server certificate (IKEv2 IKE_AUTH, SSTP).
  * Facts only: which Windows error they mean is decided by each protocol's rules. */
 #ifndef VPNDIAG_PROBES_CERT_OBS_H

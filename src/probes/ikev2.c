@@ -976,7 +976,8 @@ static int seal(struct xchg *x, uint8_t xt, uint32_t mid, uint8_t first, const u
 	wbuf_init(&w, x->pkt, sizeof x->pkt);
 	if (x->a->natt)
 		wbuf_zero(&w, NONESP_LEN);
-	if (ike2_sk_seal(&x->a->keys, true, &h, first, inner, ilen, NULL, &w) < 0 || w.err)
+	const struct ike2_sk_crypto c = ike2_keys_sk(&x->a->keys);
+	if (ike2_sk_seal(&c, true, &h, first, inner, ilen, NULL, &w) < 0 || w.err)
 		return -1;
 	x->pkt_len = w.len;
 	x->nfrags = 0;
@@ -1004,7 +1005,8 @@ static int seal_frags(struct xchg *x, uint8_t xt, uint32_t mid, uint8_t first, c
 		      size_t limit)
 {
 	size_t marker = x->a->natt ? NONESP_LEN : 0;
-	size_t over = ike2_skf_overhead(&x->a->keys.s) + marker;
+	const struct ike2_sk_crypto c = ike2_keys_sk(&x->a->keys);
+	size_t over = ike2_skf_overhead(&c.shape) + marker;
 	if (limit < over + 64)
 		return -1;
 	size_t chunk = limit - over;
@@ -1018,8 +1020,8 @@ static int seal_frags(struct xchg *x, uint8_t xt, uint32_t mid, uint8_t first, c
 		size_t start = w.len, off = i * chunk, len = ilen - off < chunk ? ilen - off : chunk;
 		if (marker)
 			wbuf_zero(&w, NONESP_LEN);
-		if (ike2_skf_seal(&x->a->keys, true, &h, first, (uint16_t)(i + 1), (uint16_t)total, inner + off, len, NULL,
-				  &w) < 0 || w.err || w.len - start > limit)
+		if (ike2_skf_seal(&c, true, &h, first, (uint16_t)(i + 1), (uint16_t)total, inner + off, len, NULL, &w) < 0 ||
+		    w.err || w.len - start > limit)
 			return -1;
 		x->frag_len[i] = w.len - start;
 	}
@@ -1394,8 +1396,8 @@ static bool auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_st
 		break;
 	}
 	bool frag = kind == IKE2_AR_SKF;
-	int pl = ike2_sk_open(&a->keys, true, m->raw, m->raw_len, m->sk_iv_off, a->plain, sizeof a->plain, why,
-			      sizeof why);
+	const struct ike2_sk_crypto c = ike2_keys_sk(&a->keys);
+	int pl = ike2_sk_open(&c, true, m->raw, m->raw_len, m->sk_iv_off, a->plain, sizeof a->plain, why, sizeof why);
 	if (pl < 0) {
 		char w2[240];
 		fmt_into(w2, sizeof w2, "the encrypted payload does not open (garbage, or not keyed for this SA): %s", why);
@@ -1493,7 +1495,7 @@ static int ikev2_start(struct engine *e, struct probe_inst *pi)
 	size_t klen;
 	const uint8_t *secret = engine_secret(e, &klen);
 	const char *fail = NULL;
-	if (profile_load_builtin("windows-ikev2", prof, err, sizeof err) != 0)
+	if (profile_choice_part(engine_options(e)->profile, 2, prof, err, sizeof err) != 0)
 		fail = err;
 	else if (prof->nsets == 0)
 		fail = "the Windows IKEv2 profile has no proposal set";

@@ -1251,7 +1251,7 @@ static int l2tp_start(struct engine *e, struct probe_inst *pi)
 	size_t klen;
 	const uint8_t *secret = engine_secret(e, &klen);
 	const char *fail = NULL;
-	if (profile_load_builtin("windows-l2tp", prof, err, sizeof err) != 0)
+	if (profile_choice_part(engine_options(e)->profile, 1, prof, err, sizeof err) != 0)
 		fail = err;
 	else if (prof->ike_version != 1 || prof->nsets == 0 || prof->sets[0].ntransforms1 == 0)
 		fail = "the Windows L2TP profile has no IKEv1 transforms";

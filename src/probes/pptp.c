@@ -4,12 +4,10 @@
  * Request on the negotiated call, and a wait for the server's GRE traffic on our call id. Then a
  * clean teardown: Call-Clear-Request, Stop-Control-Connection-Request (and its reply, briefly).
  *
- * Privileges: the raw GRE socket (SOCK_RAW, IPPROTO_GRE) needs CAP_NET_RAW. It is opened in
- * prepare(), before name resolution, one per address family the run may use; the engine then
- * drops every privilege (net/priv.c) before any byte from the network is read. The socket is not
- * connected: the kernel would then drop GRE from other addresses silently, and GRE for our call
- * from another address (a multi-homed server, a NAT, a spoofer) is worth naming; every packet's
- * source is compared here instead. Without the privilege the GRE test is not made and that is
+ * Privileges: the raw GRE socket (net/gre.h) needs CAP_NET_RAW. It is opened in prepare(), before
+ * name resolution, one per address family the run may use; the engine then drops every privilege
+ * (net/priv.c) before any byte from the network is read. The socket is not connected, so every
+ * packet's source is compared here. Without the privilege the GRE test is not made and that is
  * recorded: the PPTP verdict then stays `unknown`, never `works`.
  *
  * What counts as the server's GRE (wire/gre.h): from the server's address, on OUR call id (RFC 2637
@@ -30,21 +28,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
-
 #include <openssl/rand.h>
 
 #include "kb/kb.h"
+#include "net/gre.h"
 #include "net/net.h"
 #include "probes/probe.h"
 #include "probes/tcpconn.h"
 #include "util/fmt.h"
 #include "wire/gre.h"
 #include "wire/pptp.h"
-
-#ifndef IPPROTO_GRE
-#define IPPROTO_GRE 47
-#endif
 
 #define STAGE_MS 5000u
 /* The GRE wait: Windows keeps retrying LCP for far longer; 5 s with a resend each second lets a
@@ -71,9 +64,7 @@ struct pptp_state {
 	uint32_t deadline, stage_start;
 	struct pptp_stream rx;
 	unsigned other_msgs, echo_replies;
-	int gre_fd;              /* the one for the target's family, -1 when none */
-	int gre_fd4, gre_fd6;    /* opened in prepare; -1 when none */
-	int gre_errno4, gre_errno6, gre_errno;
+	struct net_gre gre;      /* opened in prepare; gre.fd: the target's family, -1 when none */
 	uint16_t call_id, peer_call_id;
 	bool call_up;
 	unsigned gre_sends, gre_replies, gre_lcp_replies, gre_read;
@@ -124,21 +115,6 @@ static int send_all(int fd, const uint8_t *p, size_t n)
 	/* Control messages are small (< 200 bytes): a fresh TCP connection takes them whole. */
 	ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 	return w == (ssize_t)n ? 0 : -1;
-}
-
-/* A raw GRE socket of one family, not connected (see the top of the file). */
-static int open_gre(int family, int *err)
-{
-	int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE);
-	*err = fd < 0 ? errno : 0;
-	return fd;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
 }
 
 /* ---------------------------------------------------------------- control messages */
@@ -207,9 +183,7 @@ static void send_gre(struct engine *e, struct probe_inst *pi, struct pptp_state 
 		s->gre_first = now;
 	s->gre_sends++;
 	s->gre_next = now + GRE_RESEND_MS;
-	struct net_addr d = *engine_target_addr(e);
-	net_addr_set_port(&d, 0);
-	if (n <= 0 || sendto(s->gre_fd, pkt, (size_t)n, 0, (const struct sockaddr *)&d.ss, d.len) != n) {
+	if (n <= 0 || net_gre_send(&s->gre, engine_target_addr(e), pkt, (size_t)n) != 0) {
 		struct obs o;
 		obs_new(&o, OBS_SEND_FAILED, 0);
 		o.code = errno;
@@ -227,12 +201,12 @@ static void send_gre(struct engine *e, struct probe_inst *pi, struct pptp_state 
 static void start_gre(struct engine *e, struct probe_inst *pi, struct pptp_state *s)
 {
 	struct obs o;
-	if (s->gre_fd < 0) {
+	if (s->gre.fd < 0) {
 		obs_new(&o, OBS_GRE_NOT_TESTED, 0);
-		if (s->gre_errno == EPERM || s->gre_errno == EACCES)
+		if (s->gre.err == EPERM || s->gre.err == EACCES)
 			fmt_into(o.text, sizeof o.text, "no privilege to open a raw GRE socket (CAP_NET_RAW)");
 		else
-			fmt_into(o.text, sizeof o.text, "no raw GRE socket: %s", strerror(s->gre_errno));
+			fmt_into(o.text, sizeof o.text, "no raw GRE socket: %s", strerror(s->gre.err));
 		fmt_into(o.evidence, sizeof o.evidence,
 			 "GRE (IP protocol 47) was not tested: %s; run vpndiag as root or with cap_net_raw to test it", o.text);
 		engine_observe(e, pi, &o);
@@ -489,14 +463,10 @@ static void read_ctrl(struct engine *e, struct probe_inst *pi, struct pptp_state
 	}
 }
 
-static bool from_target(const struct net_addr *t, const struct sockaddr_storage *from, socklen_t fl, const struct gre_rx *p)
+static bool from_target(const struct net_addr *t, const struct net_addr *f, const struct gre_rx *p)
 {
-	struct net_addr f;
 	const uint8_t *a, *b;
-	memset(&f, 0, sizeof f);
-	memcpy(&f.ss, from, sizeof f.ss);
-	f.len = fl;
-	size_t na = net_addr_bytes(t, &a), nb = net_addr_bytes(&f, &b);
+	size_t na = net_addr_bytes(t, &a), nb = net_addr_bytes(f, &b);
 	if (!na || na != nb || memcmp(a, b, na) != 0)
 		return false;
 	/* IPv4: the header's source says the same as the socket (it always does on Linux). */
@@ -508,46 +478,40 @@ static void read_gre(struct engine *e, struct probe_inst *pi, struct pptp_state 
 	const struct net_addr *t = engine_target_addr(e);
 	struct gre_rx_ctx ctx = {.our_call_id = s->call_id, .server_call_id = s->peer_call_id, .our_magic = s->magic};
 	for (int n = 0; n < MAX_READS; n++) {
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof from;
-		memset(&from, 0, sizeof from);
-		ssize_t r = recvfrom(s->gre_fd, s->grebuf, sizeof s->grebuf, MSG_TRUNC, (struct sockaddr *)&from, &fl);
-		if (r < 0)
+		struct net_rx rx;
+		net_gre_recv(&s->gre, s->grebuf, sizeof s->grebuf, &rx);
+		if (rx.kind != NET_RX_DATA)
 			return;
 		s->gre_read++;
 		if (s->st != P_GRE)
 			continue; /* before our first packet or after the test: nothing can be a reply */
-		size_t len = (size_t)r > sizeof s->grebuf ? sizeof s->grebuf : (size_t)r;
 		struct gre_rx p;
 		char why[120], d[160], tt[240];
-		if (gre_rx_parse(s->grebuf, len, net_addr_family(t) == AF_INET, &p, why, sizeof why) != 0)
-			continue; /* not PPTP GRE: another tunnel's traffic */
-		enum gre_rx_class c = gre_rx_classify(&p, &ctx, from_target(t, &from, fl, &p));
+		if (gre_rx_parse(s->grebuf, rx.len, net_addr_family(t) == AF_INET, &p, why, sizeof why) != 0)
+			continue; /* not PPTP GRE: another tunnel's traffic (or cut: larger than the buffer) */
+		enum gre_rx_class c = gre_rx_classify(&p, &ctx, from_target(t, &rx.from, &p));
 		if (c == GRE_RX_NOT_PPTP)
 			continue;
 		gre_rx_describe(&p, d, sizeof d);
-		struct net_addr src;
-		memset(&src, 0, sizeof src);
-		memcpy(&src.ss, &from, sizeof src.ss);
-		src.len = fl;
+		const struct net_addr *src = &rx.from;
 		if (c == GRE_RX_REPLY) {
 			bool lcp = p.is_lcp || (!p.gre.payload.len && p.gre.has_ack);
 			s->gre_lcp_replies += lcp;
 			if (s->gre_replies++ == 0 || (lcp && s->gre_lcp_replies == 1)) {
 				fmt_into(s->first_gre, sizeof s->first_gre, "%s", d);
 				fmt_into(tt, sizeof tt, "GRE from the server on our call %u: %s", s->call_id, d);
-				engine_packet(e, pi, '<', &src, tt);
+				engine_packet(e, pi, '<', src, tt);
 			}
 			continue;
 		}
 		if (s->bad[c]++ == 0) {
 			char a[NET_ADDRSTRLEN];
-			net_addr_str(&src, a, sizeof a);
+			net_addr_str(src, a, sizeof a);
 			fmt_into(s->bad_first[c], sizeof s->bad_first[c], "from %s, %s", a, d);
 		}
 		if (s->bad[c] <= 3) {
 			fmt_into(tt, sizeof tt, "GRE ignored (%s): %s", gre_rx_class_name(c), d);
-			engine_packet(e, pi, '-', &src, tt);
+			engine_packet(e, pi, '-', src, tt);
 		}
 	}
 }
@@ -565,11 +529,9 @@ static void connect_step(struct engine *e, struct probe_inst *pi, struct pptp_st
 
 static void close_gre(struct engine *e, struct pptp_state *s)
 {
-	if (s->gre_fd >= 0)
-		engine_unwatch(e, s->gre_fd);
-	s->gre_fd = -1; /* one of the two below */
-	close_fd(&s->gre_fd4);
-	close_fd(&s->gre_fd6);
+	if (s->gre.fd >= 0)
+		engine_unwatch(e, s->gre.fd);
+	net_gre_close(&s->gre);
 }
 
 static void update(struct engine *e, struct probe_inst *pi, struct pptp_state *s)
@@ -600,12 +562,9 @@ static int pptp_prepare(struct engine *e, struct probe_inst *pi)
 	if (!s)
 		return -1;
 	pi->state = s;
-	s->tc.fd = s->gre_fd = s->gre_fd4 = s->gre_fd6 = -1;
-	int fam = engine_options(e)->family;
-	if (fam != AF_INET6)
-		s->gre_fd4 = open_gre(AF_INET, &s->gre_errno4);
-	if (fam != AF_INET)
-		s->gre_fd6 = open_gre(AF_INET6, &s->gre_errno6);
+	s->tc.fd = -1;
+	net_gre_init(&s->gre);
+	net_gre_open(&s->gre, engine_options(e)->family);
 	return 0;
 }
 
@@ -621,21 +580,11 @@ static int pptp_start(struct engine *e, struct probe_inst *pi)
 	if (RAND_bytes((uint8_t *)&s->magic, sizeof s->magic) != 1 || !s->magic)
 		s->magic = 0x56444941u;
 	/* The raw socket of the target's family; the other one goes. */
-	if (net_addr_family(engine_target_addr(e)) == AF_INET) {
-		s->gre_fd = s->gre_fd4;
-		s->gre_errno = s->gre_fd4 < 0 ? s->gre_errno4 : 0;
-		close_fd(&s->gre_fd6);
-	} else {
-		s->gre_fd = s->gre_fd6;
-		s->gre_errno = s->gre_fd6 < 0 ? s->gre_errno6 : 0;
-		close_fd(&s->gre_fd4);
-	}
-	if (s->gre_fd >= 0 && engine_watch(e, pi, s->gre_fd) != 0) {
+	if (net_gre_select(&s->gre, net_addr_family(engine_target_addr(e)) == AF_INET ? AF_INET : AF_INET6) >= 0 &&
+	    engine_watch(e, pi, s->gre.fd) != 0) {
 		close_gre(e, s);
-		s->gre_errno = EMFILE;
+		s->gre.err = EMFILE;
 	}
-	if (s->gre_fd < 0 && !s->gre_errno)
-		s->gre_errno = EAFNOSUPPORT;
 	set_stage(e, s, P_CONNECT, STAGE_MS);
 	uint16_t port = engine_port(e, pi, 0);
 	if (tcpconn_start(&s->tc, e, pi, port ? port : 1723, s->deadline) != 0)
@@ -647,7 +596,7 @@ static int pptp_start(struct engine *e, struct probe_inst *pi)
 static void pptp_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 {
 	struct pptp_state *s = pi->state;
-	if (fd == s->gre_fd) {
+	if (fd == s->gre.fd) {
 		read_gre(e, pi, s);
 		if (s->st == P_GRE && s->gre_replies)
 			end_gre(e, pi, s);

@@ -1,6 +1,10 @@
-/* Client profiles and the vendor-ID table (profile/profile.h; format: data/profiles/README.md).
- * Pure parsers over (buf, len); the only I/O is profile_load_file. */
+/* Client profile files (profile/profile.h; format: data/profiles/README.md): the shared line
+ * reader, the table-driven profile parser and the built-in files. Pure parsers over (buf, len);
+ * the only I/O is profile_load_file. The vendor-ID table is in profile_vid.c, the
+ * Set-VpnConnectionIPsecConfiguration command in profile_policy.c, the choice of a whole client
+ * (--profile) in profile_choice.c. */
 #include "profile/profile.h"
+#include "profile/profile_lines.h"
 #include "util/file.h"
 
 #include <ctype.h>
@@ -12,16 +16,7 @@
 
 /* ---- line reader ---- */
 
-struct line_reader {
-	const uint8_t *buf;
-	size_t len, off;
-	unsigned lineno;
-	char line[PROFILE_MAX_LINE + 1];
-};
-
-static int perr(char *err, size_t errlen, const char *name, unsigned lineno, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int perr(char *err, size_t errlen, const char *name, unsigned lineno, const char *fmt, ...)
+int profile_err(char *err, size_t errlen, const char *name, unsigned lineno, const char *fmt, ...)
 {
 	if (err && errlen) {
 		char msg[256];
@@ -37,9 +32,7 @@ static int perr(char *err, size_t errlen, const char *name, unsigned lineno, con
 	return -1;
 }
 
-/* Next non-blank, non-comment line, split into key and value (both trimmed, in lr->line).
- * Returns 1 with a line, 0 at the end, -1 on error. */
-static int next_kv(struct line_reader *lr, char **key, char **value, const char *name, char *err, size_t errlen)
+int profile_lines_next(struct profile_lines *lr, char **key, char **value, const char *name, char *err, size_t errlen)
 {
 	while (lr->off < lr->len) {
 		size_t start = lr->off, end = start;
@@ -51,11 +44,11 @@ static int next_kv(struct line_reader *lr, char **key, char **value, const char 
 		if (n > 0 && lr->buf[start + n - 1] == '\r')
 			n--;
 		if (n > PROFILE_MAX_LINE)
-			return perr(err, errlen, name, lr->lineno, "line longer than %u bytes", PROFILE_MAX_LINE);
+			return profile_err(err, errlen, name, lr->lineno, "line longer than %u bytes", PROFILE_MAX_LINE);
 		for (size_t i = 0; i < n; i++) {
 			uint8_t c = lr->buf[start + i];
 			if (c == 0 || (c < 0x20 && c != '\t') || c == 0x7f)
-				return perr(err, errlen, name, lr->lineno, "control character 0x%02x", (unsigned)c);
+				return profile_err(err, errlen, name, lr->lineno, "control character 0x%02x", (unsigned)c);
 		}
 		memcpy(lr->line, lr->buf + start, n);
 		lr->line[n] = '\0';
@@ -66,16 +59,16 @@ static int next_kv(struct line_reader *lr, char **key, char **value, const char 
 			continue;
 		char *colon = strchr(s, ':');
 		if (!colon)
-			return perr(err, errlen, name, lr->lineno, "expected \"key: value\"");
+			return profile_err(err, errlen, name, lr->lineno, "expected \"key: value\"");
 		char *k_end = colon;
 		while (k_end > s && (k_end[-1] == ' ' || k_end[-1] == '\t'))
 			k_end--;
 		*k_end = '\0';
 		for (char *p = s; *p; p++)
 			if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-'))
-				return perr(err, errlen, name, lr->lineno, "bad key \"%.40s\"", s);
+				return profile_err(err, errlen, name, lr->lineno, "bad key \"%.40s\"", s);
 		if (*s == '\0')
-			return perr(err, errlen, name, lr->lineno, "empty key");
+			return profile_err(err, errlen, name, lr->lineno, "empty key");
 		char *v = colon + 1;
 		while (*v == ' ' || *v == '\t')
 			v++;
@@ -102,49 +95,6 @@ static bool parse_ulong(const char *s, unsigned long min, unsigned long max, uns
 	return true;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Parses "HEX[ NAME]" into v. Returns false with a reason in why. */
-static bool parse_vid(const char *s, struct profile_vid *v, const char **why)
-{
-	size_t n = 0;
-	memset(v, 0, sizeof *v);
-	while (*s && *s != ' ' && *s != '\t') {
-		int hi = hexval((unsigned char)s[0]), lo = s[1] ? hexval((unsigned char)s[1]) : -1;
-		if (hi < 0 || lo < 0) {
-			*why = "vendor ID is not an even number of hex digits";
-			return false;
-		}
-		if (n >= PROFILE_MAX_VID_LEN) {
-			*why = "vendor ID longer than 64 bytes";
-			return false;
-		}
-		v->data[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	if (n == 0) {
-		*why = "empty vendor ID";
-		return false;
-	}
-	v->len = n;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (strlen(s) >= sizeof v->name) {
-		*why = "vendor ID name too long";
-		return false;
-	}
-	snprintf(v->name, sizeof v->name, "%s", s);
-	return true;
-}
-
 static bool set_text(char *dst, size_t cap, const char *v)
 {
 	if (strlen(v) >= cap)
@@ -163,7 +113,7 @@ static bool parse_basis(const char *v, enum kb_basis *b)
 	return false;
 }
 
-static bool valid_name(const char *v)
+bool profile_name_ok(const char *v)
 {
 	size_t n = strlen(v);
 	if (n == 0 || n >= PROFILE_NAME_MAX)
@@ -338,271 +288,432 @@ static bool proposal_has(const struct ike2_proposal *p, uint8_t type, uint16_t i
 	return false;
 }
 
+/* ---- profile_parse: one row per key ---- */
+
+/* What the parser knows between lines. */
+struct pctx {
+	struct profile *p;
+	struct profile_set *set; /* the set being read; NULL before the first "set:" */
+	bool have_format, set_has_group;
+	char why[200]; /* the reason when a row rejects its value */
+};
+
+static bool why(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool why(struct pctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Where a key may stand: before the first set, inside a set, or both ("set" itself). */
+enum krow_scope { KS_GLOBAL, KS_SET, KS_ANY };
+/* How its value is read: text into a char array, a basis word, an unsigned number in [min, max]
+ * into a uint8_t/uint16_t/uint32_t/size_t field, or by a function of its own. */
+enum krow_type { KT_TEXT, KT_BASIS, KT_UINT, KT_FN };
+
+/* A key's own parser. v is the trimmed value inside the line reader's buffer (owned by the reader,
+ * valid for this call, may be modified); it writes into c->p / c->set, or a reason into c->why
+ * and returns false. */
+typedef bool (*krow_fn)(struct pctx *c, char *v);
+
+struct krow {
+	const char *key;
+	uint8_t scope, type;  /* enum krow_scope, enum krow_type */
+	uint32_t off, size;   /* the field: offset and size in struct profile (global) or struct profile_set */
+	uint32_t min, max;    /* KT_UINT bounds */
+	krow_fn fn;           /* KT_FN */
+	const char *bad;      /* the reason for a bad value (KT_TEXT, KT_BASIS, KT_UINT) */
+};
+
+#define BASIS_BAD "basis must be documented, vendor, observed or inferred"
+#define FIELD(S, f) (uint32_t)offsetof(struct S, f), (uint32_t)sizeof(((struct S *)0)->f)
+#define G_TEXT(k, f) {k, KS_GLOBAL, KT_TEXT, FIELD(profile, f), 0, 0, NULL, k " too long"}
+#define S_TEXT(k, f) {k, KS_SET, KT_TEXT, FIELD(profile_set, f), 0, 0, NULL, k " too long"}
+#define G_BASIS(k, f) {k, KS_GLOBAL, KT_BASIS, FIELD(profile, f), 0, 0, NULL, BASIS_BAD}
+#define S_BASIS(k, f) {k, KS_SET, KT_BASIS, FIELD(profile_set, f), 0, 0, NULL, BASIS_BAD}
+#define G_UINT(k, f, lo, hi, bad) {k, KS_GLOBAL, KT_UINT, FIELD(profile, f), lo, hi, NULL, bad}
+#define G_FN(k, fn) {k, KS_GLOBAL, KT_FN, 0, 0, 0, 0, fn, NULL}
+#define S_FN(k, fn) {k, KS_SET, KT_FN, 0, 0, 0, 0, fn, NULL}
+
+_Static_assert(PROFILE_MAX_CERTREQ_HASHES == 100, "update the auth-certreq-hashes row's message");
+
+static void store_uint(void *dst, size_t size, unsigned long v)
+{
+	uint8_t u8 = (uint8_t)v;
+	uint16_t u16 = (uint16_t)v;
+	uint32_t u32 = (uint32_t)v;
+	size_t z = (size_t)v;
+	memcpy(dst, size == 1 ? (void *)&u8 : size == 2 ? (void *)&u16 : size == 4 ? (void *)&u32 : (void *)&z, size);
+}
+
+static bool set_done(struct pctx *c)
+{
+	const struct profile_set *s = c->set;
+	if (!s)
+		return true;
+	if (c->p->ike_version == 1 && s->ntransforms1 == 0)
+		return why(c, "set \"%s\" has no transform", s->name);
+	if (c->p->ike_version != 1 && !c->set_has_group)
+		return why(c, "set \"%s\" has no ke-group", s->name);
+	if (c->p->ike_version != 1 && s->nproposals == 0)
+		return why(c, "set \"%s\" has no proposal", s->name);
+	return true;
+}
+
+static bool k_set(struct pctx *c, char *v)
+{
+	struct profile *p = c->p;
+	if (!set_done(c))
+		return false;
+	if (p->nsets >= PROFILE_MAX_SETS)
+		return why(c, "more than %u sets", PROFILE_MAX_SETS);
+	if (!profile_name_ok(v))
+		return why(c, "bad set name \"%.40s\"", v);
+	if (profile_find_set(p, v))
+		return why(c, "duplicate set \"%s\"", v);
+	c->set = &p->sets[p->nsets++];
+	snprintf(c->set->name, sizeof c->set->name, "%s", v);
+	c->set->basis = KB_INFERRED;
+	c->set_has_group = false;
+	return true;
+}
+
+static bool k_ke_group(struct pctx *c, char *v)
+{
+	struct ike2_transform t;
+	if (c->set_has_group)
+		return why(c, "second ke-group in set \"%s\"", c->set->name);
+	if (!parse_transform_id(IKE2_T_DH, v, &t) || t.id == 0)
+		return why(c, "unknown DH group \"%.40s\"", v);
+	c->set->ke_group = t.id;
+	c->set_has_group = true;
+	return true;
+}
+
+static bool k_transform(struct pctx *c, char *v)
+{
+	struct profile_set *s = c->set;
+	if (c->p->ike_version != 1)
+		return why(c, "transform: is for ike-version 1 profiles (IKEv2 sets use proposal:)");
+	if (s->ntransforms1 >= PROFILE_MAX_SET_PROPOSALS)
+		return why(c, "more than %u transforms in set \"%s\"", PROFILE_MAX_SET_PROPOSALS, s->name);
+	if (!parse_ike1_transform(v, &s->transforms1[s->ntransforms1], c->why, sizeof c->why))
+		return false;
+	s->ntransforms1++;
+	return true;
+}
+
+static bool k_proposal(struct pctx *c, char *v)
+{
+	struct profile_set *s = c->set;
+	if (c->p->ike_version == 1)
+		return why(c, "proposal: is for IKEv2 profiles (ike-version 1 sets use transform:)");
+	if (s->nproposals >= PROFILE_MAX_SET_PROPOSALS)
+		return why(c, "more than %u proposals in set \"%s\"", PROFILE_MAX_SET_PROPOSALS, s->name);
+	struct ike2_proposal *p = &s->proposals[s->nproposals];
+	if (!parse_proposal(v, p, c->why, sizeof c->why))
+		return false;
+	p->num = (uint8_t)(s->nproposals + 1);
+	s->nproposals++;
+	return true;
+}
+
+static bool k_format(struct pctx *c, char *v)
+{
+	if (strcmp(v, "1") != 0)
+		return why(c, "unsupported format \"%.20s\" (this vpndiag reads format 1)", v);
+	c->have_format = true;
+	return true;
+}
+
+static bool k_name(struct pctx *c, char *v)
+{
+	if (c->p->name[0])
+		return why(c, "second name");
+	if (!profile_name_ok(v))
+		return why(c, "bad name \"%.40s\" (a-z 0-9 . _ -)", v);
+	snprintf(c->p->name, sizeof c->p->name, "%s", v);
+	return true;
+}
+
+/* A notify type by name or number (at least min) appended to list[*n]. */
+static bool add_notify(struct pctx *c, const char *v, uint16_t *list, size_t *n, unsigned long min, const char *what)
+{
+	uint16_t type;
+	unsigned long num;
+	if (*n >= PROFILE_MAX_NOTIFIES)
+		return why(c, "more than %u %snotifies", PROFILE_MAX_NOTIFIES, min > 1 ? "auth " : "");
+	if (!ike2_notify_lookup(v, &type)) {
+		if (!parse_ulong(v, min, 65535, &num))
+			return why(c, "unknown %s \"%.40s\"", what, v);
+		type = (uint16_t)num;
+	}
+	list[(*n)++] = type;
+	return true;
+}
+
+static bool k_notify(struct pctx *c, char *v)
+{
+	return add_notify(c, v, c->p->notifies, &c->p->nnotifies, 1, "notify");
+}
+
+static bool k_auth_notify(struct pctx *c, char *v)
+{
+	return add_notify(c, v, c->p->auth_notifies, &c->p->nauth_notifies, 16384, "status notify");
+}
+
+static bool k_vid(struct pctx *c, char *v)
+{
+	const char *reason = "";
+	if (c->p->nvids >= PROFILE_MAX_VIDS)
+		return why(c, "more than %u vendor IDs", PROFILE_MAX_VIDS);
+	if (!profile_vid_from_text(v, &c->p->vids[c->p->nvids], &reason))
+		return why(c, "%s", reason);
+	c->p->nvids++;
+	return true;
+}
+
+static bool k_auth_id(struct pctx *c, char *v)
+{
+	if (strcmp(v, "address") != 0)
+		return why(c, "auth-id must be \"address\"");
+	c->p->auth_id_address = true;
+	return true;
+}
+
+static bool k_auth_certreq(struct pctx *c, char *v)
+{
+	if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+		return why(c, "auth-certreq must be yes or no");
+	c->p->auth_certreq = strcmp(v, "yes") == 0;
+	return true;
+}
+
+static bool k_auth_fragment_size(struct pctx *c, char *v)
+{
+	unsigned long n = 0;
+	if (strcmp(v, "0") != 0 && !parse_ulong(v, 576, 65535, &n))
+		return why(c, "auth-fragment-size must be 0 (never) or 576..65535 (RFC 7383 2.5.1)");
+	c->p->auth_fragment_size = n;
+	return true;
+}
+
+static bool k_auth_cp(struct pctx *c, char *v)
+{
+	char *save = NULL;
+	unsigned long n;
+	for (char *tok = strtok_r(v, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (c->p->nauth_cp >= PROFILE_MAX_AUTH_CP)
+			return why(c, "more than %u CP attributes", PROFILE_MAX_AUTH_CP);
+		if (!parse_ulong(tok, 1, 32767, &n))
+			return why(c, "CP attribute \"%.20s\" is not 1..32767", tok);
+		c->p->auth_cp[c->p->nauth_cp++] = (uint16_t)n;
+	}
+	return true;
+}
+
+static bool k_auth_ts(struct pctx *c, char *v)
+{
+	struct profile *p = c->p;
+	if (p->nauth_ts >= 2)
+		return why(c, "more than 2 auth-ts");
+	if (strcmp(v, "ipv4-any") == 0)
+		p->auth_ts[p->nauth_ts++] = 4;
+	else if (strcmp(v, "ipv6-any") == 0)
+		p->auth_ts[p->nauth_ts++] = 6;
+	else
+		return why(c, "auth-ts must be ipv4-any or ipv6-any");
+	return true;
+}
+
+static bool k_child_proposal(struct pctx *c, char *v)
+{
+	struct profile *p = c->p;
+	if (p->nchild >= PROFILE_MAX_CHILD)
+		return why(c, "more than %u child proposals", PROFILE_MAX_CHILD);
+	struct ike2_proposal *cp = &p->child[p->nchild];
+	if (!parse_proposal(v, cp, c->why, sizeof c->why))
+		return false;
+	cp->num = (uint8_t)(p->nchild + 1);
+	cp->protocol = 3;
+	cp->spi_size = 4;
+	p->nchild++;
+	return true;
+}
+
+static bool k_retransmit_ms(struct pctx *c, char *v)
+{
+	struct profile *p = c->p;
+	char *save = NULL;
+	unsigned long n;
+	if (p->nretransmit)
+		return why(c, "second retransmit-ms");
+	for (char *tok = strtok_r(v, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (p->nretransmit >= PROFILE_MAX_RETRANSMIT)
+			return why(c, "more than %u retransmit times", PROFILE_MAX_RETRANSMIT);
+		if (!parse_ulong(tok, 1, 600000, &n))
+			return why(c, "retransmit time \"%.20s\" is not 1..600000 ms", tok);
+		p->retransmit_ms[p->nretransmit++] = (uint32_t)n;
+	}
+	return true;
+}
+
+/* Every key of a profile file (data/profiles/README.md): adding a key is adding a row. */
+static const struct krow KEYS[] = {
+	{"set", KS_ANY, KT_FN, 0, 0, 0, 0, k_set, NULL},
+	/* global keys, before the first set */
+	G_FN("format", k_format),
+	G_FN("name", k_name),
+	G_TEXT("title", title),
+	G_UINT("ike-version", ike_version, 1, 2, "ike-version must be 1 or 2"),
+	G_UINT("nonce-length", nonce_len, 16, 256, "nonce-length must be 16..256 (RFC 7296 2.10)"),
+	G_BASIS("nonce-basis", nonce_basis),
+	G_FN("notify", k_notify),
+	G_FN("vid", k_vid),
+	G_FN("retransmit-ms", k_retransmit_ms),
+	G_BASIS("retransmit-basis", retransmit_basis),
+	G_FN("auth-id", k_auth_id),
+	G_FN("auth-certreq", k_auth_certreq),
+	G_UINT("auth-certreq-hashes", auth_certreq_hashes, 0, PROFILE_MAX_CERTREQ_HASHES,
+	       "auth-certreq-hashes must be 0..100"),
+	G_BASIS("auth-certreq-basis", auth_certreq_basis),
+	G_FN("auth-fragment-size", k_auth_fragment_size),
+	G_BASIS("auth-fragment-basis", auth_fragment_basis),
+	G_BASIS("auth-basis", auth_basis),
+	G_FN("auth-notify", k_auth_notify),
+	G_FN("auth-cp", k_auth_cp),
+	G_FN("auth-ts", k_auth_ts),
+	G_FN("child-proposal", k_child_proposal),
+	/* keys of a set, after "set: NAME" */
+	S_TEXT("title", title),
+	S_BASIS("basis", basis),
+	S_TEXT("fix", fix),
+	S_TEXT("fix-command", fix_command),
+	S_FN("ke-group", k_ke_group),
+	S_FN("transform", k_transform),
+	S_FN("proposal", k_proposal),
+};
+
+/* The row for key where it stands (inside a set or not), or NULL. */
+static const struct krow *find_key(const char *key, bool in_set)
+{
+	for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
+		if ((KEYS[i].scope == KS_ANY || (KEYS[i].scope == KS_SET) == in_set) && strcmp(KEYS[i].key, key) == 0)
+			return &KEYS[i];
+	return NULL;
+}
+
+static bool apply_key(struct pctx *c, const struct krow *k, char *v)
+{
+	char *field = (k->scope == KS_SET ? (char *)c->set : (char *)c->p) + k->off;
+	unsigned long n;
+	switch (k->type) {
+	case KT_TEXT:
+		if (set_text(field, k->size, v))
+			return true;
+		break;
+	case KT_BASIS:
+		if (parse_basis(v, (enum kb_basis *)(void *)field))
+			return true;
+		break;
+	case KT_UINT:
+		if (parse_ulong(v, k->min, k->max, &n)) {
+			store_uint(field, k->size, n);
+			return true;
+		}
+		break;
+	default:
+		return k->fn(c, v);
+	}
+	return why(c, "%s", k->bad);
+}
+
+/* The checks after the last line: required keys, every set complete, the NAT-D summary. */
+static bool finish(struct pctx *c)
+{
+	struct profile *p = c->p;
+	if (!c->have_format)
+		return why(c, "missing \"format: 1\"");
+	if (!p->name[0])
+		return why(c, "missing name");
+	if (!p->ike_version)
+		p->ike_version = 2;
+	if (!p->nonce_len)
+		return why(c, "missing nonce-length");
+	if (!p->nretransmit)
+		return why(c, "missing retransmit-ms");
+	if (p->nsets == 0)
+		return why(c, "no proposal set");
+	for (size_t i = 0; i < p->nsets && p->ike_version == 1; i++) {
+		if (p->sets[i].ntransforms1 == 0)
+			return why(c, "set \"%s\" has no transform", p->sets[i].name);
+		if (p->sets[i].nproposals || p->sets[i].ke_group)
+			return why(c, "set \"%s\": ke-group/proposal are for IKEv2 profiles", p->sets[i].name);
+	}
+	if (p->ike_version == 1)
+		return true;
+	if (!c->set_has_group)
+		return why(c, "set \"%s\" has no ke-group", c->set->name);
+	for (size_t i = 0; i < p->nsets; i++) {
+		const struct profile_set *s = &p->sets[i];
+		bool found = false;
+		if (s->nproposals == 0)
+			return why(c, "set \"%s\" has no proposal", s->name);
+		for (size_t j = 0; j < s->nproposals; j++)
+			found |= proposal_has(&s->proposals[j], IKE2_T_DH, s->ke_group);
+		if (!found)
+			return why(c, "set \"%s\": ke-group %u is in none of its proposals", s->name, (unsigned)s->ke_group);
+	}
+	bool src = false, dst = false;
+	for (size_t i = 0; i < p->nnotifies; i++) {
+		src |= p->notifies[i] == IKE2_N_NAT_DETECTION_SOURCE_IP;
+		dst |= p->notifies[i] == IKE2_N_NAT_DETECTION_DESTINATION_IP;
+		p->frag_supported |= p->notifies[i] == IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED;
+	}
+	p->natd = src && dst;
+	return true;
+}
+
 int profile_parse(const char *name, const uint8_t *buf, size_t len, struct profile *out, char *err, size_t errlen)
 {
-	struct line_reader *lr;
-	struct profile_set *set = NULL;
+	struct pctx c = {.p = out};
 	char *key, *v;
 	int rc;
-	bool have_format = false, have_nonce = false;
-	bool set_has_group = false;
 
 	memset(out, 0, sizeof *out);
 	out->nonce_basis = KB_INFERRED;
 	out->retransmit_basis = KB_INFERRED;
 	if (!buf && len)
-		return perr(err, errlen, name, 0, "no data");
+		return profile_err(err, errlen, name, 0, "no data");
 	if (len > PROFILE_MAX_FILE)
-		return perr(err, errlen, name, 0, "file larger than %u bytes", PROFILE_MAX_FILE);
-	lr = calloc(1, sizeof *lr);
+		return profile_err(err, errlen, name, 0, "file larger than %u bytes", PROFILE_MAX_FILE);
+	struct profile_lines *lr = calloc(1, sizeof *lr);
 	if (!lr)
-		return perr(err, errlen, name, 0, "out of memory");
+		return profile_err(err, errlen, name, 0, "out of memory");
 	lr->buf = buf;
 	lr->len = len;
-
-#define FAIL(...)                                                                                  \
-	do {                                                                                       \
-		perr(err, errlen, name, lr->lineno, __VA_ARGS__);                                  \
-		goto fail;                                                                         \
-	} while (0)
-
-	while ((rc = next_kv(lr, &key, &v, name, err, errlen)) == 1) {
-		unsigned long n;
-		if (strcmp(key, "set") == 0) {
-			if (set && out->ike_version == 1 && set->ntransforms1 == 0)
-				FAIL("set \"%s\" has no transform", set->name);
-			if (set && out->ike_version != 1 && !set_has_group)
-				FAIL("set \"%s\" has no ke-group", set->name);
-			if (set && set->nproposals == 0 && out->ike_version != 1)
-				FAIL("set \"%s\" has no proposal", set->name);
-			if (out->nsets >= PROFILE_MAX_SETS)
-				FAIL("more than %u sets", PROFILE_MAX_SETS);
-			if (!valid_name(v))
-				FAIL("bad set name \"%.40s\"", v);
-			if (profile_find_set(out, v))
-				FAIL("duplicate set \"%s\"", v);
-			set = &out->sets[out->nsets++];
-			snprintf(set->name, sizeof set->name, "%s", v);
-			set->basis = KB_INFERRED;
-			set_has_group = false;
-		} else if (set && strcmp(key, "title") == 0) {
-			if (!set_text(set->title, sizeof set->title, v))
-				FAIL("title too long");
-		} else if (set && strcmp(key, "basis") == 0) {
-			if (!parse_basis(v, &set->basis))
-				FAIL("basis must be documented, vendor, observed or inferred");
-		} else if (set && strcmp(key, "fix") == 0) {
-			if (!set_text(set->fix, sizeof set->fix, v))
-				FAIL("fix too long");
-		} else if (set && strcmp(key, "fix-command") == 0) {
-			if (!set_text(set->fix_command, sizeof set->fix_command, v))
-				FAIL("fix-command too long");
-		} else if (set && strcmp(key, "ke-group") == 0) {
-			struct ike2_transform t;
-			if (set_has_group)
-				FAIL("second ke-group in set \"%s\"", set->name);
-			if (!parse_transform_id(IKE2_T_DH, v, &t) || t.id == 0)
-				FAIL("unknown DH group \"%.40s\"", v);
-			set->ke_group = t.id;
-			set_has_group = true;
-		} else if (set && strcmp(key, "transform") == 0) {
-			char why[128];
-			if (out->ike_version != 1)
-				FAIL("transform: is for ike-version 1 profiles (IKEv2 sets use proposal:)");
-			if (set->ntransforms1 >= PROFILE_MAX_SET_PROPOSALS)
-				FAIL("more than %u transforms in set \"%s\"", PROFILE_MAX_SET_PROPOSALS, set->name);
-			if (!parse_ike1_transform(v, &set->transforms1[set->ntransforms1], why, sizeof why))
-				FAIL("%s", why);
-			set->ntransforms1++;
-		} else if (set && strcmp(key, "proposal") == 0) {
-			if (out->ike_version == 1)
-				FAIL("proposal: is for IKEv2 profiles (ike-version 1 sets use transform:)");
-			char why[128];
-			if (set->nproposals >= PROFILE_MAX_SET_PROPOSALS)
-				FAIL("more than %u proposals in set \"%s\"", PROFILE_MAX_SET_PROPOSALS, set->name);
-			struct ike2_proposal *p = &set->proposals[set->nproposals];
-			if (!parse_proposal(v, p, why, sizeof why))
-				FAIL("%s", why);
-			p->num = (uint8_t)(set->nproposals + 1);
-			set->nproposals++;
-		} else if (set) {
-			FAIL("key \"%s\" is not allowed inside a set (globals come before the first set)", key);
-		} else if (strcmp(key, "format") == 0) {
-			if (strcmp(v, "1") != 0)
-				FAIL("unsupported format \"%.20s\" (this vpndiag reads format 1)", v);
-			have_format = true;
-		} else if (strcmp(key, "name") == 0) {
-			if (out->name[0])
-				FAIL("second name");
-			if (!valid_name(v))
-				FAIL("bad name \"%.40s\" (a-z 0-9 . _ -)", v);
-			snprintf(out->name, sizeof out->name, "%s", v);
-		} else if (strcmp(key, "title") == 0) {
-			if (!set_text(out->title, sizeof out->title, v))
-				FAIL("title too long");
-		} else if (strcmp(key, "ike-version") == 0) {
-			if (!parse_ulong(v, 1, 2, &n))
-				FAIL("ike-version must be 1 or 2");
-			out->ike_version = (uint8_t)n;
-		} else if (strcmp(key, "nonce-length") == 0) {
-			if (!parse_ulong(v, 16, 256, &n))
-				FAIL("nonce-length must be 16..256 (RFC 7296 2.10)");
-			out->nonce_len = n;
-			have_nonce = true;
-		} else if (strcmp(key, "nonce-basis") == 0) {
-			if (!parse_basis(v, &out->nonce_basis))
-				FAIL("basis must be documented, vendor, observed or inferred");
-		} else if (strcmp(key, "retransmit-basis") == 0) {
-			if (!parse_basis(v, &out->retransmit_basis))
-				FAIL("basis must be documented, vendor, observed or inferred");
-		} else if (strcmp(key, "notify") == 0) {
-			uint16_t type;
-			if (out->nnotifies >= PROFILE_MAX_NOTIFIES)
-				FAIL("more than %u notifies", PROFILE_MAX_NOTIFIES);
-			if (!ike2_notify_lookup(v, &type)) {
-				if (!parse_ulong(v, 1, 65535, &n))
-					FAIL("unknown notify \"%.40s\"", v);
-				type = (uint16_t)n;
-			}
-			out->notifies[out->nnotifies++] = type;
-		} else if (strcmp(key, "vid") == 0) {
-			const char *why = "";
-			if (out->nvids >= PROFILE_MAX_VIDS)
-				FAIL("more than %u vendor IDs", PROFILE_MAX_VIDS);
-			if (!parse_vid(v, &out->vids[out->nvids], &why))
-				FAIL("%s", why);
-			out->nvids++;
-		} else if (strcmp(key, "auth-id") == 0) {
-			if (strcmp(v, "address") != 0)
-				FAIL("auth-id must be \"address\"");
-			out->auth_id_address = true;
-		} else if (strcmp(key, "auth-certreq") == 0) {
-			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
-				FAIL("auth-certreq must be yes or no");
-			out->auth_certreq = strcmp(v, "yes") == 0;
-		} else if (strcmp(key, "auth-certreq-hashes") == 0) {
-			if (!parse_ulong(v, 0, PROFILE_MAX_CERTREQ_HASHES, &n))
-				FAIL("auth-certreq-hashes must be 0..%u", PROFILE_MAX_CERTREQ_HASHES);
-			out->auth_certreq_hashes = n;
-		} else if (strcmp(key, "auth-certreq-basis") == 0) {
-			if (!parse_basis(v, &out->auth_certreq_basis))
-				FAIL("basis must be documented, vendor, observed or inferred");
-		} else if (strcmp(key, "auth-fragment-size") == 0) {
-			if (n = 0, strcmp(v, "0") != 0 && !parse_ulong(v, 576, 65535, &n))
-				FAIL("auth-fragment-size must be 0 (never) or 576..65535 (RFC 7383 2.5.1)");
-			out->auth_fragment_size = n;
-		} else if (strcmp(key, "auth-fragment-basis") == 0) {
-			if (!parse_basis(v, &out->auth_fragment_basis))
-				FAIL("basis must be documented, vendor, observed or inferred");
-		} else if (strcmp(key, "auth-basis") == 0) {
-			if (!parse_basis(v, &out->auth_basis))
-				FAIL("basis must be documented, vendor, observed or inferred");
-		} else if (strcmp(key, "auth-notify") == 0) {
-			uint16_t type;
-			if (out->nauth_notifies >= PROFILE_MAX_NOTIFIES)
-				FAIL("more than %u auth notifies", PROFILE_MAX_NOTIFIES);
-			if (!ike2_notify_lookup(v, &type)) {
-				if (!parse_ulong(v, 16384, 65535, &n))
-					FAIL("unknown status notify \"%.40s\"", v);
-				type = (uint16_t)n;
-			}
-			out->auth_notifies[out->nauth_notifies++] = type;
-		} else if (strcmp(key, "auth-cp") == 0) {
-			char *save = NULL;
-			for (char *tok = strtok_r(v, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-				if (out->nauth_cp >= PROFILE_MAX_AUTH_CP)
-					FAIL("more than %u CP attributes", PROFILE_MAX_AUTH_CP);
-				if (!parse_ulong(tok, 1, 32767, &n))
-					FAIL("CP attribute \"%.20s\" is not 1..32767", tok);
-				out->auth_cp[out->nauth_cp++] = (uint16_t)n;
-			}
-		} else if (strcmp(key, "auth-ts") == 0) {
-			if (out->nauth_ts >= 2)
-				FAIL("more than 2 auth-ts");
-			if (strcmp(v, "ipv4-any") == 0)
-				out->auth_ts[out->nauth_ts++] = 4;
-			else if (strcmp(v, "ipv6-any") == 0)
-				out->auth_ts[out->nauth_ts++] = 6;
-			else
-				FAIL("auth-ts must be ipv4-any or ipv6-any");
-		} else if (strcmp(key, "child-proposal") == 0) {
-			char why[128];
-			if (out->nchild >= PROFILE_MAX_CHILD)
-				FAIL("more than %u child proposals", PROFILE_MAX_CHILD);
-			struct ike2_proposal *p = &out->child[out->nchild];
-			if (!parse_proposal(v, p, why, sizeof why))
-				FAIL("%s", why);
-			p->num = (uint8_t)(out->nchild + 1);
-			p->protocol = 3;
-			p->spi_size = 4;
-			out->nchild++;
-		} else if (strcmp(key, "retransmit-ms") == 0) {
-			if (out->nretransmit)
-				FAIL("second retransmit-ms");
-			char *save = NULL;
-			for (char *tok = strtok_r(v, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-				if (out->nretransmit >= PROFILE_MAX_RETRANSMIT)
-					FAIL("more than %u retransmit times", PROFILE_MAX_RETRANSMIT);
-				if (!parse_ulong(tok, 1, 600000, &n))
-					FAIL("retransmit time \"%.20s\" is not 1..600000 ms", tok);
-				out->retransmit_ms[out->nretransmit++] = (uint32_t)n;
-			}
-		} else {
-			FAIL("unknown key \"%s\"", key);
-		}
+	while ((rc = profile_lines_next(lr, &key, &v, name, err, errlen)) == 1) {
+		const struct krow *k = find_key(key, c.set != NULL);
+		if (!k && c.set)
+			rc = profile_err(err, errlen, name, lr->lineno,
+					 "key \"%s\" is not allowed inside a set (globals come before the first set)", key);
+		else if (!k)
+			rc = profile_err(err, errlen, name, lr->lineno, "unknown key \"%s\"", key);
+		else if (!apply_key(&c, k, v))
+			rc = profile_err(err, errlen, name, lr->lineno, "%s", c.why);
+		if (rc < 0)
+			break;
 	}
-	if (rc < 0)
-		goto fail;
-	lr->lineno = 0;
-	if (!have_format)
-		FAIL("missing \"format: 1\"");
-	if (!out->name[0])
-		FAIL("missing name");
-	if (!out->ike_version)
-		out->ike_version = 2;
-	if (!have_nonce)
-		FAIL("missing nonce-length");
-	if (!out->nretransmit)
-		FAIL("missing retransmit-ms");
-	if (out->nsets == 0)
-		FAIL("no proposal set");
-	for (size_t i = 0; i < out->nsets && out->ike_version == 1; i++) {
-		if (out->sets[i].ntransforms1 == 0)
-			FAIL("set \"%s\" has no transform", out->sets[i].name);
-		if (out->sets[i].nproposals || out->sets[i].ke_group)
-			FAIL("set \"%s\": ke-group/proposal are for IKEv2 profiles", out->sets[i].name);
-	}
-	if (out->ike_version == 1)
-		goto done;
-	if (!set_has_group)
-		FAIL("set \"%s\" has no ke-group", set->name);
-	for (size_t i = 0; i < out->nsets; i++) {
-		const struct profile_set *s = &out->sets[i];
-		bool found = false;
-		if (s->nproposals == 0)
-			FAIL("set \"%s\" has no proposal", s->name);
-		for (size_t j = 0; j < s->nproposals; j++)
-			found |= proposal_has(&s->proposals[j], IKE2_T_DH, s->ke_group);
-		if (!found)
-			FAIL("set \"%s\": ke-group %u is in none of its proposals", s->name, (unsigned)s->ke_group);
-	}
-	bool src = false, dst = false;
-	for (size_t i = 0; i < out->nnotifies; i++) {
-		src |= out->notifies[i] == IKE2_N_NAT_DETECTION_SOURCE_IP;
-		dst |= out->notifies[i] == IKE2_N_NAT_DETECTION_DESTINATION_IP;
-		out->frag_supported |= out->notifies[i] == IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED;
-	}
-	out->natd = src && dst;
-done:
+	if (rc == 0 && !finish(&c))
+		rc = profile_err(err, errlen, name, 0, "%s", c.why);
 	free(lr);
-	return 0;
-fail:
-#undef FAIL
-	free(lr);
-	return -1;
+	return rc < 0 ? -1 : 0;
 }
 
-static const struct kb_blob *builtin_blob(const char *name)
+const struct kb_blob *profile_builtin_blob(const char *name)
 {
 	size_t n = strlen(name);
 	for (size_t i = 0; i < profile_builtin_count; i++) {
@@ -617,10 +728,10 @@ static const struct kb_blob *builtin_blob(const char *name)
 
 int profile_load_builtin(const char *name, struct profile *out, char *err, size_t errlen)
 {
-	const struct kb_blob *b = name ? builtin_blob(name) : NULL;
+	const struct kb_blob *b = name ? profile_builtin_blob(name) : NULL;
 	if (!b) {
 		memset(out, 0, sizeof *out);
-		return perr(err, errlen, name, 0, "no built-in profile of that name");
+		return profile_err(err, errlen, name, 0, "no built-in profile of that name");
 	}
 	return profile_parse(b->name, b->data, b->len, out, err, errlen);
 }
@@ -629,12 +740,14 @@ int profile_load_file(const char *path, struct profile *out, char *err, size_t e
 {
 	uint8_t *buf;
 	size_t n;
-	char why[300];
+	char reason[300];
 	memset(out, 0, sizeof *out);
-	if (file_read_bounded(path, PROFILE_MAX_FILE, FILE_DATA_TIMEOUT_MS, 0, &buf, &n, why, sizeof why) != 0)
-		return perr(err, errlen, path, 0, "%s", why);
-	const char *base = strrchr(path, '/');
-	int rc = profile_parse(base ? base + 1 : path, buf, n, out, err, errlen);
+	if (file_read_bounded(path, PROFILE_MAX_FILE, FILE_DATA_TIMEOUT_MS, 0, &buf, &n, reason, sizeof reason) != 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", reason); /* names the path already */
+		return -1;
+	}
+	int rc = profile_parse(path, buf, n, out, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -655,236 +768,4 @@ size_t profile_vid_blobs(const struct profile *p, struct ike2_blob *out, size_t 
 		out[n].len = p->vids[i].len;
 	}
 	return n;
-}
-
-/* ---- Set-VpnConnectionIPsecConfiguration ---- */
-
-static const struct {
-	uint16_t id, key_len;
-	const char *ike, *esp_cipher, *esp_auth; /* EncryptionMethod, CipherTransformConstants, Authentication... */
-} win_encr[] = {
-	{IKE2_ENCR_3DES, 0, "DES3", "DES3", "SHA256128"},
-	{IKE2_ENCR_AES_CBC, 128, "AES128", "AES128", "SHA256128"},
-	{IKE2_ENCR_AES_CBC, 192, "AES192", "AES192", "SHA256128"},
-	{IKE2_ENCR_AES_CBC, 256, "AES256", "AES256", "SHA256128"},
-	{IKE2_ENCR_AES_GCM_16, 128, "GCMAES128", "GCMAES128", "GCMAES128"},
-	{IKE2_ENCR_AES_GCM_16, 256, "GCMAES256", "GCMAES256", "GCMAES256"},
-};
-static const struct {
-	uint16_t integ, prf;
-	const char *name;
-} win_hash[] = {
-	{1, 1, "MD5"},
-	{IKE2_AUTH_HMAC_SHA1_96, IKE2_PRF_HMAC_SHA1, "SHA1"},
-	{IKE2_AUTH_HMAC_SHA2_256_128, IKE2_PRF_HMAC_SHA2_256, "SHA256"},
-	{IKE2_AUTH_HMAC_SHA2_384_192, IKE2_PRF_HMAC_SHA2_384, "SHA384"},
-};
-static const struct {
-	uint16_t id;
-	const char *name;
-} win_dh[] = {
-	{1, "Group1"}, {IKE2_DH_MODP1024, "Group2"}, {IKE2_DH_MODP2048, "Group14"},
-	{IKE2_DH_ECP256, "ECP256"}, {IKE2_DH_ECP384, "ECP384"}, {24, "Group24"},
-};
-
-static const struct ike2_transform *first_of(const struct ike2_proposal *p, uint8_t type)
-{
-	for (size_t i = 0; i < p->ntransforms && i < IKE2_MAX_TRANSFORMS; i++)
-		if (p->t[i].type == type)
-			return &p->t[i];
-	return NULL;
-}
-
-int profile_policy_command(const struct ike2_proposal *chosen, const char *conn, char *out, size_t outlen)
-{
-	const struct ike2_transform *e = first_of(chosen, IKE2_T_ENCR), *in = first_of(chosen, IKE2_T_INTEG),
-				    *pr = first_of(chosen, IKE2_T_PRF), *dh = first_of(chosen, IKE2_T_DH);
-	size_t ei = SIZE_MAX, hi = SIZE_MAX, di = SIZE_MAX;
-	char name[160];
-	size_t n = 0;
-
-	if (!out || outlen == 0)
-		return -1;
-	out[0] = '\0';
-	if (!e || !pr || !dh) {
-		snprintf(out, outlen, "the proposal lacks an ENCR, PRF or DH transform");
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof win_encr / sizeof win_encr[0]; i++)
-		if (win_encr[i].id == e->id && win_encr[i].key_len == e->key_len)
-			ei = i;
-	if (ei == SIZE_MAX) {
-		snprintf(out, outlen, "Windows cannot use %s%s%.0u for IKE", ike2_transform_name(IKE2_T_ENCR, e->id),
-			 e->key_len ? "_" : "", (unsigned)e->key_len);
-		return -1;
-	}
-	bool gcm = e->id == IKE2_ENCR_AES_GCM_16;
-	if (!gcm && !in) {
-		snprintf(out, outlen, "the proposal has no integrity transform");
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof win_hash / sizeof win_hash[0]; i++)
-		if (win_hash[i].prf == pr->id && (gcm || win_hash[i].integ == in->id))
-			hi = i;
-	if (hi == SIZE_MAX) {
-		snprintf(out, outlen, "Windows uses one hash for integrity and PRF; %s with %s is not expressible",
-			 in ? ike2_transform_name(IKE2_T_INTEG, in->id) : "no integrity",
-			 ike2_transform_name(IKE2_T_PRF, pr->id));
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof win_dh / sizeof win_dh[0]; i++)
-		if (win_dh[i].id == dh->id)
-			di = i;
-	if (di == SIZE_MAX) {
-		snprintf(out, outlen, "Windows cannot use DH group %s", ike2_transform_name(IKE2_T_DH, dh->id));
-		return -1;
-	}
-	/* The name goes inside PowerShell single quotes, where only ' needs doubling. */
-	if (!conn)
-		conn = "<VPN name>";
-	for (const char *c = conn; *c && n + 2 < sizeof name; c++) {
-		if (*c == '\'')
-			name[n++] = '\'';
-		name[n++] = *c;
-	}
-	name[n] = '\0';
-	int w = snprintf(out, outlen,
-			 "Set-VpnConnectionIPsecConfiguration -ConnectionName '%s' -EncryptionMethod %s "
-			 "-IntegrityCheckMethod %s -DHGroup %s -CipherTransformConstants %s "
-			 "-AuthenticationTransformConstants %s -PfsGroup None -Force",
-			 name, win_encr[ei].ike, win_hash[hi].name, win_dh[di].name, win_encr[ei].esp_cipher,
-			 win_encr[ei].esp_auth);
-	return w < 0 || (size_t)w >= outlen ? -1 : 0;
-}
-
-/* ---- vendor IDs ---- */
-
-int profile_vid_table_parse(const char *name, const uint8_t *buf, size_t len, struct profile_vid_table *out,
-			    char *err, size_t errlen)
-{
-	struct line_reader *lr;
-	char *key, *v;
-	int rc;
-	size_t cap = 0;
-
-	out->n = 0;
-	out->v = NULL;
-	if (!buf && len)
-		return perr(err, errlen, name, 0, "no data");
-	if (len > PROFILE_MAX_FILE)
-		return perr(err, errlen, name, 0, "file larger than %u bytes", PROFILE_MAX_FILE);
-	lr = calloc(1, sizeof *lr);
-	if (!lr)
-		return perr(err, errlen, name, 0, "out of memory");
-	lr->buf = buf;
-	lr->len = len;
-	while ((rc = next_kv(lr, &key, &v, name, err, errlen)) == 1) {
-		if (strcmp(key, "vid") == 0) {
-			const char *why = "";
-			if (out->n == cap) {
-				size_t ncap = cap ? cap * 2 : 32;
-				struct profile_vid *nv = realloc(out->v, ncap * sizeof *nv);
-				if (!nv) {
-					rc = perr(err, errlen, name, lr->lineno, "out of memory");
-					break;
-				}
-				out->v = nv;
-				cap = ncap;
-			}
-			if (!parse_vid(v, &out->v[out->n], &why)) {
-				rc = perr(err, errlen, name, lr->lineno, "%s", why);
-				break;
-			}
-			if (!out->v[out->n].name[0]) {
-				rc = perr(err, errlen, name, lr->lineno, "vendor ID without a name");
-				break;
-			}
-			out->n++;
-		} else if (strcmp(key, "format") == 0) {
-			if (strcmp(v, "1") != 0) {
-				rc = perr(err, errlen, name, lr->lineno, "unsupported format");
-				break;
-			}
-		} else if (strcmp(key, "name") != 0 && strcmp(key, "title") != 0) {
-			rc = perr(err, errlen, name, lr->lineno, "unknown key \"%s\"", key);
-			break;
-		}
-	}
-	free(lr);
-	if (rc < 0) {
-		profile_vid_table_free(out);
-		return -1;
-	}
-	return 0;
-}
-
-void profile_vid_table_free(struct profile_vid_table *t)
-{
-	free(t->v);
-	t->v = NULL;
-	t->n = 0;
-}
-
-const struct profile_vid *profile_vid_table_lookup(const struct profile_vid_table *t, const uint8_t *vid,
-						   size_t len)
-{
-	const struct profile_vid *best = NULL;
-	if (!vid)
-		return NULL;
-	for (size_t i = 0; i < t->n; i++) {
-		const struct profile_vid *e = &t->v[i];
-		if (e->len > len || memcmp(e->data, vid, e->len) != 0)
-			continue;
-		if (e->len == len)
-			return e;
-		if (!best || e->len > best->len)
-			best = e;
-	}
-	return best;
-}
-
-/* The built-in table, parsed on first use and kept for the life of the process. */
-static const struct profile_vid_table *builtin_vids(void)
-{
-	static struct profile_vid_table table;
-	static bool loaded;
-	if (!loaded) {
-		const struct kb_blob *b = builtin_blob("vendor-ids");
-		char err[160];
-		loaded = true;
-		if (!b || profile_vid_table_parse(b->name, b->data, b->len, &table, err, sizeof err) < 0)
-			table.n = 0;
-	}
-	return &table;
-}
-
-const char *profile_vid_name(const uint8_t *vid, size_t len)
-{
-	const struct profile_vid *e = profile_vid_table_lookup(builtin_vids(), vid, len);
-	return e ? e->name : NULL;
-}
-
-bool profile_vid_describe(const uint8_t *vid, size_t len, char *out, size_t outlen)
-{
-	const struct profile_vid *e = profile_vid_table_lookup(builtin_vids(), vid, len);
-	size_t pos = 0;
-	if (!out || outlen == 0)
-		return e != NULL;
-	out[0] = '\0';
-	if (e && e->len == len) {
-		snprintf(out, outlen, "%s", e->name);
-		return true;
-	}
-	size_t from = e ? e->len : 0, shown = len - from > 24 ? 24 : len - from;
-	int w = e ? snprintf(out, outlen, "%s (suffix ", e->name) : 0;
-	if (w < 0)
-		return e != NULL;
-	pos = (size_t)w < outlen ? (size_t)w : outlen - 1;
-	for (size_t i = 0; i < shown && pos + 3 <= outlen; i++)
-		pos += (size_t)snprintf(out + pos, outlen - pos, "%02x", vid[from + i]);
-	if (len - from > shown && pos + 4 <= outlen)
-		pos += (size_t)snprintf(out + pos, outlen - pos, "...");
-	if (e && pos + 2 <= outlen)
-		snprintf(out + pos, outlen - pos, ")");
-	return e != NULL;
 }

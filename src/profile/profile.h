@@ -1,6 +1,11 @@
 /* Client profiles: how a Windows built-in VPN client speaks, as data (data/profiles/ (every .txt), format
  * in data/profiles/README.md), and the table of known vendor IDs (data/profiles/vendor-ids.txt).
  *
+ * Two levels: a profile FILE (struct profile) describes one protocol family of the client, IKEv2
+ * (ike-version 2) or IKEv1 for L2TP/IPsec (ike-version 1); a PROFILE in the user's sense (what
+ * `vpndiag probe --profile` chooses, struct profile_choice) is a whole Windows client, one file of
+ * each family, named in data/profiles/index.txt (struct profile_index).
+ *
  * Parsing is pure: profile_parse() reads only buf[0..len) and fills a caller-provided struct.
  * A struct profile owns no heap memory (fixed arrays; it is large, about 60 KB, so allocate it
  * with calloc or keep it static rather than on a small stack); nothing needs freeing.
@@ -104,9 +109,10 @@ struct profile {
  * "NAME line N: reason" in err (*out is then unspecified). Pure. */
 int profile_parse(const char *name, const uint8_t *buf, size_t len, struct profile *out, char *err,
 		  size_t errlen);
-/* Loads the compiled-in profile "windows-ikev2" (file data/profiles/windows-ikev2.txt). */
+/* Loads a compiled-in profile file by name: "windows-ikev2" is data/profiles/windows-ikev2.txt. */
 int profile_load_builtin(const char *name, struct profile *out, char *err, size_t errlen);
-/* Loads a profile from a file (at most PROFILE_MAX_FILE bytes). */
+/* Loads a profile from a file (at most PROFILE_MAX_FILE bytes, util/file.h's bounded reader: a
+ * FIFO that stays silent, a device or a directory is an error). err names the path. */
 int profile_load_file(const char *path, struct profile *out, char *err, size_t errlen);
 
 /* A set by name ("modp2048"), or NULL. */
@@ -144,5 +150,57 @@ int profile_vid_table_parse(const char *name, const uint8_t *buf, size_t len,
 void profile_vid_table_free(struct profile_vid_table *t);
 const struct profile_vid *profile_vid_table_lookup(const struct profile_vid_table *t,
 						   const uint8_t *vid, size_t len);
+
+/* ---- whole clients: data/profiles/index.txt and --profile ---- */
+
+#define PROFILE_MAX_CLIENTS 16u
+#define PROFILE_MAX_ALIASES 4u
+#define PROFILE_LABEL_MAX 160u /* "windows-10+my-policy+my-l2tp" */
+
+/* One built-in client ("profile: NAME" block of the index). */
+struct profile_client {
+	char name[PROFILE_NAME_MAX];  /* "windows-10" */
+	char title[PROFILE_TEXT_MAX]; /* one line for people */
+	size_t naliases;
+	char aliases[PROFILE_MAX_ALIASES][PROFILE_NAME_MAX];
+	char ikev2[PROFILE_NAME_MAX]; /* the built-in file of its IKEv2 part ("windows-ikev2") */
+	char l2tp[PROFILE_NAME_MAX];  /* the built-in file of its IKEv1 L2TP/IPsec part ("windows-l2tp") */
+};
+
+/* The built-in clients; c[0] is the default. */
+struct profile_index {
+	size_t n;
+	struct profile_client c[PROFILE_MAX_CLIENTS];
+};
+
+/* Parses an index file (format: data/profiles/README.md). Pure. Returns 0, or -1 with
+ * "NAME line N: reason" in err. */
+int profile_index_parse(const char *name, const uint8_t *buf, size_t len, struct profile_index *out, char *err,
+			size_t errlen);
+/* The compiled-in index (data/profiles/index.txt). */
+int profile_index_builtin(struct profile_index *out, char *err, size_t errlen);
+/* The client named name or one of its aliases, or NULL. */
+const struct profile_client *profile_index_find(const struct profile_index *idx, const char *name);
+
+/* The client a run speaks as: both parts loaded and checked, and the name the report gives it.
+ * Large (two struct profile): allocate it. Owns no heap memory. */
+struct profile_choice {
+	char label[PROFILE_LABEL_MAX]; /* "windows-10"; with files: "windows-10+NAME" per file (its name:) */
+	struct profile ikev2;          /* ike-version 2 */
+	struct profile l2tp;           /* ike-version 1 */
+};
+
+/* Builds the choice from the --profile values, in any order (none = the default client):
+ *   - NAME, a built-in client or alias (at most one; default: the index's first client);
+ *   - PATH (a value with '/' or '.'), a profile file read with util/file.h's bounded reader; its
+ *     ike-version says which part it replaces, 2 = IKEv2, 1 = L2TP/IPsec (at most one of each).
+ * Returns 0, or -1 with one line in err (unknown name, unreadable or invalid file, two of a kind). */
+int profile_choose(const char *const *args, size_t nargs, struct profile_choice *out, char *err, size_t errlen);
+/* Copies the part of c for ike_version (2: IKEv2, 1: L2TP/IPsec) into out; c NULL = the default
+ * client's built-in part (in-process tests that set no profile). Returns 0 or -1 with err. */
+int profile_choice_part(const struct profile_choice *c, unsigned ike_version, struct profile *out, char *err,
+			size_t errlen);
+/* c's label, or the default client's name when c is NULL. */
+const char *profile_choice_label(const struct profile_choice *c);
 
 #endif

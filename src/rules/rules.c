@@ -65,8 +65,8 @@ static void rule_dns(const struct engine_result *r, struct diagnosis *d, const s
 	const struct obs *o = rules_find_obs(r, OBS_DNS_FAILED, 0, -1);
 	if (!o)
 		return;
-	for (int i = 0; i < ENGINE_NPROTO; i++) {
-		unsigned bit = 1u << i;
+	for (int i = 0; i < PROTO_COUNT; i++) {
+		unsigned bit = proto_table[i].bit;
 		if (!(r->selected & bit))
 			continue;
 		struct finding *f = rules_add(d, row, bit);
@@ -84,7 +84,7 @@ static void rule_dns(const struct engine_result *r, struct diagnosis *d, const s
 }
 
 static const struct rule global_rules[] = {
-	{{"dns-failure", KB_P_ALL, 868, KB_DOCUMENTED, SEV_FAILURE}, rule_dns},
+	{{"dns-failure", KB_P_ALL, 868, KB_DOCUMENTED, SEV_FAILURE}, .fn = rule_dns},
 };
 static const struct rules_proto rules_proto_global = {0, global_rules, 1, NULL};
 
@@ -135,8 +135,13 @@ void rules_evaluate(const struct engine_result *r, struct diagnosis *d)
 	memset(d, 0, sizeof *d);
 	d->recommended = -1;
 	for (size_t s = 0; s < NSETS; s++)
-		for (size_t i = 0; i < rule_sets[s]->nrules; i++)
-			rule_sets[s]->rules[i].fn(r, d, &rule_sets[s]->rules[i].row);
+		for (size_t i = 0; i < rule_sets[s]->nrules; i++) {
+			const struct rule *u = &rule_sets[s]->rules[i];
+			if (u->fn)
+				u->fn(r, d, &u->row);
+			else
+				rules_apply_one(r, d, &u->row, u->one);
+		}
 
 	const struct obs *c = rules_find_obs(r, OBS_NAT_CLIENT, 0, -1), *s = rules_find_obs(r, OBS_NAT_SERVER, 0, -1);
 	d->nat_client = c ? (c->value != 0) : -1;
@@ -185,4 +190,5 @@ void rules_evaluate(const struct engine_result *r, struct diagnosis *d)
 		if (d->p[i].verdict == VERDICT_WORKS && proto_table[i].preference != PROTO_NEVER &&
 		    (d->recommended < 0 || proto_table[i].preference < proto_table[d->recommended].preference))
 			d->recommended = i;
+	rules_result(r, d);
 }

@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/engine.h"
 #include "kb/kb.h"
+#include "obs/obs.h"
+#include "proto/proto.h"
 
 enum verdict { VERDICT_NOT_PROBED, VERDICT_WORKS, VERDICT_FAILS, VERDICT_UNKNOWN };
 enum severity { SEV_INFO, SEV_WARNING, SEV_FAILURE };
@@ -49,19 +50,27 @@ struct proto_verdict {
 	char summary[480];
 	int finding;                 /* index of the deciding finding, -1 */
 	bool checks_passed;          /* VERDICT_UNKNOWN, but every check that was made passed */
+	int64_t rtt_ms;              /* round trip to the protocol's own port (UDP) or TCP connect time; -1 none */
 };
 
 struct diagnosis {
 	size_t nf;
 	struct finding f[RULES_MAX_FINDINGS];
-	struct proto_verdict p[ENGINE_NPROTO]; /* indexed like kb_protocol_names */
+	struct proto_verdict p[PROTO_COUNT]; /* indexed like proto_table */
 	int nat_client;              /* -1 unknown, 0 no, 1 yes */
 	int nat_server;
 	int recommended;             /* protocol index, -1 when none is known to work */
+	/* The result step (rules_result.c), so that renderers only format: */
+	bool dns_failed;             /* the name did not resolve */
+	int exit_code;               /* `vpndiag probe`'s: VD_EXIT_OK, _NOT_FOUND, _USAGE (868), _UNKNOWN */
+	int monitoring_state;        /* VD_MON_OK, _WARNING, _CRITICAL, _UNKNOWN */
 };
 
-/* Runs every rule over r. Pure. */
+/* Runs every rule over r, then the result step. Pure. */
 void rules_evaluate(const struct engine_result *r, struct diagnosis *d);
+/* The result step: per-protocol RTTs, the exit code and the monitoring state, from r and the
+ * verdicts already in d (rules_evaluate calls it last). */
+void rules_result(const struct engine_result *r, struct diagnosis *d);
 
 const char *rules_verdict_name(enum verdict v);   /* "works" "fails" "unknown" "not probed" */
 const char *rules_severity_name(enum severity s); /* "info" "warning" "failure" */

@@ -59,6 +59,9 @@ static bool ike_spoke_only_junk(const struct engine_result *r)
 	return false;
 }
 
+#define FRAG_RRAS_CMD \
+	"New-ItemProperty -Path HKLM:\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2 -Name EnableServerFragmentation -PropertyType DWORD -Value 1 -Force\nRestart-Service RemoteAccess -PassThru"
+
 static const char *const fw_text =
 	"Allow UDP 500 and UDP 4500 from the clients to the VPN server on every firewall in the path "
 	"(and ESP, IP protocol 50, where no NAT is involved); on a NAT router in front of the server, "
@@ -145,25 +148,6 @@ static void rule_malformed(const struct engine_result *r, struct diagnosis *d, c
 	rules_fix(f, "Find what answers on the IKE port: on the server, the process bound to it; on the path, an IPS, load balancer or "
 		     "\"IKE/IPsec ALG\" that rewrites or answers IKE. Capture the exchange on both sides to compare.",
 		  "ss -ulpn 'sport = :500 or sport = :4500'\ntcpdump -ni any -X 'udp port 500 or udp port 4500'");
-}
-
-/* The server asked for a COOKIE and then never answered the request that carried it [I]. */
-static void rule_cookie_silence(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_IKE_NO_ANSWER_AFTER_COOKIE, KB_P_IKEV2, 0);
-	if (!o || rules_find_obs(r, OBS_IKE_ACCEPTED, KB_P_IKEV2, 0) || rules_find_obs(r, OBS_IKE_REFUSED, KB_P_IKEV2, 0))
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server demands a COOKIE, then does not answer the request that carries it");
-	rules_evidence(f, o->evidence);
-	const struct obs *c = rules_find_obs(r, OBS_IKE_COOKIE, KB_P_IKEV2, 0);
-	if (c)
-		rules_evidence(f, c->evidence);
-	rules_fix(f, "Check the server's IKE logs for the rejected cookie (a load balancer that sends the two requests "
-	       "to different servers, or a cookie secret that changes) and its half-open SA limits.",
-	    NULL);
 }
 
 static const struct obs *first_alt_accepted(const struct engine_result *r)
@@ -309,77 +293,6 @@ static void rule_udp4500(const struct engine_result *r, struct diagnosis *d, con
 	rules_fix(f, "On a Linux firewall or server:", "iptables -I INPUT -p udp --dport 4500 -j ACCEPT");
 }
 
-static void rule_server_nat(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_NAT_SERVER, KB_P_IKEV2, -1);
-	if (!o || !o->value)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server is behind NAT (a port forward): usually fine for IKEv2 when UDP 500 and 4500 are both forwarded");
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Forward both UDP 500 and UDP 4500 to the server. For L2TP/IPsec clients (not IKEv2) Windows then needs "
-	       "AssumeUDPEncapsulationContextOnSendRule (1: server behind NAT, 2: both behind NAT) and a restart:",
-	    "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\PolicyAgent /v AssumeUDPEncapsulationContextOnSendRule /t REG_DWORD /d 2 /f");
-}
-
-static void rule_client_nat(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_NAT_CLIENT, KB_P_IKEV2, -1);
-	if (!o || !o->value)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "this network is behind NAT: a Windows client here moves to UDP 4500 after IKE_SA_INIT");
-	rules_evidence(f, o->evidence);
-}
-
-static void rule_no_fragmentation(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_IKE_FRAGMENTATION, KB_P_IKEV2, -1);
-	if (!o || o->value)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server does not offer IKEv2 fragmentation: a large IKE_AUTH (certificates) is IP-fragmented, and paths that drop fragments give 809");
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "RRAS on Windows Server 2019 or later: enable server fragmentation and restart the service:",
-	    "New-ItemProperty -Path HKLM:\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2 -Name EnableServerFragmentation -PropertyType DWORD -Value 1 -Force\nRestart-Service RemoteAccess -PassThru");
-	rules_fix(f, "strongSwan (swanctl.conf, in the connection):", "fragmentation = yes");
-}
-
-static void rule_cookie(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_IKE_COOKIE, KB_P_IKEV2, 0);
-	if (!o || !rules_find_obs(r, OBS_IKE_ACCEPTED, KB_P_IKEV2, 0))
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server demands a COOKIE round trip (DoS protection); the retry with the cookie was answered");
-	rules_evidence(f, o->evidence);
-}
-
-static void rule_invalid_ke(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_IKE_INVALID_KE, KB_P_IKEV2, -1);
-	if (!o || !o->value)
-		return; /* a group we did not offer is part of proposal-mismatch */
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server prefers DH group %d (%s) and asked for a new KE payload", o->code,
-		 o->text);
-	rules_evidence(f, o->evidence);
-}
-
 /* ---------------------------------------------------------------- IKE_AUTH and the certificate */
 
 static const struct obs *ike_obs(const struct engine_result *r, enum obs_kind k)
@@ -390,7 +303,7 @@ static const struct obs *ike_obs(const struct engine_result *r, enum obs_kind k)
 static void server_frag_fixes(struct finding *f)
 {
 	rules_fix(f, "RRAS on Windows Server 2019 or later: turn on IKEv2 fragmentation and restart the service:",
-	    "New-ItemProperty -Path HKLM:\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2 -Name EnableServerFragmentation -PropertyType DWORD -Value 1 -Force\nRestart-Service RemoteAccess -PassThru");
+	    FRAG_RRAS_CMD);
 	rules_fix(f, "strongSwan (swanctl.conf, in the connection; charon.fragment_size below the path MTU, e.g. 1280):",
 	    "fragmentation = yes");
 	rules_fix(f, "On the path: let IP fragments of UDP 500/4500 through the firewall/NAT router that drops them "
@@ -439,7 +352,7 @@ static void rule_request_fragments_dropped(const struct engine_result *r, struct
 	if (!server_frag)
 		rules_fix(f, "Enable IKEv2 fragmentation (RFC 7383) on the server: Windows 10 1803+ then sends its IKE_AUTH request in "
 		       "fragments that fit the path (and the server fragments its reply). RRAS on Windows Server 2019 or later:",
-		    "New-ItemProperty -Path HKLM:\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2 -Name EnableServerFragmentation -PropertyType DWORD -Value 1 -Force\nRestart-Service RemoteAccess -PassThru");
+		    FRAG_RRAS_CMD);
 	if (!server_frag)
 		rules_fix(f, "strongSwan (swanctl.conf, in the connection):", "fragmentation = yes");
 	rules_fix(f, "On the path: let IP fragments of UDP 500/4500 through the firewall/NAT router that drops them "
@@ -572,73 +485,9 @@ static void rule_no_server_cert(const struct engine_result *r, struct diagnosis 
 	    "Set-RemoteAccess -SslCertificate (Get-ChildItem Cert:\\LocalMachine\\My | Where-Object Subject -like '*vpn.example.com*')");
 }
 
-/* 13801 [I]: the AUTH signature does not verify with the certificate the server sent. */
-static void rule_bad_signature(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_SIGNATURE);
-	if (!o || o->value != 0)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server's AUTH signature does not verify with the certificate it sends: wrong certificate/key pair on the server");
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Install the certificate that belongs to the server's private key (the key and certificate files must match):",
-	    "openssl x509 -noout -pubkey -in server.crt | sha256sum; openssl pkey -pubout -in server.key | sha256sum   # must be equal");
-}
-
 static const char *const import_root =
 	"Import-Certificate -FilePath .\\root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root\n"
 	"# or: certutil -addstore Root root-ca.cer";
-
-/* 0x80070040: no Server Authentication EKU [D: Microsoft AOVPN troubleshooting, facts 8 item 11]. */
-static void rule_cert_eku(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_NO_SERVER_AUTH_EKU, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server certificate lacks the Server Authentication EKU (1.3.6.1.5.5.7.3.1): Windows rejects it");
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Reissue the server certificate with Extended Key Usage Server Authentication (1.3.6.1.5.5.7.3.1), and "
-	       "IP security IKE intermediate (1.3.6.1.5.5.8.2.2) as recommended. OpenSSL (extension section):",
-	    "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2");
-	rules_fix(f, "strongSwan pki / AD CS (certificate template: Application Policies > Server Authentication):",
-	    "pki --issue ... --flag serverAuth --flag ikeIntermediate");
-}
-
-static void rule_cert_expired(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_EXPIRED, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server certificate expired (%s)", o->text);
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Renew the server certificate and install it on the VPN server (RRAS: rebind it and restart RemoteAccess; "
-	       "strongSwan: swanctl --load-creds). Check its dates with:",
-	    "openssl x509 -noout -dates -in server.crt");
-}
-
-static void rule_cert_not_yet_valid(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_NOT_YET_VALID, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server certificate is not valid yet (from %s)", o->text);
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Check the clocks (server, CA and clients) or issue the certificate with a notBefore in the past:",
-	    "openssl x509 -noout -dates -in server.crt");
-}
 
 /* The server sent only its leaf and the leaf's issuer is neither sent nor trusted: from the wire,
  * an untrusted root and a missing intermediate look the same. Without an AIA caIssuers URL (the
@@ -714,185 +563,131 @@ static void rule_cert_missing_intermediate(const struct engine_result *r, struct
 	    "Import-Certificate -FilePath .\\intermediate.cer -CertStoreLocation Cert:\\LocalMachine\\CA");
 }
 
-static void rule_cert_chain_invalid(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_CHAIN_INVALID, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server certificate chain does not verify: %s", o->text);
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Check the chain the server sends (each issuer, dates, CA flags, key usage):",
-	    "openssl verify -CAfile root-ca.pem -untrusted chain.pem server.pem");
-}
-
-static void rule_cert_ip_san(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_IP_SAN, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the client dials the address %s, which the certificate carries only as an iPAddress SAN: Windows IKEv2 needs it as a dNSName SAN",
-		 o->text);
-	rules_evidence(f, o->evidence);
-	char cmd[600];
-	fmt_into(cmd, sizeof cmd, "subjectAltName = DNS:%s, IP:%s      # OpenSSL extension section\npki --issue ... --san dns:%s   # strongSwan pki",
-		 o->text, o->text, o->text);
-	rules_fix(f, "Reissue the server certificate with the address also as a dNSName SAN (keep the iPAddress SAN for other clients):", cmd);
-	rules_fix(f, "Better: give the server a DNS name, put it in the certificate, and dial that name in the VPN profile.", NULL);
-}
-
-static void rule_cert_name(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_NAME_MISMATCH, KB_P_IKEV2, -1);
-	if (!o || rules_find_obs(r, OBS_CERT_IP_SAN, KB_P_IKEV2, -1))
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server certificate is not for %s: the name is neither a dNSName SAN nor the subject CN",
-		 o->text);
-	rules_evidence(f, o->evidence);
-	const struct obs *leaf = rules_find_obs(r, OBS_CERT_LEAF, KB_P_IKEV2, -1);
-	if (leaf)
-		rules_evidence(f, leaf->evidence);
-	char t[440], cmd[600];
-	fmt_into(t, sizeof t, "Reissue the server certificate with %s as a dNSName SAN (and CN), or change the server address in "
-	       "the VPN profile to a name the certificate carries.", o->text);
-	fmt_into(cmd, sizeof cmd, "subjectAltName = DNS:%s      # OpenSSL extension section\nSet-VpnConnection -Name '<VPN name>' -ServerAddress <name in the certificate>", o->text);
-	rules_fix(f, t, cmd);
-}
-
-static void rule_cert_key(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_KEY_REJECTED, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server certificate's key (%s) is one Windows IKEv2 does not accept (P-521, EdDSA)", o->text);
-	rules_evidence(f, o->evidence);
-	rules_evidence(f, "strongSwan's Windows notes say such certificates are rejected; the exact code (13801, or 13819 "
-		       "ERROR_IPSEC_IKE_INVALID_CERT_TYPE) is not documented [inferred]");
-	rules_fix(f, "Reissue the server certificate with an RSA (2048+) or ECDSA P-256/P-384 key:",
-	    "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -keyout server.key -out server.csr\n# or: pki --gen --type ecdsa --size 384");
-}
-
-static void rule_cert_ike_eku(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_NO_IKE_EKU, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server certificate has Server Authentication but not the IP security IKE intermediate EKU (recommended, not required by Windows)");
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "When the certificate is next renewed, add 1.3.6.1.5.5.8.2.2 (older macOS/iOS clients need it):",
-	    "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2");
-}
-
-static void rule_cert_weak_sig(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_WEAK_SIGNATURE, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server certificate is signed with %s", o->text);
-	rules_evidence(f, o->evidence);
-	rules_evidence(f, "Windows still accepts SHA-1 signed certificates for IKEv2 as far as public sources say; MD5 is refused [inferred]");
-	rules_fix(f, "Reissue the certificate with a SHA-256 (or stronger) signature.", "openssl x509 -noout -text -in server.crt | grep 'Signature Algorithm'");
-}
-
-/* Issue 11: more certificates than certcheck (or the IKE parser) checks: never "works". */
-static void rule_cert_chain_too_long(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_CHAIN_TOO_LONG, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server sends %lld certificates, more than this tool checks (%lld): the chain was only partly verified",
-		 (long long)o->value, (long long)o->code);
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Configure the server to send only its certificate and the intermediate CA certificates; then probe again.", NULL);
-}
-
-/* Issue 11: a valid CRL/OCSP answer says the certificate is revoked. IKEEXT's default
- * (strongcrlcheck=1) fails only when a cached CRL lists it (facts 2.8, 8 item 8), so a client
- * without the CRL cached may still connect: a warning, not a predicted failure [inferred]. */
-static void rule_cert_revoked(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = rules_find_obs(r, OBS_CERT_REVOKED, KB_P_IKEV2, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server certificate is revoked; Windows' IKEv2 client fails on it once it has the CRL cached (strongcrlcheck=1), or always with strongcrlcheck=2");
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Install a new, valid certificate on the server.", NULL);
-}
-
-static void rule_auth_unreadable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_UNREADABLE);
-	const struct obs *c = ike_obs(r, OBS_IKE_AUTH_CERT_UNCHECKED);
-	if (!o && !c)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "IKE_AUTH could not be fully checked: %s", o ? o->text : c->text);
-	rules_evidence(f, o ? o->evidence : c->evidence);
-}
+/* Single-observation rules of IKEv2 (rules_apply_one) share this shape. */
+#define IKE_ONE(...) .one = &(const struct rule_one){__VA_ARGS__}
 
 static const struct rule ikev2_rules[] = {
-	{{"udp500-unreachable", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp500_unreachable},
-	{{"udp500-filtered", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp500_filtered},
-	{{"ike-no-answer-after-cookie", KB_P_IKEV2, 809, KB_INFERRED, SEV_FAILURE}, rule_cookie_silence},
-	{{"ike-malformed-reply", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, rule_malformed},
-	{{"proposal-mismatch", KB_P_IKEV2, 13868, KB_VENDOR, SEV_FAILURE}, rule_proposal_mismatch},
-	{{"ike-error-notify", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, rule_error_notify},
-	{{"udp4500-filtered", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_udp4500},
+	{{"udp500-unreachable", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, .fn = rule_udp500_unreachable},
+	{{"udp500-filtered", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, .fn = rule_udp500_filtered},
+	/* The server asked for a COOKIE and then never answered the request that carried it [I]. */
+	{{"ike-no-answer-after-cookie", KB_P_IKEV2, 809, KB_INFERRED, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_IKE_NO_ANSWER_AFTER_COOKIE, .natt = RULE_NATT_NO,
+		.unless = {OBS_IKE_ACCEPTED, OBS_IKE_REFUSED},
+		.summary = "the server demands a COOKIE, then does not answer the request that carries it",
+		.ev = {{OBS_IKE_COOKIE, NULL}},
+		.fix = {{"Check the server's IKE logs for the rejected cookie (a load balancer that sends the two requests "
+			 "to different servers, or a cookie secret that changes) and its half-open SA limits.", NULL}})},
+	{{"ike-malformed-reply", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, .fn = rule_malformed},
+	{{"proposal-mismatch", KB_P_IKEV2, 13868, KB_VENDOR, SEV_FAILURE}, .fn = rule_proposal_mismatch},
+	{{"ike-error-notify", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, .fn = rule_error_notify},
+	{{"udp4500-filtered", KB_P_IKEV2, 809, KB_DOCUMENTED, SEV_FAILURE}, .fn = rule_udp4500},
 	/* IKE_AUTH (issue 5) */
-	{{"ike-request-fragments-dropped", KB_P_IKEV2, 809, KB_VENDOR, SEV_FAILURE}, rule_request_fragments_dropped},
-	{{"ike-fragments-dropped", KB_P_IKEV2, 809, KB_VENDOR, SEV_FAILURE}, rule_fragments_dropped},
-	{{"ike-auth-no-answer", KB_P_IKEV2, 809, KB_INFERRED, SEV_FAILURE}, rule_auth_no_answer},
-	{{"ike-auth-refused", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, rule_auth_refused},
-	{{"ike-no-server-cert", KB_P_IKEV2, 13806, KB_VENDOR, SEV_FAILURE}, rule_no_server_cert},
-	{{"ike-auth-bad-signature", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, rule_bad_signature},
+	{{"ike-request-fragments-dropped", KB_P_IKEV2, 809, KB_VENDOR, SEV_FAILURE}, .fn = rule_request_fragments_dropped},
+	{{"ike-fragments-dropped", KB_P_IKEV2, 809, KB_VENDOR, SEV_FAILURE}, .fn = rule_fragments_dropped},
+	{{"ike-auth-no-answer", KB_P_IKEV2, 809, KB_INFERRED, SEV_FAILURE}, .fn = rule_auth_no_answer},
+	{{"ike-auth-refused", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, .fn = rule_auth_refused},
+	{{"ike-no-server-cert", KB_P_IKEV2, 13806, KB_VENDOR, SEV_FAILURE}, .fn = rule_no_server_cert},
+	/* 13801 [I]: the AUTH signature does not verify with the certificate the server sent. */
+	{{"ike-auth-bad-signature", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_IKE_AUTH_SIGNATURE, .test = RULE_VALUE_EQ, .arg = 0,
+		.summary = "the server's AUTH signature does not verify with the certificate it sends: wrong certificate/key pair on the server",
+		.fix = {{"Install the certificate that belongs to the server's private key (the key and certificate files must match):",
+			 "openssl x509 -noout -pubkey -in server.crt | sha256sum; openssl pkey -pubout -in server.key | sha256sum   # must be equal"}})},
 	/* the server certificate by Windows' rules (facts 2.9, 7, 8 items 9 and 11) */
-	{{"cert-no-server-auth-eku", KB_P_IKEV2, 0x80070040u, KB_DOCUMENTED, SEV_FAILURE}, rule_cert_eku},
-	{{"cert-expired", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, rule_cert_expired},
-	{{"cert-not-yet-valid", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, rule_cert_not_yet_valid},
-	{{"cert-untrusted-root", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, rule_cert_untrusted},
-	{{"cert-missing-intermediate", KB_P_IKEV2, 13801, KB_VENDOR, SEV_FAILURE}, rule_cert_missing_intermediate},
-	{{"cert-chain-invalid", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, rule_cert_chain_invalid},
-	{{"cert-ip-san", KB_P_IKEV2, 13801, KB_VENDOR, SEV_FAILURE}, rule_cert_ip_san},
-	{{"cert-name-mismatch", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, rule_cert_name},
-	{{"cert-unsupported-key", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, rule_cert_key},
-	{{"cert-chain-too-long", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, rule_cert_chain_too_long},
-	{{"cert-revoked", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, rule_cert_revoked},
-	{{"cert-no-ike-intermediate-eku", KB_P_IKEV2, 0, KB_VENDOR, SEV_INFO}, rule_cert_ike_eku},
-	{{"cert-weak-signature", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, rule_cert_weak_sig},
-	{{"ike-auth-unchecked", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, rule_auth_unreadable},
-	{{"server-behind-nat", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, rule_server_nat},
-	{{"client-behind-nat", KB_P_IKEV2, 0, KB_DOCUMENTED, SEV_INFO}, rule_client_nat},
-	{{"ike-no-fragmentation", KB_P_IKEV2, 0, KB_VENDOR, SEV_INFO}, rule_no_fragmentation},
-	{{"ike-cookie-required", KB_P_IKEV2, 0, KB_DOCUMENTED, SEV_INFO}, rule_cookie},
-	{{"ike-invalid-ke", KB_P_IKEV2, 0, KB_DOCUMENTED, SEV_INFO}, rule_invalid_ke},
+	/* 0x80070040: no Server Authentication EKU [D: Microsoft AOVPN troubleshooting, facts 8 item 11]. */
+	{{"cert-no-server-auth-eku", KB_P_IKEV2, 0x80070040u, KB_DOCUMENTED, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_CERT_NO_SERVER_AUTH_EKU,
+		.summary = "the server certificate lacks the Server Authentication EKU (1.3.6.1.5.5.7.3.1): Windows rejects it",
+		.fix = {{"Reissue the server certificate with Extended Key Usage Server Authentication (1.3.6.1.5.5.7.3.1), and "
+			 "IP security IKE intermediate (1.3.6.1.5.5.8.2.2) as recommended. OpenSSL (extension section):",
+			 "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2"},
+			{"strongSwan pki / AD CS (certificate template: Application Policies > Server Authentication):",
+			 "pki --issue ... --flag serverAuth --flag ikeIntermediate"}})},
+	{{"cert-expired", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_CERT_EXPIRED,
+		.summary = "the server certificate expired ({text})",
+		.fix = {{"Renew the server certificate and install it on the VPN server (RRAS: rebind it and restart RemoteAccess; "
+			 "strongSwan: swanctl --load-creds). Check its dates with:",
+			 "openssl x509 -noout -dates -in server.crt"}})},
+	{{"cert-not-yet-valid", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_CERT_NOT_YET_VALID,
+		.summary = "the server certificate is not valid yet (from {text})",
+		.fix = {{"Check the clocks (server, CA and clients) or issue the certificate with a notBefore in the past:",
+			 "openssl x509 -noout -dates -in server.crt"}})},
+	{{"cert-untrusted-root", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, .fn = rule_cert_untrusted},
+	{{"cert-missing-intermediate", KB_P_IKEV2, 13801, KB_VENDOR, SEV_FAILURE}, .fn = rule_cert_missing_intermediate},
+	{{"cert-chain-invalid", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_CERT_CHAIN_INVALID,
+		.summary = "the server certificate chain does not verify: {text}",
+		.fix = {{"Check the chain the server sends (each issuer, dates, CA flags, key usage):",
+			 "openssl verify -CAfile root-ca.pem -untrusted chain.pem server.pem"}})},
+	{{"cert-ip-san", KB_P_IKEV2, 13801, KB_VENDOR, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_CERT_IP_SAN,
+		.summary = "the client dials the address {text}, which the certificate carries only as an iPAddress SAN: Windows IKEv2 needs it as a dNSName SAN",
+		.fix = {{"Reissue the server certificate with the address also as a dNSName SAN (keep the iPAddress SAN for other clients):",
+			 "subjectAltName = DNS:{text}, IP:{text}      # OpenSSL extension section\npki --issue ... --san dns:{text}   # strongSwan pki"},
+			{"Better: give the server a DNS name, put it in the certificate, and dial that name in the VPN profile.", NULL}})},
+	{{"cert-name-mismatch", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_CERT_NAME_MISMATCH, .unless = {OBS_CERT_IP_SAN},
+		.summary = "the server certificate is not for {text}: the name is neither a dNSName SAN nor the subject CN",
+		.ev = {{OBS_CERT_LEAF, NULL}},
+		.fix = {{"Reissue the server certificate with {text} as a dNSName SAN (and CN), or change the server address in "
+			 "the VPN profile to a name the certificate carries.",
+			 "subjectAltName = DNS:{text}      # OpenSSL extension section\nSet-VpnConnection -Name '<VPN name>' -ServerAddress <name in the certificate>"}})},
+	{{"cert-unsupported-key", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_CERT_KEY_REJECTED,
+		.summary = "the server certificate's key ({text}) is one Windows IKEv2 does not accept (P-521, EdDSA)",
+		.ev = {{RULE_NONE, "strongSwan's Windows notes say such certificates are rejected; the exact code (13801, or 13819 "
+				   "ERROR_IPSEC_IKE_INVALID_CERT_TYPE) is not documented [inferred]"}},
+		.fix = {{"Reissue the server certificate with an RSA (2048+) or ECDSA P-256/P-384 key:",
+			 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -keyout server.key -out server.csr\n# or: pki --gen --type ecdsa --size 384"}})},
+	/* Issue 11: more certificates than certcheck (or the IKE parser) checks: never "works". */
+	{{"cert-chain-too-long", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, IKE_ONE(
+		.kind = OBS_CERT_CHAIN_TOO_LONG,
+		.summary = "the server sends {value} certificates, more than this tool checks ({code}): the chain was only partly verified",
+		.fix = {{"Configure the server to send only its certificate and the intermediate CA certificates; then probe again.", NULL}})},
+	/* Issue 11: a valid CRL/OCSP answer says the certificate is revoked. IKEEXT's default
+	 * (strongcrlcheck=1) fails only when a cached CRL lists it (facts 2.8, 8 item 8), so a client
+	 * without the CRL cached may still connect: a warning, not a predicted failure [inferred]. */
+	{{"cert-revoked", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, IKE_ONE(
+		.kind = OBS_CERT_REVOKED,
+		.summary = "the server certificate is revoked; Windows' IKEv2 client fails on it once it has the CRL cached (strongcrlcheck=1), or always with strongcrlcheck=2",
+		.fix = {{"Install a new, valid certificate on the server.", NULL}})},
+	{{"cert-no-ike-intermediate-eku", KB_P_IKEV2, 0, KB_VENDOR, SEV_INFO}, IKE_ONE(
+		.kind = OBS_CERT_NO_IKE_EKU,
+		.summary = "the server certificate has Server Authentication but not the IP security IKE intermediate EKU (recommended, not required by Windows)",
+		.fix = {{"When the certificate is next renewed, add 1.3.6.1.5.5.8.2.2 (older macOS/iOS clients need it):",
+			 "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2"}})},
+	{{"cert-weak-signature", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, IKE_ONE(
+		.kind = OBS_CERT_WEAK_SIGNATURE,
+		.summary = "the server certificate is signed with {text}",
+		.ev = {{RULE_NONE, "Windows still accepts SHA-1 signed certificates for IKEv2 as far as public sources say; MD5 is refused [inferred]"}},
+		.fix = {{"Reissue the certificate with a SHA-256 (or stronger) signature.", "openssl x509 -noout -text -in server.crt | grep 'Signature Algorithm'"}})},
+	{{"ike-auth-unchecked", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, IKE_ONE(
+		.kind = OBS_IKE_AUTH_UNREADABLE,
+		.summary = "IKE_AUTH could not be fully checked: {text}",
+		.otherwise = &(const struct rule_one){.kind = OBS_IKE_AUTH_CERT_UNCHECKED})},
+	{{"server-behind-nat", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, IKE_ONE(
+		.kind = OBS_NAT_SERVER, .test = RULE_VALUE_NE, .arg = 0,
+		.summary = "the server is behind NAT (a port forward): usually fine for IKEv2 when UDP 500 and 4500 are both forwarded",
+		.fix = {{"Forward both UDP 500 and UDP 4500 to the server. For L2TP/IPsec clients (not IKEv2) Windows then needs "
+			 "AssumeUDPEncapsulationContextOnSendRule (1: server behind NAT, 2: both behind NAT) and a restart:",
+			 "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\PolicyAgent /v AssumeUDPEncapsulationContextOnSendRule /t REG_DWORD /d 2 /f"}})},
+	{{"client-behind-nat", KB_P_IKEV2, 0, KB_DOCUMENTED, SEV_INFO}, IKE_ONE(
+		.kind = OBS_NAT_CLIENT, .test = RULE_VALUE_NE, .arg = 0,
+		.summary = "this network is behind NAT: a Windows client here moves to UDP 4500 after IKE_SA_INIT")},
+	{{"ike-no-fragmentation", KB_P_IKEV2, 0, KB_VENDOR, SEV_INFO}, IKE_ONE(
+		.kind = OBS_IKE_FRAGMENTATION, .test = RULE_VALUE_EQ, .arg = 0,
+		.summary = "the server does not offer IKEv2 fragmentation: a large IKE_AUTH (certificates) is IP-fragmented, and paths that drop fragments give 809",
+		.fix = {{"RRAS on Windows Server 2019 or later: enable server fragmentation and restart the service:", FRAG_RRAS_CMD},
+			{"strongSwan (swanctl.conf, in the connection):", "fragmentation = yes"}})},
+	{{"ike-cookie-required", KB_P_IKEV2, 0, KB_DOCUMENTED, SEV_INFO}, IKE_ONE(
+		.kind = OBS_IKE_COOKIE, .natt = RULE_NATT_NO, .needs = OBS_IKE_ACCEPTED,
+		.summary = "the server demands a COOKIE round trip (DoS protection); the retry with the cookie was answered")},
+	/* a group we did not offer (value 0) is part of proposal-mismatch */
+	{{"ike-invalid-ke", KB_P_IKEV2, 0, KB_DOCUMENTED, SEV_INFO}, IKE_ONE(
+		.kind = OBS_IKE_INVALID_KE, .test = RULE_VALUE_NE, .arg = 0,
+		.summary = "the server prefers DH group {code} ({text}) and asked for a new KE payload")},
 };
 
 /* What must have been checked for "works" (issue 5): IKE_SA_INIT accepted with Windows' default

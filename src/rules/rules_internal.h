@@ -4,13 +4,58 @@
 
 #include "rules/rules.h"
 
-/* One rule: its row (cause id, protocols, predicted error, basis, severity) and the function that
- * looks for its evidence in r and adds findings to d (through rules_add). Pure. */
 typedef void (*rule_fn)(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row);
+
+/* ---- rules that one observation decides, as data (applied by rules_apply_one) ----
+ * A row finds the first observation of `kind` of its protocol (natt and port filters), tests it,
+ * checks that the `needs` observation exists and no `unless` one does (same natt filter), and adds
+ * a finding: the summary, the evidence (the observation's own, then `ev`), the fixes. Every text
+ * (summary, evidence text, fix text and command) is a template: {port} {text} {code} {value} stand
+ * for the found observation's fields; any other brace stays as it is. */
+enum rule_natt { RULE_NATT_EITHER, RULE_NATT_NO, RULE_NATT_YES }; /* natt false: UDP 500; true: 4500 */
+enum rule_test { RULE_ANY, RULE_VALUE_EQ, RULE_VALUE_NE, RULE_CODE_EQ }; /* on the found observation, with arg */
+
+#define RULE_NONE OBS_RESOLVED   /* 0: an empty needs/unless/ev slot (no rule is about "resolved") */
+#define RULE_SELF OBS_KIND_COUNT /* in ev: where the found observation's own evidence goes (default: first) */
+#define RULE_MAX_UNLESS 6
+#define RULE_MAX_EV 4
+
+struct rule_ev {
+	enum obs_kind kind; /* the evidence of the first such observation, if any and not the found one; RULE_SELF; */
+	const char *text;   /* or, with kind RULE_NONE, a fixed sentence */
+};
+struct rule_fix_text {
+	const char *text;
+	const char *command; /* NULL when none */
+};
+struct rule_one {
+	enum obs_kind kind;
+	enum rule_natt natt;
+	uint16_t port;                          /* 0: any */
+	enum rule_test test;
+	int64_t arg;
+	enum obs_kind needs;                    /* RULE_NONE, or no finding without one */
+	enum obs_kind unless[RULE_MAX_UNLESS];  /* no finding when one of these exists */
+	const char *summary;
+	struct rule_ev ev[RULE_MAX_EV];
+	struct rule_fix_text fix[RULES_MAX_FIXES];
+	bool inferred;                          /* basis KB_INFERRED instead of the row's */
+	/* When no observation of `kind` exists: this row instead (a filtered-out one does not fall
+	 * through). Its empty summary, ev and fix are the first row's. */
+	const struct rule_one *otherwise;
+};
+
+/* One rule: its row (cause id, protocols, predicted error, basis, severity) and either the data of
+ * a single-observation rule (one), or a function that combines several observations (fn) and
+ * adds findings to d through rules_add. Pure. */
 struct rule {
 	struct rules_row row;
 	rule_fn fn;
+	const struct rule_one *one;
 };
+/* TRANSITIONAL (issue 12, rules engineer): rule tables not yet converted list {row, fn} without
+ * `one`; removed once rules_sstp.c is converted. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 /* The rules of one Windows protocol. Row order = priority: the first failing finding of a
  * protocol decides its verdict. settle() is called when the protocol was probed and no finding
@@ -37,5 +82,8 @@ size_t rules_count_obs(const struct engine_result *r, enum obs_kind k, unsigned 
 struct finding *rules_add(struct diagnosis *d, const struct rules_row *row, unsigned proto);
 void rules_evidence(struct finding *f, const char *text);
 void rules_fix(struct finding *f, const char *text, const char *command);
+/* Applies a single-observation rule for row->protos (one KB_P_* bit). Pure. */
+void rules_apply_one(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row,
+		     const struct rule_one *one);
 
 #endif

@@ -23,39 +23,6 @@ static const struct obs *find(const struct engine_result *r, enum obs_kind k)
 	return rules_find_obs(r, k, P, -1);
 }
 
-static void rule_refused(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_TCP_REFUSED);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "TCP %u is refused (reset): no PPTP server listens, or a firewall rejects it", o->port);
-	rules_evidence(f, o->evidence);
-	rules_evidence(f, "the exact code for a refused TCP 1723 (800 or 807) is not public [inferred]");
-	rules_fix(f, "Start the PPTP service on the server (RRAS: Remote Access with PPTP ports; Linux: pptpd) and allow TCP 1723 to it:",
-		  "New-NetFirewallRule -DisplayName \"PPTP (TCP 1723)\" -Direction Inbound -Protocol TCP -LocalPort 1723 -Action Allow");
-	rules_fix(f, "Better: move the clients to IKEv2 or SSTP (see the security finding).", NULL);
-}
-
-static void rule_filtered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_TCP_NO_ANSWER);
-	if (!o)
-		o = find(r, OBS_TCP_UNREACHABLE);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "TCP %u %s: filtered on the path, or the server is down", o->port,
-		 o->kind == OBS_TCP_NO_ANSWER ? "does not answer" : "is unreachable");
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Allow TCP 1723 and GRE (IP protocol 47) from the clients to the server on every firewall; on a NAT router enable PPTP passthrough:",
-		  "iptables -I FORWARD -p tcp --dport 1723 -j ACCEPT\niptables -I FORWARD -p gre -j ACCEPT");
-}
-
 static void rule_rejected(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *sc = find(r, OBS_PPTP_SCCRP), *oc = find(r, OBS_PPTP_OCRP);
@@ -112,20 +79,6 @@ static void rule_gre(const struct engine_result *r, struct diagnosis *d, const s
 	rules_fix(f, "Or stop using PPTP: IKEv2 (UDP 500/4500) or SSTP (TCP 443) cross NATs and firewalls without GRE.", NULL);
 }
 
-static void rule_untested(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_GRE_NOT_TESTED);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "GRE was not tested: %s", o->text);
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Run the probe as root (or give vpndiag cap_net_raw) to test GRE, the usual reason for 806:",
-		  "sudo setcap cap_net_raw+ep \"$(command -v vpndiag)\"");
-}
-
 static void rule_insecure(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	if (!find(r, OBS_TCP_CONNECTED) && !find(r, OBS_TCP_REFUSED) && !find(r, OBS_TCP_NO_ANSWER) && !find(r, OBS_TCP_UNREACHABLE))
@@ -141,12 +94,29 @@ static void rule_insecure(const struct engine_result *r, struct diagnosis *d, co
 }
 
 static const struct rule pptp_rules[] = {
-	{{"tcp1723-refused", P, 800, KB_INFERRED, SEV_FAILURE}, rule_refused},
-	{{"tcp1723-filtered", P, 800, KB_INFERRED, SEV_FAILURE}, rule_filtered},
-	{{"pptp-control-rejected", P, 619, KB_INFERRED, SEV_FAILURE}, rule_rejected},
-	{{"gre-blocked", P, 806, KB_DOCUMENTED, SEV_FAILURE}, rule_gre},
-	{{"gre-not-tested", P, 0, KB_DOCUMENTED, SEV_WARNING}, rule_untested},
-	{{"pptp-insecure", P, 0, KB_DOCUMENTED, SEV_WARNING}, rule_insecure},
+	{{"tcp1723-refused", P, 800, KB_INFERRED, SEV_FAILURE}, .one = &(const struct rule_one){
+		.kind = OBS_TCP_REFUSED,
+		.summary = "TCP {port} is refused (reset): no PPTP server listens, or a firewall rejects it",
+		.ev = {{RULE_NONE, "the exact code for a refused TCP 1723 (800 or 807) is not public [inferred]"}},
+		.fix = {{"Start the PPTP service on the server (RRAS: Remote Access with PPTP ports; Linux: pptpd) and allow TCP 1723 to it:",
+			 "New-NetFirewallRule -DisplayName \"PPTP (TCP 1723)\" -Direction Inbound -Protocol TCP -LocalPort 1723 -Action Allow"},
+			{"Better: move the clients to IKEv2 or SSTP (see the security finding).", NULL}}}},
+	{{"tcp1723-filtered", P, 800, KB_INFERRED, SEV_FAILURE}, .one = &(const struct rule_one){
+		.kind = OBS_TCP_NO_ANSWER,
+		.summary = "TCP {port} does not answer: filtered on the path, or the server is down",
+		.fix = {{"Allow TCP 1723 and GRE (IP protocol 47) from the clients to the server on every firewall; on a NAT router enable PPTP passthrough:",
+			 "iptables -I FORWARD -p tcp --dport 1723 -j ACCEPT\niptables -I FORWARD -p gre -j ACCEPT"}},
+		.otherwise = &(const struct rule_one){
+			.kind = OBS_TCP_UNREACHABLE,
+			.summary = "TCP {port} is unreachable: filtered on the path, or the server is down"}}},
+	{{"pptp-control-rejected", P, 619, KB_INFERRED, SEV_FAILURE}, .fn = rule_rejected},
+	{{"gre-blocked", P, 806, KB_DOCUMENTED, SEV_FAILURE}, .fn = rule_gre},
+	{{"gre-not-tested", P, 0, KB_DOCUMENTED, SEV_WARNING}, .one = &(const struct rule_one){
+		.kind = OBS_GRE_NOT_TESTED,
+		.summary = "GRE was not tested: {text}",
+		.fix = {{"Run the probe as root (or give vpndiag cap_net_raw) to test GRE, the usual reason for 806:",
+			 "sudo setcap cap_net_raw+ep \"$(command -v vpndiag)\""}}}},
+	{{"pptp-insecure", P, 0, KB_DOCUMENTED, SEV_WARNING}, .fn = rule_insecure},
 };
 
 /* Works only when the control connection, the call and GRE were all checked. */

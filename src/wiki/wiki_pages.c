@@ -9,7 +9,7 @@
 
 #include <json-c/json.h>
 
-#include "report/kb_render.h"
+#include "report/report_kb.h"
 #include "wiki/wiki_site.h"
 
 #define MORE_IN_CATEGORY 8
@@ -719,7 +719,7 @@ int wiki_search_index(struct wiki_site *s, struct html_buf *out)
 		char stem[32], url[64];
 		kb_code_stem(e->code, stem, sizeof stem);
 		snprintf(url, sizeof url, "errors/%s.html", stem);
-		struct json_object *o = kb_render_json(e);
+		struct json_object *o = report_kb_json(e);
 		json_object_object_add(o, "stem", json_object_new_string(stem));
 		json_object_object_add(o, "url", json_object_new_string(url));
 		json_object_array_add(entries, o);

@@ -39,7 +39,7 @@ int wiki_page_index(struct wiki_site *s, struct html_buf *out);
 int wiki_page_tag(struct wiki_site *s, const struct wiki_tag *t, struct html_buf *out);
 int wiki_page_tags(struct wiki_site *s, struct html_buf *out);
 int wiki_page_search(struct wiki_site *s, struct html_buf *out);
-/* search-index.js: `var VPNDIAG_INDEX = {...};` with kb_render_json of every entry. */
+/* search-index.js: `var VPNDIAG_INDEX = {...};` with report_kb_json of every entry. */
 int wiki_search_index(struct wiki_site *s, struct html_buf *out);
 
 #endif

@@ -7,8 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "wire/natt.h"
 #include "wire/wire_util.h"
 
@@ -756,32 +754,4 @@ int ike2_build_sa_init(struct wbuf *w, const struct ike2_sa_init *in)
 	for (size_t i = 0; i < in->nvids; i++)
 		ike2_w_payload(&iw, IKE2_PL_VID, false, in->vids[i].p, in->vids[i].len);
 	return ike2_w_end(&iw) < 0 ? -1 : 0;
-}
-
-/* ---- NAT detection ---- */
-
-static int natd_digest(const EVP_MD *md, uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t addr_len,
-		       uint16_t port, uint8_t *out, unsigned *outlen)
-{
-	uint8_t spis[16], pb[2] = {(uint8_t)(port >> 8), (uint8_t)port};
-	for (int i = 0; i < 8; i++) {
-		spis[i] = (uint8_t)(spi_i >> (56 - 8 * i));
-		spis[8 + i] = (uint8_t)(spi_r >> (56 - 8 * i));
-	}
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx && EVP_DigestInit_ex(ctx, md, NULL) == 1 && EVP_DigestUpdate(ctx, spis, sizeof spis) == 1 &&
-		 EVP_DigestUpdate(ctx, addr, addr_len) == 1 && EVP_DigestUpdate(ctx, pb, 2) == 1 &&
-		 EVP_DigestFinal_ex(ctx, out, outlen) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -1;
-}
-
-void ike2_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t addr_len, uint16_t port,
-		    uint8_t out[20])
-{
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-	if (natd_digest(EVP_sha1(), spi_i, spi_r, addr, addr_len, port, md, &n) < 0 || n != 20)
-		memset(md, 0, 20);
-	memcpy(out, md, 20);
 }

@@ -28,7 +28,9 @@
  *   - a generic message writer (ike2_w_*) used by ike2_build_sa_init and by tests / fake
  *     responders to build responses (COOKIE, NO_PROPOSAL_CHOSEN, a chosen proposal);
  *   - struct ike2_sa_init has notify_order/nnotify_order (optional, profile-driven order);
- *   - wbuf_put_u8_at in wire/wbuf.h. (IKEv1 NAT-D is ike1_natd in crypto/ike1_keys.h.) */
+ *   - wbuf_put_u8_at in wire/wbuf.h.
+ * The NAT-D hashes are computed in crypto/ (ike2_natd_hash in crypto/ike2_keys.h, ike1_natd in
+ * crypto/ike1_keys.h) and passed in; the SK payload's framing is wire/ike2_sk.h. */
 #ifndef VPNDIAG_WIRE_IKEV2_H
 #define VPNDIAG_WIRE_IKEV2_H
 
@@ -161,7 +163,7 @@ struct ike2_sa_init {
 	size_t nonce_len;
 	const uint8_t *cookie; /* N(COOKIE) data to put first, or NULL */
 	size_t cookie_len;
-	const uint8_t *natd_src; /* 20-byte SHA-1 NAT_DETECTION_SOURCE_IP data, or NULL */
+	const uint8_t *natd_src; /* 20-byte NAT_DETECTION_SOURCE_IP data (ike2_natd_hash), or NULL */
 	const uint8_t *natd_dst; /* 20-byte NAT_DETECTION_DESTINATION_IP data, or NULL */
 	bool frag_supported;     /* add N(IKEV2_FRAGMENTATION_SUPPORTED) */
 	const struct ike2_blob *vids;
@@ -198,10 +200,6 @@ void ike2_w_notify(struct ike2_writer *iw, uint8_t protocol, uint16_t type, cons
 		   uint8_t spi_size, const uint8_t *data, size_t len);
 int ike2_w_end(struct ike2_writer *iw);
 
-/* NAT detection data (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP | port). addr is 4 or 16 bytes,
- * port in host order. out gets 20 bytes. */
-void ike2_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t addr_len, uint16_t port,
-		    uint8_t out[20]);
 /* Names for reports: "NO_PROPOSAL_CHOSEN", "AES_CBC_256", "HMAC_SHA2_256_128", "MODP_1024"...
  * Unknown values give "UNKNOWN". Generated from one table each. */
 const char *ike2_notify_name(uint16_t type);

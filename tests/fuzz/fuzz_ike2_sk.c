@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (size < 3)
 		return 0;
-	const struct ike2_keys *k = &keys[data[0] % NSUITES];
+	const struct ike2_sk_crypto c = ike2_keys_sk(&keys[data[0] % NSUITES]);
+	const struct ike2_sk_crypto *k = &c;
 	bool seal_mode = data[1] & 1;
 	data += 2;
 	size -= 2;

@@ -12,54 +12,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "helpers.h"
 #include <json-c/json.h>
 
-struct run {
-	int status;
-	char out[1 << 20];
-	char err[8192];
-};
-
-static struct run r;
-
-/* Runs build/vpndiag with argv (NULL-terminated) and collects stdout, stderr and the exit code. */
-static int vd(const char *first, ...)
-{
-	const char *argv[32] = {"vpndiag", first};
-	va_list ap;
-	int n = 2;
-	va_start(ap, first);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-
-	FILE *o = tmpfile(), *e = tmpfile();
-	assert_non_null(o);
-	assert_non_null(e);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fileno(o), 1);
-		dup2(fileno(e), 2);
-		setenv("NO_COLOR", "1", 1);
-		execv(VPNDIAG_BIN, (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st)); /* never a crash */
-	r.status = WEXITSTATUS(st);
-	rewind(o);
-	rewind(e);
-	size_t k = fread(r.out, 1, sizeof r.out - 1, o);
-	r.out[k] = '\0';
-	k = fread(r.err, 1, sizeof r.err - 1, e);
-	r.err[k] = '\0';
-	fclose(o);
-	fclose(e);
-	return r.status;
-}
+static struct th_run r;
+#define vd(...) th_vdl(&r, __VA_ARGS__)
 
 /* Parses r.out as the explain JSON and returns the code of entries[i] (or -1). */
 static long long json_entry_code(struct json_object **root, size_t i)

@@ -135,32 +135,33 @@ static void sk_roundtrip_one(uint16_t encr, uint16_t bits, uint16_t integ)
 	struct ike2_keys k;
 	uint8_t ni[32] = {1}, nr[32] = {2}, gir[64] = {3};
 	assert_int_equal(ike2_derive(&s, ni, 32, nr, 32, gir, 64, 1, 2, &k), 0);
+	const struct ike2_sk_crypto c = ike2_keys_sk(&k);
 	uint8_t inner[300], msg[1024], out[1024];
 	for (size_t i = 0; i < sizeof inner; i++)
 		inner[i] = (uint8_t)i;
 	struct ike2_header h = {.spi_i = 1, .spi_r = 2, .exchange = IKE2_AUTH, .flags = IKE2_F_RESPONSE, .msg_id = 1};
 	struct wbuf w;
 	wbuf_init(&w, msg, sizeof msg);
-	int n = ike2_sk_seal(&k, false, &h, IKE2_PL_IDR, inner, sizeof inner, NULL, &w);
+	int n = ike2_sk_seal(&c, false, &h, IKE2_PL_IDR, inner, sizeof inner, NULL, &w);
 	assert_true(n > 0);
 	struct ike2_msg *m = calloc(1, sizeof *m);
 	char err[200];
 	assert_int_equal(ike2_parse(msg, (size_t)n, m, err, sizeof err), 0);
 	assert_true(m->has_sk);
 	size_t iv_off = (size_t)n - m->sk.len;
-	int got = ike2_sk_open(&k, true, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err);
+	int got = ike2_sk_open(&c, true, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err);
 	if (got != (int)sizeof inner)
 		fail_msg("ENCR %u/%u INTEG %u: %s", encr, bits, integ, err);
 	assert_memory_equal(out, inner, sizeof inner);
 	/* the other direction's keys do not open it; a flipped bit anywhere is caught */
-	assert_int_equal(ike2_sk_open(&k, false, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err), -1);
+	assert_int_equal(ike2_sk_open(&c, false, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err), -1);
 	for (size_t i = 0; i < (size_t)n; i += 37) {
 		msg[i] ^= 0x40;
-		assert_int_equal(ike2_sk_open(&k, true, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err), -1);
+		assert_int_equal(ike2_sk_open(&c, true, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err), -1);
 		msg[i] ^= 0x40;
 	}
 	/* truncated */
-	assert_int_equal(ike2_sk_open(&k, true, msg, iv_off + 4, iv_off, out, sizeof out, err, sizeof err), -1);
+	assert_int_equal(ike2_sk_open(&c, true, msg, iv_off + 4, iv_off, out, sizeof out, err, sizeof err), -1);
 	free(m);
 	ike2_keys_wipe(&k);
 }
@@ -186,6 +187,7 @@ static void skf_roundtrip_one(uint16_t encr, uint16_t bits, uint16_t integ)
 	struct ike2_keys k;
 	uint8_t ni[32] = {1}, nr[32] = {2}, gir[64] = {3};
 	assert_int_equal(ike2_derive(&s, ni, 32, nr, 32, gir, 64, 1, 2, &k), 0);
+	const struct ike2_sk_crypto c = ike2_keys_sk(&k);
 	uint8_t inner[1300], msg[700], out[1300], whole[1300];
 	for (size_t i = 0; i < sizeof inner; i++)
 		inner[i] = (uint8_t)(i * 7);
@@ -195,13 +197,13 @@ static void skf_roundtrip_one(uint16_t encr, uint16_t bits, uint16_t integ)
 	assert_non_null(f);
 	assert_non_null(m);
 	ike2_frag_init(f);
-	size_t chunk = 548 - ike2_skf_overhead(&s), total = (sizeof inner + chunk - 1) / chunk;
+	size_t chunk = 548 - ike2_skf_overhead(&c.shape), total = (sizeof inner + chunk - 1) / chunk;
 	char err[200];
 	for (size_t i = 0; i < total; i++) {
 		size_t off = i * chunk, len = sizeof inner - off < chunk ? sizeof inner - off : chunk;
 		struct wbuf w;
 		wbuf_init(&w, msg, sizeof msg);
-		int n = ike2_skf_seal(&k, true, &h, IKE2_PL_IDI, (uint16_t)(i + 1), (uint16_t)total, inner + off, len, NULL, &w);
+		int n = ike2_skf_seal(&c, true, &h, IKE2_PL_IDI, (uint16_t)(i + 1), (uint16_t)total, inner + off, len, NULL, &w);
 		assert_true(n > 0 && n <= 548);
 		memset(m, 0, sizeof *m);
 		assert_int_equal(ike2_parse(msg, (size_t)n, m, err, sizeof err), 0);
@@ -212,9 +214,9 @@ static void skf_roundtrip_one(uint16_t encr, uint16_t bits, uint16_t integ)
 		size_t iv_off = (size_t)n - m->sk.len + 4;
 		/* the numbers are covered by the ICV / tag */
 		msg[iv_off - 3] ^= 1;
-		assert_int_equal(ike2_sk_open(&k, false, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err), -1);
+		assert_int_equal(ike2_sk_open(&c, false, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err), -1);
 		msg[iv_off - 3] ^= 1;
-		int got = ike2_sk_open(&k, false, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err);
+		int got = ike2_sk_open(&c, false, msg, (size_t)n, iv_off, out, sizeof out, err, sizeof err);
 		if (got != (int)len)
 			fail_msg("ENCR %u/%u INTEG %u fragment %zu: %s", encr, bits, integ, i + 1, err);
 		enum ike2_frag_rc rc = ike2_frag_add(f, m->skf_num, m->skf_total, m->sk_first_inner, out, (size_t)got, err, sizeof err);
@@ -227,8 +229,8 @@ static void skf_roundtrip_one(uint16_t encr, uint16_t bits, uint16_t integ)
 	/* fragment number 0 or above the total is refused */
 	struct wbuf w;
 	wbuf_init(&w, msg, sizeof msg);
-	assert_int_equal(ike2_skf_seal(&k, true, &h, IKE2_PL_IDI, 0, 2, inner, 10, NULL, &w), -1);
-	assert_int_equal(ike2_skf_seal(&k, true, &h, IKE2_PL_IDI, 3, 2, inner, 10, NULL, &w), -1);
+	assert_int_equal(ike2_skf_seal(&c, true, &h, IKE2_PL_IDI, 0, 2, inner, 10, NULL, &w), -1);
+	assert_int_equal(ike2_skf_seal(&c, true, &h, IKE2_PL_IDI, 3, 2, inner, 10, NULL, &w), -1);
 	free(m);
 	free(f);
 	ike2_keys_wipe(&k);

@@ -239,12 +239,13 @@ static void open_one(const struct kat *v, const struct ike2_keys *k, bool from_r
 	assert_int_equal(m.sk_iv_off, 32);
 	assert_int_equal(ike2_auth_reply_kind(&m, spi_of(v->spi_i), spi_of(v->spi_r), false),
 			 from_responder ? IKE2_AR_SK : IKE2_AR_NOT_OURS);
-	int n = ike2_sk_open(k, from_responder, m.raw, m.raw_len, m.sk_iv_off, out, sizeof out, err, sizeof err);
+	const struct ike2_sk_crypto c = ike2_keys_sk(k);
+	int n = ike2_sk_open(&c, from_responder, m.raw, m.raw_len, m.sk_iv_off, out, sizeof out, err, sizeof err);
 	if (n < 0)
 		fail_msg("%s: IKE_AUTH %s not opened: %s", v->name, from_responder ? "response" : "request", err);
 	expect_hex(from_responder ? "IKE_AUTH response plaintext" : "IKE_AUTH request plaintext", v, out, (size_t)n,
 		   plain_hex);
-	assert_int_equal(ike2_sk_open(k, !from_responder, msg, len, 32, out, sizeof out, err, sizeof err), -1);
+	assert_int_equal(ike2_sk_open(&c, !from_responder, msg, len, 32, out, sizeof out, err, sizeof err), -1);
 }
 
 static void strongswan_sk_open(void **state)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "crypto/ike2_keys.h"
 #include "profile/profile.h"
 #include "wire/ikev2.h"
 

@@ -19,6 +19,9 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+#include "util/fmt.h"
+
 #include "net/priv.h"
 
 /* /proc/self/status of a root shell in a container on this project's CI machine (trimmed). */
@@ -111,30 +114,13 @@ static void test_drop_in_child(void **state)
 	assert_non_null(strstr(err, "uid or gid 0"));
 }
 
-/* Runs the binary; returns its exit status and its stdout (and stderr) in out. */
+/* Runs the binary; returns its exit status, its stdout then its stderr in out. */
 static int run_vpndiag(const char *const argv[], char *out, size_t outlen)
 {
-	int pfd[2];
-	assert_int_equal(pipe(pfd), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		execv(VPNDIAG_BIN, (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	size_t got = 0;
-	ssize_t n;
-	while (got + 1 < outlen && (n = read(pfd[0], out + got, outlen - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = 0;
-	close(pfd[0]);
-	int ws = 0;
-	waitpid(pid, &ws, 0);
-	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 100;
+	static struct th_run run;
+	int rc = th_vd(&run, argv + 1);
+	fmt_into(out, outlen, "%s%s", run.out, run.err);
+	return rc;
 }
 
 static void test_probe_as_root(void **state)

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "crypto/ike2_keys.h"
 #include "engine/engine.h"
 #include "kb/kb.h"
 #include "rules/rules.h"

@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "helpers.h"
+#include "util/fmt.h"
 #include <json-c/json.h>
 
 #include "cli/cli.h"
 #include "engine/engine.h"
 #include "kb/kb.h"
-#include "report/probe_report.h"
+#include "report/report_probe.h"
 #include "rules/rules.h"
 
 static struct engine_result R;
@@ -32,11 +35,8 @@ static void base(void)
 	R.probed = KB_P_IKEV2;
 	R.timeout_ms = 10000;
 	R.elapsed_ms = 1234;
-	R.resolved.n = 1;
-	struct sockaddr_in *s = (struct sockaddr_in *)&R.resolved.addrs[0].ss;
-	s->sin_family = AF_INET;
-	s->sin_addr.s_addr = htonl(0xc6120001); /* 198.18.0.1 */
-	R.resolved.addrs[0].len = sizeof *s;
+	R.naddrs = 1;
+	snprintf(R.addrs[0], sizeof R.addrs[0], "198.18.0.1");
 	R.probed_addr = 0;
 }
 
@@ -121,7 +121,7 @@ static void json_shape_fails(void **state)
 	assert_null(get(j, "recommended"));
 	assert_int_equal(json_object_get_int(get(j, "elapsed_ms")), 1234);
 	json_object_put(j);
-	assert_int_equal(report_exit_code(&R, &D), VD_EXIT_NOT_FOUND);
+	assert_int_equal(D.exit_code, VD_EXIT_NOT_FOUND);
 }
 
 static void json_shape_unknown(void **state)
@@ -143,7 +143,7 @@ static void json_shape_unknown(void **state)
 	assert_false(json_object_get_boolean(get(nat, "server_behind_nat")));
 	assert_null(get(j, "recommended"));
 	json_object_put(j);
-	assert_int_equal(report_exit_code(&R, &D), VD_EXIT_UNKNOWN);
+	assert_int_equal(D.exit_code, VD_EXIT_UNKNOWN);
 }
 
 static char *capture(int (*fn)(FILE *, const struct engine_result *, const struct diagnosis *), int *ret)
@@ -164,7 +164,7 @@ static void monitoring_line(void **state)
 	add(OBS_UDP_NO_ANSWER, 500, false, 7000, 4, NULL);
 	rules_evaluate(&R, &D);
 	char *line = capture(report_monitoring, &st);
-	assert_int_equal(st, REPORT_MON_CRITICAL);
+	assert_int_equal(st, VD_MON_CRITICAL);
 	assert_true(strncmp(line, "VPNDIAG CRITICAL - ikev2: fails 809 udp500-filtered", 51) == 0);
 	assert_non_null(strstr(line, " | rtt_ikev2=U"));
 	assert_non_null(strstr(line, "time=1234ms;;;0;10000"));
@@ -177,7 +177,7 @@ static void monitoring_line(void **state)
 	add(OBS_RTT, 500, false, 0, 12, NULL);
 	rules_evaluate(&R, &D);
 	line = capture(report_monitoring, &st);
-	assert_int_equal(st, REPORT_MON_OK);
+	assert_int_equal(st, VD_MON_OK);
 	assert_true(strncmp(line, "VPNDIAG OK - ikev2: unknown (reachable", 38) == 0);
 	assert_non_null(strstr(line, "| rtt_ikev2=12ms;;;0 "));
 
@@ -208,13 +208,13 @@ static void monitoring_line(void **state)
 	add(OBS_UDP_NO_ANSWER, 4500, true, 7000, 4, NULL);
 	rules_evaluate(&R, &D);
 	capture(report_monitoring, &st);
-	assert_int_equal(st, REPORT_MON_WARNING);
+	assert_int_equal(st, VD_MON_WARNING);
 
 	/* Nothing decided: UNKNOWN. */
 	base();
 	rules_evaluate(&R, &D);
 	capture(report_monitoring, &st);
-	assert_int_equal(st, REPORT_MON_UNKNOWN);
+	assert_int_equal(st, VD_MON_UNKNOWN);
 }
 
 static void text_report(void **state)
@@ -242,33 +242,13 @@ static void text_report(void **state)
 
 /* ---- the CLI: bad input exits 2 (3 with --monitoring) with one line on stderr ---- */
 
+/* Runs the binary; its stderr into err. */
 static int vd(char *err, size_t errlen, const char *const *args)
 {
-	const char *argv[16] = {"vpndiag"};
-	int n = 1;
-	while (n < 15 && args[n - 1])
-		argv[n] = args[n - 1], n++;
-	argv[n] = NULL;
-	FILE *e = tmpfile(), *o = tmpfile();
-	assert_non_null(e);
-	assert_non_null(o);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fileno(o), 1);
-		dup2(fileno(e), 2);
-		execv(VPNDIAG_BIN, (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	rewind(e);
-	size_t k = fread(err, 1, errlen - 1, e);
-	err[k] = '\0';
-	fclose(e);
-	fclose(o);
-	return WEXITSTATUS(st);
+	static struct th_run run;
+	int rc = th_vd(&run, args);
+	fmt_into(err, errlen, "%s", run.err);
+	return rc;
 }
 
 static void cli_bad_input(void **state)
@@ -297,7 +277,7 @@ static void cli_bad_input(void **state)
 		assert_int_equal(strchr(err, '\n') - err, (long)strlen(err) - 1); /* one line */
 	}
 	static const char *const mon[] = {"probe", "--monitoring", "--timeout", "0", "127.0.0.1", NULL};
-	assert_int_equal(vd(err, sizeof err, mon), REPORT_MON_UNKNOWN);
+	assert_int_equal(vd(err, sizeof err, mon), VD_MON_UNKNOWN);
 	static const char *const unk[] = {"probe", "127.0.0.1", "--protocols", "ikev2,foo", NULL};
 	vd(err, sizeof err, unk);
 	assert_non_null(strstr(err, "unknown protocol 'foo'"));

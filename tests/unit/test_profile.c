@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -330,12 +332,325 @@ static void test_policy_command(void **state)
 	}
 }
 
+
+/* ---- the table: every key of the format has one row, and each row lands in its field ---- */
+
+static void test_every_key(void **state)
+{
+	(void)state;
+	char err[256];
+	static const char all[] = "format: 1\n"
+				  "name: every-key\n"
+				  "title: every key once\n"
+				  "ike-version: 2\n"
+				  "nonce-length: 40\n"
+				  "nonce-basis: observed\n"
+				  "notify: NAT_DETECTION_SOURCE_IP\n"
+				  "vid: 0102 a vid\n"
+				  "retransmit-ms: 700 1400\n"
+				  "retransmit-basis: vendor\n"
+				  "auth-id: address\n"
+				  "auth-certreq: no\n"
+				  "auth-certreq-hashes: 7\n"
+				  "auth-certreq-basis: documented\n"
+				  "auth-fragment-size: 1280\n"
+				  "auth-fragment-basis: observed\n"
+				  "auth-basis: vendor\n"
+				  "auth-notify: MOBIKE_SUPPORTED\n"
+				  "auth-cp: 1, 3\n"
+				  "auth-ts: ipv6-any\n"
+				  "child-proposal: encr=aes-cbc-128 integ=hmac-sha1-96 esn=noesn\n"
+				  "set: only\n"
+				  "title: the set\n"
+				  "basis: documented\n"
+				  "fix: do this\n"
+				  "fix-command: cmd /c this\n"
+				  "ke-group: ecp256\n"
+				  "proposal: encr=aes-cbc-128 integ=hmac-sha2-256-128 prf=hmac-sha2-256 dh=ecp256\n";
+	assert_int_equal(parse_str(all, err, sizeof err), 0);
+	assert_string_equal(prof.name, "every-key");
+	assert_string_equal(prof.title, "every key once");
+	assert_int_equal(prof.ike_version, 2);
+	assert_int_equal(prof.nonce_len, 40);
+	assert_int_equal(prof.nonce_basis, KB_OBSERVED);
+	assert_int_equal(prof.nnotifies, 1);
+	assert_false(prof.natd);
+	assert_int_equal(prof.nvids, 1);
+	assert_string_equal(prof.vids[0].name, "a vid");
+	assert_int_equal(prof.nretransmit, 2);
+	assert_int_equal(prof.retransmit_ms[1], 1400);
+	assert_int_equal(prof.retransmit_basis, KB_VENDOR);
+	assert_true(prof.auth_id_address);
+	assert_false(prof.auth_certreq);
+	assert_int_equal(prof.auth_certreq_hashes, 7);
+	assert_int_equal(prof.auth_certreq_basis, KB_DOCUMENTED);
+	assert_int_equal(prof.auth_fragment_size, 1280);
+	assert_int_equal(prof.auth_fragment_basis, KB_OBSERVED);
+	assert_int_equal(prof.auth_basis, KB_VENDOR);
+	assert_int_equal(prof.nauth_notifies, 1);
+	assert_int_equal(prof.nauth_cp, 2);
+	assert_int_equal(prof.auth_cp[1], 3);
+	assert_int_equal(prof.nauth_ts, 1);
+	assert_int_equal(prof.auth_ts[0], 6);
+	assert_int_equal(prof.nchild, 1);
+	assert_int_equal(prof.child[0].protocol, 3);
+	assert_int_equal(prof.child[0].spi_size, 4);
+	const struct profile_set *s = &prof.sets[0];
+	assert_string_equal(s->title, "the set");
+	assert_int_equal(s->basis, KB_DOCUMENTED);
+	assert_string_equal(s->fix, "do this");
+	assert_string_equal(s->fix_command, "cmd /c this");
+	assert_int_equal(s->ke_group, IKE2_DH_ECP256);
+	assert_int_equal(s->nproposals, 1);
+
+	/* numbers at and past their bounds, and the reasons the rows give */
+	static const struct {
+		const char *line, *expect; /* expect NULL: accepted */
+	} edge[] = {
+		{"ike-version: 1\n", NULL},         {"ike-version: 3\n", "ike-version must be 1 or 2"},
+		{"nonce-length: 256\n", NULL},      {"nonce-length: 257\n", "nonce-length must be 16..256"},
+		{"nonce-length: 15\n", "nonce-length"},
+		{"auth-certreq-hashes: 100\n", NULL}, {"auth-certreq-hashes: 101\n", "auth-certreq-hashes must be 0..100"},
+		{"auth-fragment-size: 0\n", NULL},  {"auth-fragment-size: 575\n", "auth-fragment-size"},
+		{"nonce-basis: rumour\n", "basis must be"}, {"auth-certreq: maybe\n", "yes or no"},
+		{"auth-id: fqdn\n", "auth-id"},     {"auth-ts: any\n", "auth-ts"},
+		{"auth-notify: 16383\n", "unknown status notify"}, {"auth-cp: 0\n", "CP attribute"},
+		{"format: 1\n", NULL},              {"name: second\n", "second name"},
+	};
+	for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+		char text[256];
+		snprintf(text, sizeof text, "format: 1\nname: e\n%s", edge[i].line);
+		err[0] = '\0';
+		parse_str(text, err, sizeof err);
+		if (!edge[i].expect && strstr(err, "line 3"))
+			fail_msg("case %zu (%s) rejected: %s", i, edge[i].line, err);
+		if (edge[i].expect && (!strstr(err, "line 3") || !strstr(err, edge[i].expect)))
+			fail_msg("case %zu (%s): \"%s\" lacks line 3 / \"%s\"", i, edge[i].line, err, edge[i].expect);
+	}
+	/* a set key before any set is unknown; a set-only key after the globals is fine */
+	assert_int_equal(parse_str("format: 1\nproposal: encr=3des\n", err, sizeof err), -1);
+	assert_non_null(strstr(err, "unknown key \"proposal\""));
+	assert_int_equal(parse_str("format: 1\nname: x\nnonce-length: 32\nretransmit-ms: 1\nset: a\nfix: x\nfix: y\ntitle: t\n", err, sizeof err), -1);
+	assert_non_null(strstr(err, "has no ke-group")); /* every line accepted; the set is incomplete */
+}
+
+/* ---- whole clients: the index and --profile ---- */
+
+static struct profile_choice choice;
+static struct profile before;
+
+static void test_index(void **state)
+{
+	(void)state;
+	char err[256];
+	struct profile_index *idx = calloc(1, sizeof *idx);
+	assert_non_null(idx);
+	assert_int_equal(profile_index_builtin(idx, err, sizeof err), 0);
+	assert_true(idx->n >= 1);
+	assert_string_equal(idx->c[0].name, "windows-10");
+	/* every built-in profile's parts exist and are of their family */
+	for (size_t i = 0; i < idx->n; i++) {
+		assert_true(idx->c[i].title[0] != '\0');
+		assert_int_equal(profile_load_builtin(idx->c[i].ikev2, &prof, err, sizeof err), 0);
+		assert_int_equal(prof.ike_version, 2);
+		assert_int_equal(profile_load_builtin(idx->c[i].l2tp, &prof, err, sizeof err), 0);
+		assert_int_equal(prof.ike_version, 1);
+	}
+	assert_ptr_equal(profile_index_find(idx, "windows-10"), &idx->c[0]);
+	assert_null(profile_index_find(idx, "windows-ikev2")); /* a part, not a profile */
+	assert_null(profile_index_find(idx, "nope"));
+
+	static const char two[] = "format: 1\nname: index\n"
+				  "profile: a\ntitle: A\nalias: a2\nalias: a3\nikev2: x\nl2tp: y\n"
+				  "profile: b\nikev2: x\nl2tp: y\n";
+	assert_int_equal(profile_index_parse("i", (const uint8_t *)two, strlen(two), idx, err, sizeof err), 0);
+	assert_int_equal(idx->n, 2);
+	assert_int_equal(idx->c[0].naliases, 2);
+	assert_ptr_equal(profile_index_find(idx, "a3"), &idx->c[0]);
+	assert_ptr_equal(profile_index_find(idx, "b"), &idx->c[1]);
+	static const struct {
+		const char *text, *expect;
+	} bad[] = {
+		{"profile: a\nikev2: x\nl2tp: y\n", "format"},
+		{"format: 1\n", "no profile"},
+		{"format: 1\nprofile: a\nikev2: x\n", "needs ikev2: and l2tp:"},
+		{"format: 1\nprofile: a\nikev2: x\nprofile: b\n", "needs ikev2: and l2tp:"},
+		{"format: 1\nprofile: a\nikev2: x\nl2tp: y\nprofile: a\n", "second profile"},
+		{"format: 1\nprofile: a\nalias: a\n", "second profile"},
+		{"format: 1\nprofile: A B\n", "bad profile name"},
+		{"format: 1\nprofile: a\nikev2: ../x\n", "bad profile file name"},
+		{"format: 1\nprofile: a\nnonce-length: 48\n", "unknown key"},
+		{"format: 1\nbogus: 1\n", "unknown key"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		if (profile_index_parse("i", (const uint8_t *)bad[i].text, strlen(bad[i].text), idx, err, sizeof err) != -1)
+			fail_msg("case %zu parsed", i);
+		if (!strstr(err, bad[i].expect))
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, bad[i].expect);
+	}
+	free(idx);
+}
+
+/* With no --profile, the probes get exactly the files they loaded by name before profiles were
+ * selectable: windows-ikev2 and windows-l2tp, byte for byte. */
+static void test_choose_default(void **state)
+{
+	(void)state;
+	char err[256];
+	assert_int_equal(profile_choose(NULL, 0, &choice, err, sizeof err), 0);
+	assert_string_equal(choice.label, "windows-10");
+	assert_int_equal(profile_load_builtin("windows-ikev2", &before, err, sizeof err), 0);
+	assert_memory_equal(&choice.ikev2, &before, sizeof before);
+	assert_int_equal(profile_choice_part(&choice, 2, &prof, err, sizeof err), 0);
+	assert_memory_equal(&prof, &before, sizeof before);
+	assert_int_equal(profile_choice_part(NULL, 2, &prof, err, sizeof err), 0); /* in-process runs */
+	assert_memory_equal(&prof, &before, sizeof before);
+	assert_int_equal(profile_load_builtin("windows-l2tp", &before, err, sizeof err), 0);
+	assert_memory_equal(&choice.l2tp, &before, sizeof before);
+	assert_int_equal(profile_choice_part(&choice, 1, &prof, err, sizeof err), 0);
+	assert_memory_equal(&prof, &before, sizeof before);
+	assert_int_equal(profile_choice_part(NULL, 1, &prof, err, sizeof err), 0);
+	assert_memory_equal(&prof, &before, sizeof before);
+	assert_string_equal(profile_choice_label(NULL), "windows-10");
+	assert_string_equal(profile_choice_label(&choice), "windows-10");
+	assert_int_equal(profile_choice_part(&choice, 3, &prof, err, sizeof err), -1);
+
+	const char *byname[] = {"windows-10"};
+	assert_int_equal(profile_choose(byname, 1, &choice, err, sizeof err), 0);
+	assert_string_equal(choice.label, "windows-10");
+	assert_memory_equal(&choice.l2tp, &before, sizeof before);
+}
+
+static char *write_tmp(const char *text, size_t len)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/vpndiag-prof-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static void test_choose_path(void **state)
+{
+	(void)state;
+	char err[300];
+	/* the shipped example: a Set-VpnConnectionIPsecConfiguration policy replaces the IKEv2 part */
+	const char *ex[] = {VPNDIAG_SRCDIR "/data/profiles/examples/custom-policy-ikev2.txt"};
+	assert_int_equal(profile_choose(ex, 1, &choice, err, sizeof err), 0);
+	assert_string_equal(choice.label, "windows-10+custom-policy-ikev2");
+	assert_int_equal(choice.ikev2.nsets, 1);
+	assert_int_equal(choice.ikev2.sets[0].nproposals, 1);
+	char ps[200];
+	ike2_proposal_str(&choice.ikev2.sets[0].proposals[0], ps, sizeof ps);
+	assert_string_equal(ps, "AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048");
+	/* the set's command is what Windows needs for that proposal */
+	char cmd[512];
+	assert_int_equal(profile_policy_command(&choice.ikev2.sets[0].proposals[0], NULL, cmd, sizeof cmd), 0);
+	assert_string_equal(cmd, "Set-VpnConnectionIPsecConfiguration -ConnectionName '<VPN name>' -EncryptionMethod AES256 "
+				 "-IntegrityCheckMethod SHA256 -DHGroup Group14 -CipherTransformConstants AES256 "
+				 "-AuthenticationTransformConstants SHA256128 -PfsGroup None -Force");
+	assert_int_equal(profile_load_builtin("windows-l2tp", &before, err, sizeof err), 0);
+	assert_memory_equal(&choice.l2tp, &before, sizeof before); /* the other part stays */
+
+	/* an IKEv1 file replaces the L2TP part; both files replace both; with a name, in any order */
+	const char *l2 = "format: 1\nname: my-l2tp\nike-version: 1\nnonce-length: 20\nretransmit-ms: 500\n"
+			 "set: default\ntransform: enc=aes-cbc-256 hash=sha2-256 group=modp2048\n";
+	char l2path[64];
+	snprintf(l2path, sizeof l2path, "%s", write_tmp(l2, strlen(l2)));
+	const char *both[] = {l2path, "windows-10", ex[0]};
+	assert_int_equal(profile_choose(both, 3, &choice, err, sizeof err), 0);
+	assert_string_equal(choice.label, "windows-10+custom-policy-ikev2+my-l2tp");
+	assert_string_equal(choice.l2tp.name, "my-l2tp");
+	assert_int_equal(choice.l2tp.sets[0].transforms1[0].hash, 4);
+	assert_int_equal(choice.ikev2.sets[0].nproposals, 1);
+	const char *only_l2[] = {l2path};
+	assert_int_equal(profile_choose(only_l2, 1, &choice, err, sizeof err), 0);
+	assert_string_equal(choice.label, "windows-10+my-l2tp");
+	assert_int_equal(profile_load_builtin("windows-ikev2", &before, err, sizeof err), 0);
+	assert_memory_equal(&choice.ikev2, &before, sizeof before);
+
+	/* errors: one line, naming what is wrong */
+	const char *unknown[] = {"windows-95"};
+	assert_int_equal(profile_choose(unknown, 1, &choice, err, sizeof err), -1);
+	assert_non_null(strstr(err, "windows-95: no built-in profile of that name"));
+	const char *two_names[] = {"windows-10", "windows-10"};
+	assert_int_equal(profile_choose(two_names, 2, &choice, err, sizeof err), -1);
+	assert_non_null(strstr(err, "second built-in profile"));
+	const char *two_l2[] = {l2path, l2path};
+	assert_int_equal(profile_choose(two_l2, 2, &choice, err, sizeof err), -1);
+	assert_non_null(strstr(err, "a second IKEv1 (L2TP/IPsec) profile file"));
+	const char *missing[] = {"./no-such-profile.txt"};
+	assert_int_equal(profile_choose(missing, 1, &choice, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot open ./no-such-profile.txt"));
+	unlink(l2path);
+	const char *bad = "format: 1\nname: bad\nnonce-length: 48\nretransmit-ms: 1000\nset: a\nke-group: 2\n"
+			  "proposal: encr=rot13 dh=2\n";
+	char badpath[64];
+	snprintf(badpath, sizeof badpath, "%s", write_tmp(bad, strlen(bad)));
+	const char *badv[] = {badpath};
+	assert_int_equal(profile_choose(badv, 1, &choice, err, sizeof err), -1);
+	assert_non_null(strstr(err, badpath));
+	assert_non_null(strstr(err, "line 7: unknown encr transform \"rot13\""));
+	assert_null(strchr(err, '\n'));
+	unlink(badpath);
+}
+
+/* Hostile files: huge, binary, a FIFO nobody writes to, a directory, a device. Each is a one-line
+ * error, within the bounded reader's limits. */
+static void test_choose_hostile(void **state)
+{
+	(void)state;
+	char err[300], path[64];
+	size_t big = PROFILE_MAX_FILE + 1;
+	char *huge = malloc(big);
+	assert_non_null(huge);
+	memset(huge, '#', big);
+	snprintf(path, sizeof path, "%s", write_tmp(huge, big));
+	free(huge);
+	const char *a[] = {path};
+	assert_int_equal(profile_choose(a, 1, &choice, err, sizeof err), -1);
+	assert_non_null(strstr(err, "larger than"));
+	unlink(path);
+
+	const uint8_t bin[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, '\n', 0xff, 0xfe};
+	snprintf(path, sizeof path, "%s", write_tmp((const char *)bin, sizeof bin));
+	assert_int_equal(profile_choose(a, 1, &choice, err, sizeof err), -1);
+	assert_non_null(strstr(err, "control character"));
+	assert_null(strchr(err, '\n'));
+	unlink(path);
+
+	char dir[] = "/tmp/vpndiag-profdir-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char fifo[128];
+	snprintf(fifo, sizeof fifo, "%s/profile.fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	const char *f[] = {fifo};
+	time_t t0 = time(NULL);
+	assert_int_equal(profile_choose(f, 1, &choice, err, sizeof err), -1);
+	assert_true(time(NULL) - t0 <= 4); /* FILE_DATA_TIMEOUT_MS, not a hang */
+	assert_non_null(strstr(err, "no end of data"));
+	unlink(fifo);
+	const char *d[] = {dir};
+	assert_int_equal(profile_choose(d, 1, &choice, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a file"));
+	rmdir(dir);
+	const char *z[] = {"/dev/zero"};
+	assert_int_equal(profile_choose(z, 1, &choice, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a file"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_windows), cmocka_unit_test(test_parse_minimal),
 		cmocka_unit_test(test_parse_errors),    cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_vid_names),       cmocka_unit_test(test_policy_command),
+		cmocka_unit_test(test_every_key),       cmocka_unit_test(test_index),
+		cmocka_unit_test(test_choose_default),  cmocka_unit_test(test_choose_path),
+		cmocka_unit_test(test_choose_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "wiki/html.h"
 #include "wiki/tmpl.h"
 
@@ -122,50 +124,9 @@ static void test_template(void **state)
 
 /* ---- the command end to end ------------------------------------------------------------------ */
 
-struct run {
-	int status;
-	char out[1 << 16];
-	char err[8192];
-};
-
-static struct run r;
+static struct th_run r;
 static char work[256];
-
-static int vd(const char *first, ...)
-{
-	const char *argv[32] = {"vpndiag", first};
-	va_list ap;
-	int n = 2;
-	va_start(ap, first);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	FILE *o = tmpfile(), *e = tmpfile();
-	assert_non_null(o);
-	assert_non_null(e);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fileno(o), 1);
-		dup2(fileno(e), 2);
-		execv(VPNDIAG_BIN, (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	r.status = WEXITSTATUS(st);
-	rewind(o);
-	rewind(e);
-	size_t k = fread(r.out, 1, sizeof r.out - 1, o);
-	r.out[k] = '\0';
-	k = fread(r.err, 1, sizeof r.err - 1, e);
-	r.err[k] = '\0';
-	fclose(o);
-	fclose(e);
-	return r.status;
-}
+#define vd(...) th_vdl(&r, __VA_ARGS__)
 
 static void put(const char *rel, const char *content)
 {

@@ -1,33 +1,15 @@
 /* Text, JSON and monitoring renderers of a probe run (see probe_report.h). */
-#include "report/probe_report.h"
+#include "report/report_probe.h"
 
 #include <string.h>
 
-#include "cli/cli.h"
-#include "probes/probe.h"
+#include "util/exit.h"
 #include "util/fmt.h"
 #include "util/text.h"
 
 #define WIDTH 100
 
 /* ---------------------------------------------------------------- shared */
-
-int report_exit_code(const struct engine_result *r, const struct diagnosis *d)
-{
-	bool any = false, all_work = true;
-	/* A name that does not resolve is bad input (exit 2), reported in full as Windows error 868. */
-	if (r->resolved.status != NET_RESOLVE_OK)
-		return VD_EXIT_USAGE;
-	for (int i = 0; i < PROTO_COUNT; i++) {
-		if (d->p[i].verdict == VERDICT_FAILS)
-			return VD_EXIT_NOT_FOUND;
-		if (d->p[i].verdict == VERDICT_NOT_PROBED)
-			continue;
-		any = true;
-		all_work = all_work && d->p[i].verdict == VERDICT_WORKS;
-	}
-	return any && all_work ? VD_EXIT_OK : VD_EXIT_UNKNOWN;
-}
 
 static const char *error_title(const struct kb *kb, uint32_t code)
 {
@@ -51,26 +33,6 @@ static const char *proto_name(unsigned bit)
 		if (bit == 1u << i)
 			return proto_table[i].key;
 	return NULL;
-}
-
-/* The round trip to a protocol's own service port (its module's first port: UDP 500 for IKEv2 and
- * L2TP/IPsec, not the side checks on 1701), or for the TCP protocols the connect time; -1 = none. */
-static int64_t rtt_of(const struct engine_result *r, unsigned proto)
-{
-	const char *name = proto_name(proto);
-	const struct probe_module *m = name ? probe_find(name) : NULL;
-	uint16_t port = m ? m->ports[0] : 0;
-	for (size_t i = 0; i < r->nobs; i++) {
-		const struct obs *o = &r->obs[i];
-		if (o->kind == OBS_RTT && o->proto == proto && !o->natt && (!port || o->port == port))
-			return o->value;
-	}
-	for (size_t i = 0; i < r->nobs; i++) {
-		const struct obs *o = &r->obs[i];
-		if (o->kind == OBS_TCP_CONNECTED && o->proto == proto && (!port || o->port == port))
-			return o->value;
-	}
-	return -1;
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -149,20 +111,16 @@ struct json_object *report_json(const struct engine_result *r, const struct diag
 	struct json_object *t = json_object_new_object();
 	json_object_object_add(t, "host", json_object_new_string(r->host));
 	struct json_object *addrs = json_object_new_array();
-	for (size_t i = 0; i < r->resolved.n; i++) {
-		char a[NET_ADDRSTRLEN];
-		net_addr_str(&r->resolved.addrs[i], a, sizeof a);
-		json_object_array_add(addrs, json_object_new_string(a));
-	}
+	for (size_t i = 0; i < r->naddrs && i < OBS_MAX_ADDRS; i++)
+		json_object_array_add(addrs, json_object_new_string(r->addrs[i]));
 	json_object_object_add(t, "addresses", addrs);
-	if (r->probed_addr >= 0 && (size_t)r->probed_addr < r->resolved.n) {
-		char a[NET_ADDRSTRLEN];
-		net_addr_str(&r->resolved.addrs[r->probed_addr], a, sizeof a);
-		json_object_object_add(t, "probed_address", json_object_new_string(a));
+	if (r->probed_addr >= 0 && (size_t)r->probed_addr < r->naddrs) {
+		json_object_object_add(t, "probed_address", json_object_new_string(r->addrs[r->probed_addr]));
 	} else {
 		json_object_object_add(t, "probed_address", NULL);
 	}
 	json_object_object_add(root, "target", t);
+	json_object_object_add(root, "profile", str_or_null(r->profile[0] ? r->profile : NULL));
 
 	struct json_object *ps = json_object_new_object();
 	for (int i = 0; i < PROTO_COUNT; i++) {
@@ -260,9 +218,7 @@ void report_text(FILE *out, const struct engine_result *r, const struct diagnosi
 		 bool colour)
 {
 	struct style st = {colour};
-	char addr[NET_ADDRSTRLEN] = "";
-	if (r->probed_addr >= 0)
-		net_addr_str(&r->resolved.addrs[r->probed_addr], addr, sizeof addr);
+	const char *addr = r->probed_addr >= 0 && (size_t)r->probed_addr < r->naddrs ? r->addrs[r->probed_addr] : "";
 	fprintf(out, "%svpndiag probe %s%s%s%s%s in %.1f s%s\n\n", col(&st, C_BOLD), r->host, addr[0] ? " (" : "", addr,
 		addr[0] ? ")" : "", "", r->elapsed_ms / 1000.0, col(&st, C_RESET));
 
@@ -342,31 +298,10 @@ void report_packets(FILE *out, const struct engine_result *r)
 
 /* ---------------------------------------------------------------- monitoring */
 
-int report_monitoring_state(const struct engine_result *r, const struct diagnosis *d)
-{
-	bool any = false, warn = false, undecided = false;
-	for (int i = 0; i < PROTO_COUNT; i++) {
-		const struct proto_verdict *p = &d->p[i];
-		if (p->verdict == VERDICT_FAILS)
-			return REPORT_MON_CRITICAL;
-		if (p->verdict == VERDICT_NOT_PROBED)
-			continue;
-		any = true;
-		if (p->verdict == VERDICT_UNKNOWN && !p->checks_passed)
-			undecided = true;
-	}
-	for (size_t i = 0; i < d->nf; i++)
-		warn = warn || d->f[i].severity == SEV_WARNING;
-	(void)r;
-	if (!any || undecided)
-		return REPORT_MON_UNKNOWN;
-	return warn ? REPORT_MON_WARNING : REPORT_MON_OK;
-}
-
 int report_monitoring(FILE *out, const struct engine_result *r, const struct diagnosis *d)
 {
 	static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
-	int state = report_monitoring_state(r, d);
+	int state = d->monitoring_state;
 	char line[2048];
 	fmt_into(line, sizeof line, "VPNDIAG %s - ", names[state]);
 	bool first = true;
@@ -391,7 +326,7 @@ int report_monitoring(FILE *out, const struct engine_result *r, const struct dia
 	for (int i = 0; i < PROTO_COUNT; i++) {
 		if (!(r->probed & (1u << i)))
 			continue;
-		int64_t rtt = rtt_of(r, 1u << i);
+		int64_t rtt = d->p[i].rtt_ms;
 		if (rtt >= 0)
 			fmt_append(line, sizeof line, " rtt_%s=%lldms;;;0", proto_table[i].key, (long long)rtt);
 		else

@@ -1,4 +1,4 @@
-#include "report/kb_render.h"
+#include "report/report_kb.h"
 
 #include <string.h>
 
@@ -8,7 +8,7 @@
 #define DIM(st) ((st)->colour ? "\033[2m" : "")
 #define OFF(st) ((st)->colour ? "\033[0m" : "")
 
-static void heading(FILE *out, const struct kb_text_style *st, const char *h)
+static void heading(FILE *out, const struct report_kb_style *st, const char *h)
 {
 	fprintf(out, "\n%s%s%s\n", BOLD(st), h, OFF(st));
 }
@@ -25,7 +25,7 @@ static int protocols(FILE *out, unsigned bits)
 	return n;
 }
 
-void kb_render_line(FILE *out, const struct kb_entry *e, const struct kb_text_style *st)
+void report_kb_line(FILE *out, const struct kb_entry *e, const struct report_kb_style *st)
 {
 	char hex[16];
 	kb_code_hex(e->code, hex, sizeof hex);
@@ -35,7 +35,7 @@ void kb_render_line(FILE *out, const struct kb_entry *e, const struct kb_text_st
 		fprintf(out, "%s%-11u%s %-44s %s\n", BOLD(st), (unsigned)e->code, OFF(st), e->symbol, e->title);
 }
 
-static void numbered(FILE *out, const struct kb_text_style *st, const struct kb_strv *v)
+static void numbered(FILE *out, const struct report_kb_style *st, const struct kb_strv *v)
 {
 	for (size_t i = 0; i < v->n; i++) {
 		fprintf(out, "  %2zu. ", i + 1);
@@ -43,7 +43,7 @@ static void numbered(FILE *out, const struct kb_text_style *st, const struct kb_
 	}
 }
 
-void kb_render_text(FILE *out, const struct kb *kb, const struct kb_entry *e, const struct kb_text_style *st)
+void report_kb_text(FILE *out, const struct kb *kb, const struct kb_entry *e, const struct report_kb_style *st)
 {
 	char hex[16];
 	kb_code_hex(e->code, hex, sizeof hex);

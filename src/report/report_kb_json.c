@@ -1,4 +1,4 @@
-#include "report/kb_render.h"
+#include "report/report_kb.h"
 
 static struct json_object *str_or_null(const char *s)
 {
@@ -22,7 +22,7 @@ static struct json_object *protocols(unsigned bits)
 	return a;
 }
 
-struct json_object *kb_render_json(const struct kb_entry *e)
+struct json_object *report_kb_json(const struct kb_entry *e)
 {
 	struct json_object *o = json_object_new_object();
 	char hex[16];

@@ -1,0 +1,47 @@
+#!/bin/sh
+# The layer rules of shared/DESIGN.md, checked against the code (curl-style "the code follows its
+# documented rules"): each folder of src/ may include project headers only from the folders listed
+# for it. The forbidden arrows (report -> probes/net/engine, rules -> engine/net/wire/probes,
+# wire -> net/engine/report/crypto, probes -> rules/report, kb -> net) are absent from every list.
+here=$(cd "$(dirname "$0")/.." && pwd)
+allowed() {
+  case $1 in
+    proto)   echo "proto" ;;
+    util)    echo "util" ;;
+    obs)     echo "obs proto" ;;
+    wire)    echo "wire obs proto util" ;;
+    crypto)  echo "crypto wire obs proto util" ;;
+    net)     echo "net util" ;;
+    kb)      echo "kb proto util" ;;
+    profile) echo "profile wire obs kb proto util" ;;
+    rules)   echo "rules obs proto kb profile crypto util" ;;
+    report)  echo "report rules obs proto kb util" ;;
+    wiki)    echo "wiki report kb proto util" ;;
+    probes)  echo "probes engine obs net wire crypto profile proto kb util" ;;
+    engine)  echo "engine probes obs net profile proto kb util" ;;
+    local)   echo "local net obs proto kb util" ;;
+    cli)     echo "*" ;;
+    *)       echo "?" ;;
+  esac
+}
+bad=0
+for dir in "$here"/src/*/; do
+  layer=$(basename "$dir")
+  ok=$(allowed "$layer")
+  if [ "$ok" = "?" ]; then
+    echo "src/$layer: a folder the layer rules do not know (add it to tests/layers.sh and shared/DESIGN.md)"
+    bad=1; continue
+  fi
+  [ "$ok" = "*" ] && continue
+  for f in "$dir"*.c "$dir"*.h; do
+    [ -f "$f" ] || continue
+    for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([a-z_]*\)\/.*/\1/p' "$f" | sort -u); do
+      case " $ok " in
+        *" $inc "*) ;;
+        *) echo "src/$layer/$(basename "$f") includes $inc/: $layer may include only: $ok"; bad=1 ;;
+      esac
+    done
+  done
+done
+[ $bad -eq 0 ] && echo "layers: every include in src/ follows the layer rules"
+exit $bad

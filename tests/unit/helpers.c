@@ -1,0 +1,78 @@
+/* The unit tests' shared helpers (see helpers.h). */
+#include "helpers.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "util/fmt.h"
+
+int th_vd(struct th_run *r, const char *const *args)
+{
+	const char *argv[40] = {"vpndiag"};
+	int n = 1;
+	while (n < 39 && args[n - 1])
+		argv[n] = args[n - 1], n++;
+	argv[n] = NULL;
+	FILE *o = tmpfile(), *e = tmpfile();
+	assert_non_null(o);
+	assert_non_null(e);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fileno(o), 1);
+		dup2(fileno(e), 2);
+		setenv("NO_COLOR", "1", 1);
+		execv(VPNDIAG_BIN, (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st)); /* never a crash */
+	r->status = WEXITSTATUS(st);
+	rewind(o);
+	rewind(e);
+	size_t k = fread(r->out, 1, sizeof r->out - 1, o);
+	r->out[k] = '\0';
+	k = fread(r->err, 1, sizeof r->err - 1, e);
+	r->err[k] = '\0';
+	fclose(o);
+	fclose(e);
+	return r->status;
+}
+
+int th_vdl(struct th_run *r, const char *first, ...)
+{
+	const char *args[40] = {first};
+	va_list ap;
+	int n = 1;
+	va_start(ap, first);
+	while (n < 39 && (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	return th_vd(r, args);
+}
+
+struct obs *th_obs(struct engine_result *r, enum obs_kind k, unsigned proto, uint16_t port, bool natt, int32_t code,
+		   int64_t value, const char *text)
+{
+	struct obs o;
+	memset(&o, 0, sizeof o);
+	o.kind = k;
+	o.proto = proto;
+	o.port = port;
+	o.natt = natt;
+	o.code = code;
+	o.value = value;
+	fmt_into(o.text, sizeof o.text, "%s", text ? text : "");
+	fmt_into(o.evidence, sizeof o.evidence, "evidence of %s", engine_obs_kind_name(k));
+	assert_int_equal(engine_result_add(r, &o), 0);
+	return &r->obs[r->nobs - 1];
+}

@@ -1,0 +1,30 @@
+/* Shared by the unit tests: run the real binary and capture what it says; build a probe result by
+ * hand. Linked into every tests/unit/test_*.c program (tests/CMakeLists.txt). */
+#ifndef VPNDIAG_TESTS_HELPERS_H
+#define VPNDIAG_TESTS_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "obs/obs.h"
+
+/* What one run of the binary printed and returned. */
+struct th_run {
+	int status;           /* its exit code (a crash fails the calling test) */
+	char out[1 << 20];    /* stdout, NUL-terminated, cut at the buffer's size */
+	char err[8192];       /* stderr */
+};
+
+/* Runs VPNDIAG_BIN with args (NULL-terminated, without argv[0]) and NO_COLOR=1; fills *r (static
+ * storage is fine: it is large). Returns the exit code. */
+int th_vd(struct th_run *r, const char *const *args);
+/* The same with the arguments listed: th_vdl(r, "explain", "809", NULL). */
+int th_vdl(struct th_run *r, const char *first, ...);
+
+/* Adds one observation of kind k about proto (a PROTO_B_* bit, 0 = the target) to r, with an
+ * evidence sentence naming the kind; fails the calling test when out of memory. */
+struct obs *th_obs(struct engine_result *r, enum obs_kind k, unsigned proto, uint16_t port, bool natt, int32_t code,
+		   int64_t value, const char *text);
+
+#endif
