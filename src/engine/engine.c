@@ -93,7 +93,7 @@ uint16_t engine_port(const struct engine *e, const struct probe_inst *pi, size_t
 	if (i >= ENGINE_MAX_PORTS)
 		return 0;
 	uint16_t o = e->opts->port_override[pi->index][i];
-	return o ? o : pi->mod->ports[i];
+	return o ? o : proto_table[pi->index].ports[i];
 }
 
 const uint8_t *engine_secret(const struct engine *e, size_t *len)
@@ -154,7 +154,7 @@ void engine_observe(struct engine *e, struct probe_inst *pi, const struct obs *o
 {
 	struct obs c = *o;
 	if (!c.proto && pi)
-		c.proto = pi->mod->proto;
+		c.proto = proto_table[pi->index].bit;
 	size_t b = budget_of(c.proto);
 	uint32_t budget = e->opts->obs_budget && e->opts->obs_budget < OBS_PER_PROTO ? e->opts->obs_budget : OBS_PER_PROTO;
 	if (e->nobs[b] >= budget) {
@@ -182,7 +182,7 @@ void engine_packet(struct engine *e, struct probe_inst *pi, char dir, const stru
 		   const char *summary)
 {
 	struct engine_result *r = e->res;
-	size_t b = budget_of(pi ? pi->mod->proto : 0);
+	size_t b = budget_of(pi ? proto_table[pi->index].bit : 0);
 	if (e->npkts[b] > PKTS_PER_PROTO)
 		return;
 	if (e->npkts[b]++ == PKTS_PER_PROTO) {
@@ -203,7 +203,7 @@ void engine_packet(struct engine *e, struct probe_inst *pi, char dir, const stru
 	memset(p, 0, sizeof *p);
 	p->t_ms = engine_now_ms(e);
 	p->dir = dir;
-	p->proto = pi ? pi->mod->proto : 0;
+	p->proto = pi ? proto_table[pi->index].bit : 0;
 	if (peer)
 		net_addr_str_port(peer, p->peer, sizeof p->peer);
 	fmt_into(p->summary, sizeof p->summary, "%s", summary);
@@ -266,14 +266,13 @@ static bool all_done(const struct engine *e)
 static int engine_prepare_and_drop(struct engine *e, char *err, size_t errlen)
 {
 	const struct engine_opts *o = e->opts;
-	for (size_t i = 0; probe_modules[i] && e->ninst < ENGINE_NPROTO; i++) {
-		const struct probe_module *m = probe_modules[i];
-		int idx = probe_protocol_index(m->name);
-		if (idx < 0 || !(o->protocols & m->proto))
+	for (size_t i = 0; i < PROTO_COUNT && e->ninst < ENGINE_NPROTO; i++) {
+		const struct probe_module *m = probe_modules[i]; /* indexed like proto_table */
+		if (!m || !(o->protocols & proto_table[i].bit))
 			continue;
 		struct probe_inst *pi = &e->inst[e->ninst++];
 		pi->mod = m;
-		pi->index = (size_t)idx;
+		pi->index = i;
 		if (m->prepare && m->prepare(e, pi) != 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -361,7 +360,7 @@ int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, 
 			struct probe_inst *pi = &e->inst[i];
 			if (!pi->mod)
 				continue;
-			r->probed |= pi->mod->proto;
+			r->probed |= proto_table[pi->index].bit;
 			if (pi->mod->start(e, pi) != 0) {
 				/* The module recorded why; it has nothing to finish. */
 				pi->mod = NULL;

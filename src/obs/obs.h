@@ -37,8 +37,6 @@ struct obs {
 	char set[48];          /* profile proposal set name, "" when none */
 	char text[160];
 	char evidence[320];    /* one sentence for people */
-	char fix[400];         /* the client change the set implies (OBS_IKE_ALT_ACCEPTED) */
-	char fix_command[400];
 	bool has_prop;
 	struct ike2_proposal prop;
 };

@@ -173,7 +173,9 @@ static int co_emit(const struct certcheck *c, unsigned proto, cert_sink_fn sink,
 			 c->chain_len, c->chain_len == 1 ? "" : "s", c->nsent);
 		if (sink(ctx, &o))
 			return -1;
-	} else {
+	} else if (!c->chain_too_long) {
+		/* (A chain cut at the bound that does not verify says nothing about the rest: the
+		 * cert-chain-too-long observation above is the whole fact, never "missing intermediate".) */
 		bool said = false;
 		if (c->untrusted_root) {
 			co_init(&o, OBS_CERT_UNTRUSTED_ROOT, proto);

@@ -4,13 +4,11 @@
  * issuers fetched from this side with libcurl, then the HTTP handshake (SSTP_DUPLEX_POST) and the
  * Call Connect Request, up to the Call Connect Ack or Nak; then a clean Call Disconnect.
  *
- * Everything runs inside the engine's loop:
- *   - the TLS connection: SSL_connect / SSL_write / SSL_read on a non-blocking fd, woken by the
- *     engine (POLLIN, and POLLOUT while OpenSSL wants to write);
- *   - the revocation fetches: a libcurl multi handle started as soon as the certificate is known,
- *     in parallel with the SSTP handshake, driven by curl_multi_perform on a 25 ms deadline tick
- *     (the engine knows only fds it is given; ticking keeps libcurl's own sockets private). Each
- *     transfer's timeout is bounded by what is left of the run, so the fetches never extend it;
+ * Everything runs inside the engine's loop, in layers as curl chains them: TCP (probes/tcpconn.h),
+ * then TLS (net/tls.h, stepped non-blocking, woken by the engine: POLLIN, and POLLOUT while
+ * OpenSSL wants to write), then HTTP and SSTP here:
+ *   - the revocation fetches (probes/cert_fetch.h) start as soon as the certificate is known, in
+ *     parallel with the SSTP handshake, driven on a 25 ms deadline tick, bounded by the run's end;
  *   - after a failed TLS 1.2+ handshake, a second connection restricted to TLS 1.0/1.1 (security
  *     level 0 for that handshake only) tells "the server offers only TLS 1.0/1.1" apart.
  * Every read is bounded in size (16 KiB buffer, an 8 KiB / 64-line HTTP head) and time (a budget
@@ -18,74 +16,40 @@
  * The bytes themselves are split into the HTTP head and SSTP packets by the pure stream of
  * wire/sstp.h (struct sstp_stream): this file only moves bytes in and acts on the events.
  *
- * Revocation (issue 11): a CDP or OCSP URL that answers is not enough. Each CRL / OCSP body is kept
- * (bounded) and verified against the leaf's issuer (crypto/certrev.h): parsed, signed by the
- * issuer, current, and the leaf not listed. OCSP is asked the way Windows asks: a GET of the
- * responder URL plus the base64 of a DER OCSPRequest for the leaf (RFC 6960 appendix A.1). */
-#include <errno.h>
+ * Revocation (issue 11): a CDP or OCSP URL that answers is not enough; each answer is verified
+ * against the leaf's issuer (probes/cert_fetch.h, crypto/certrev.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <curl/curl.h>
-#include <openssl/err.h>
 #include <openssl/rand.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "crypto/certcheck.h"
-#include "crypto/certrev.h"
 #include "kb/kb.h"
 #include "net/net.h"
+#include "net/tls.h"
+#include "probes/cert_fetch.h"
+#include "probes/cert_obs.h"
 #include "probes/probe.h"
 #include "probes/tcpconn.h"
 #include "util/fmt.h"
 #include "wire/sstp.h"
 
-#if __has_include("probes/cert_obs.h")
-#include "probes/cert_obs.h"
-#define SSTP_HAVE_CERTCHECK 1
-#else
-#define SSTP_HAVE_CERTCHECK 0
-#endif
-
 #define STAGE_MS 5000u        /* budget of each stage: connect, TLS, HTTP head, Call Connect reply */
-#define FETCH_MS 4000u        /* budget of one revocation fetch */
 #define TICK_MS 25u           /* libcurl is driven at this period while transfers run */
 #define END_MARGIN_MS 30u     /* give up a stage this long before the run ends, to record why */
-#define MAX_READS 64          /* SSL_read calls per wake-up */
+#define MAX_READS 64          /* TLS reads per wake-up */
 #define MAX_EVENTS 16         /* SSTP packets handled per read */
-#define MAX_FETCH (CERTCHECK_MAX_URLS * 3)
-#define FETCH_MAX_BYTES (8u << 20)   /* one CRL body kept at most; a larger one is "too large" */
-#define FETCH_TOTAL_BYTES (16u << 20) /* all bodies of one run together */
 #define MAX_CERT_LIST (1u << 20)      /* the TLS Certificate message we accept (OpenSSL's default
 				       * is 100 KiB): a long chain is then counted, not a TLS failure */
 
 enum stage { ST_CONNECT, ST_TLS, ST_HTTP_WRITE, ST_HTTP_READ, ST_SSTP_WRITE, ST_SSTP_READ, ST_DONE };
 
-struct fetch {
-	CURL *h;
-	char kind[8];          /* "crl" "ocsp" "aia" */
-	char url[256];         /* the URL the certificate names */
-	char get[900];         /* what is fetched: url, or the OCSP GET URL with the request */
-	size_t bytes;          /* body bytes received */
-	uint8_t *body;         /* crl/ocsp: the body, kept for verification (heap, ours) */
-	size_t bodylen, bodycap;
-	bool truncated;        /* the body went over our bound: not verified */
-	size_t *body_total;    /* the probe's count of all kept bodies (FETCH_TOTAL_BYTES) */
-	uint32_t started;
-	bool done;
-};
-
 /* One TLS connection: the main one, or the TLS 1.0/1.1 check. */
 struct tlsconn {
 	struct tcpconn tc;
-	SSL_CTX *ctx;
-	SSL *ssl;
-	bool legacy;
-	int alert;             /* TLS alert received from the server, -1 none */
+	struct net_tls *tls;   /* NULL until TCP is up */
 };
 
 struct sstp_state {
@@ -97,15 +61,7 @@ struct sstp_state {
 	size_t stage_rx;       /* bytes received in the current read stage */
 	uint8_t tx[1024];
 	size_t txlen;
-	CURLM *multi;
-	struct fetch f[MAX_FETCH];
-	size_t nf;
-	int running;
-	size_t body_total;     /* bytes of all kept bodies */
-	/* The leaf and its issuer (DER, heap), to verify CRL and OCSP answers; NULL when unknown. */
-	uint8_t *leaf, *issuer;
-	size_t leaf_len, issuer_len;
-	time_t check_time;     /* the time the certificate was checked at */
+	struct cert_fetch rev; /* the revocation fetches */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -144,319 +100,20 @@ static void log_pkt(struct engine *e, struct probe_inst *pi, struct sstp_state *
 	engine_packet(e, pi, dir, &s->m.tc.dst, text);
 }
 
-static void openssl_reason(char *out, size_t len)
+/* TLS over the connected TCP socket of t, with SNI when the target is a name. */
+static int tls_open(struct tlsconn *t, struct engine *e, enum net_tls_profile prof, char *err, size_t errlen)
 {
-	unsigned long err = ERR_peek_last_error();
-	if (err) {
-		char b[200];
-		ERR_error_string_n(err, b, sizeof b);
-		fmt_into(out, len, "%s", b);
-	} else {
-		fmt_into(out, len, "the server closed the connection during the handshake");
-	}
-	ERR_clear_error();
-}
-
-/* OpenSSL info callback: remembers the alert the server sent. The SSL object is OpenSSL's; the
- * tlsconn it points at (app data) belongs to the probe state. */
-static void info_cb(const SSL *ssl, int where, int ret)
-{
-	if (!(where & SSL_CB_READ_ALERT))
-		return;
-	struct tlsconn *t = SSL_get_app_data(ssl);
-	if (t && t->alert < 0)
-		t->alert = ret & 0xff;
-}
-
-static int tls_setup(struct tlsconn *t, struct engine *e, bool legacy)
-{
-	t->legacy = legacy;
-	t->alert = -1;
-	t->ctx = SSL_CTX_new(TLS_client_method());
-	if (!t->ctx)
-		return -1;
-	if (legacy) {
-		/* Only for telling "offers only TLS 1.0/1.1" apart: OpenSSL 3's default security level
-		 * refuses those versions and their SHA-1 signatures. */
-		SSL_CTX_set_security_level(t->ctx, 0);
-		SSL_CTX_set_min_proto_version(t->ctx, TLS1_VERSION);
-		SSL_CTX_set_max_proto_version(t->ctx, TLS1_1_VERSION);
-		if (SSL_CTX_set_cipher_list(t->ctx, "ALL:@SECLEVEL=0") != 1)
-			return -1;
-	} else {
-		/* What current Windows offers: TLS 1.2, and 1.3 on Windows 11 with Server 2022 [V]. */
-		SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-		SSL_CTX_set_max_proto_version(t->ctx, TLS1_3_VERSION);
-	}
-	/* The chain is checked by certcheck the Windows way and reported; the handshake itself must
-	 * not stop at the first problem, or nothing after it could be observed. */
-	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
-	SSL_CTX_set_info_callback(t->ctx, info_cb);
-	SSL_CTX_set_max_cert_list(t->ctx, MAX_CERT_LIST);
-	t->ssl = SSL_new(t->ctx);
-	if (!t->ssl)
-		return -1;
-	SSL_set_app_data(t->ssl, t);
 	const char *host = engine_target_host(e);
-	if (net_host_classify(host) == NET_HOST_NAME)
-		SSL_set_tlsext_host_name(t->ssl, host);
-	if (SSL_set_fd(t->ssl, t->tc.fd) != 1)
-		return -1;
-	return 0;
+	t->tls = net_tls_new(t->tc.fd, prof, net_host_classify(host) == NET_HOST_NAME ? host : NULL, MAX_CERT_LIST, err,
+			     errlen);
+	return t->tls ? 0 : -1;
 }
 
-static void tls_free(struct tlsconn *t, struct engine *e, bool shutdown)
+static void tls_close(struct tlsconn *t, struct engine *e, bool shutdown)
 {
-	if (t->ssl) {
-		if (shutdown)
-			(void)SSL_shutdown(t->ssl); /* one attempt: sends close_notify, never waits */
-		SSL_free(t->ssl);
-		t->ssl = NULL;
-	}
-	if (t->ctx) {
-		SSL_CTX_free(t->ctx);
-		t->ctx = NULL;
-	}
+	net_tls_free(t->tls, shutdown);
+	t->tls = NULL;
 	tcpconn_close(&t->tc, e);
-	ERR_clear_error();
-}
-
-/* ---------------------------------------------------------------- revocation fetches */
-
-/* libcurl write callback: counts the body and keeps it for crl/ocsp (bounded). data is libcurl's
- * buffer, valid only during the call (copied); userp is our struct fetch. Returning less than the
- * size aborts the transfer. */
-static size_t fetch_write(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct fetch *f = userp;
-	size_t n = size * nmemb;
-	if (f->bytes + n > FETCH_MAX_BYTES) {
-		f->truncated = true;
-		return 0;
-	}
-	f->bytes += n;
-	if (strcmp(f->kind, "aia") == 0 || n == 0)
-		return n;
-	size_t cap = strcmp(f->kind, "ocsp") == 0 ? CERTREV_MAX_OCSP : FETCH_MAX_BYTES;
-	if (f->bodylen + n > cap || *f->body_total + n > FETCH_TOTAL_BYTES) {
-		f->truncated = true;
-		return 0;
-	}
-	if (f->bodylen + n > f->bodycap) {
-		size_t nc = f->bodycap ? f->bodycap : 16384;
-		while (nc < f->bodylen + n)
-			nc *= 2;
-		if (nc > cap)
-			nc = cap;
-		uint8_t *nb = realloc(f->body, nc);
-		if (!nb) {
-			f->truncated = true;
-			return 0;
-		}
-		f->body = nb;
-		f->bodycap = nc;
-	}
-	memcpy(f->body + f->bodylen, data, n);
-	f->bodylen += n;
-	*f->body_total += n;
-	return n;
-}
-
-static bool http_url(const char *u)
-{
-	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
-}
-
-static void fetch_add(struct engine *e, struct probe_inst *pi, struct sstp_state *s, const char *kind, const char *url)
-{
-	if (s->nf >= MAX_FETCH)
-		return;
-	for (size_t i = 0; i < s->nf; i++)
-		if (strcmp(s->f[i].url, url) == 0 && strcmp(s->f[i].kind, kind) == 0)
-			return;
-	struct obs o;
-	if (!http_url(url)) {
-		obs_new(&o, OBS_REVOCATION_FETCH, 0);
-		fmt_into(o.set, sizeof o.set, "%s", kind);
-		fmt_into(o.text, sizeof o.text, "%s", url);
-		o.code = -1;
-		fmt_into(o.evidence, sizeof o.evidence,
-			 "%s URL %s was not fetched: only http and https URLs are fetched (an LDAP location is reachable only inside the directory's network)",
-			 kind, url);
-		engine_observe(e, pi, &o);
-		return;
-	}
-	uint32_t now = engine_now_ms(e), end = engine_end_ms(e);
-	long budget = end > now + 100 ? (long)(end - now - 100) : 1;
-	if (budget > (long)FETCH_MS)
-		budget = FETCH_MS;
-	if (!s->multi && !(s->multi = curl_multi_init()))
-		return;
-	struct fetch *f = &s->f[s->nf];
-	memset(f, 0, sizeof *f);
-	fmt_into(f->kind, sizeof f->kind, "%s", kind);
-	fmt_into(f->url, sizeof f->url, "%s", url);
-	fmt_into(f->get, sizeof f->get, "%s", url);
-	f->body_total = &s->body_total;
-	if (strcmp(kind, "ocsp") == 0) {
-		/* A real OCSP request for the leaf, as a GET (RFC 6960 appendix A.1), the way Windows asks;
-		 * without the issuer there is nothing to ask about. */
-		if (!s->issuer || certrev_ocsp_get_url(url, s->leaf, s->leaf_len, s->issuer, s->issuer_len, f->get,
-							sizeof f->get) < 0) {
-			obs_new(&o, OBS_REVOCATION_INVALID, 0);
-			fmt_into(o.set, sizeof o.set, "ocsp");
-			o.code = s->issuer ? CERTREV_WHY_BAD_INPUT : CERTREV_WHY_NO_ISSUER;
-			o.value = 0;
-			fmt_into(o.text, sizeof o.text, "%s", s->issuer ? "no OCSP request could be built for the certificate"
-								     : "the issuer of the certificate is not known here");
-			fmt_into(o.evidence, sizeof o.evidence, "OCSP responder %s was not asked: %s, so no OCSP request can be built",
-				 url, o.text);
-			engine_observe(e, pi, &o);
-			return;
-		}
-	}
-	f->h = curl_easy_init();
-	if (!f->h)
-		return;
-	curl_easy_setopt(f->h, CURLOPT_URL, f->get);
-	curl_easy_setopt(f->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->h, CURLOPT_TIMEOUT_MS, budget);
-	curl_easy_setopt(f->h, CURLOPT_CONNECTTIMEOUT_MS, budget);
-	curl_easy_setopt(f->h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(f->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_BYTES);
-	curl_easy_setopt(f->h, CURLOPT_WRITEFUNCTION, fetch_write);
-	curl_easy_setopt(f->h, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(f->h, CURLOPT_USERAGENT, "Microsoft-CryptoAPI/10.0");
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(f->h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(f->h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(f->h, CURLOPT_PRIVATE, f);
-	if (curl_multi_add_handle(s->multi, f->h) != CURLM_OK) {
-		curl_easy_cleanup(f->h);
-		f->h = NULL;
-		return;
-	}
-	f->started = now;
-	s->nf++;
-	s->running++;
-	char t[400];
-	fmt_into(t, sizeof t, "HTTP GET %s (%s%s, from this side, timeout %ld ms)", f->url, kind,
-		 strcmp(kind, "ocsp") == 0 ? ": an OCSP request for the certificate" : "", budget);
-	log_pkt(e, pi, s, '>', t);
-}
-
-/* A CRL or OCSP body that came back with HTTP 200: verified for the leaf (crypto/certrev.h), one
- * observation for what it says: revocation-good, cert-revoked, or revocation-invalid. */
-static void fetch_verify(struct engine *e, struct probe_inst *pi, struct sstp_state *s, struct fetch *f)
-{
-	struct obs o;
-	struct certrev_result res;
-	bool crl = strcmp(f->kind, "crl") == 0;
-	const char *what = crl ? "the CRL from" : "the OCSP answer from";
-	if (f->truncated) {
-		memset(&res, 0, sizeof res);
-		res.status = CERTREV_UNDECIDED;
-		res.why = CERTREV_WHY_TOO_LARGE;
-		fmt_into(res.text, sizeof res.text, "the answer is larger than this tool keeps (%u MiB for all answers, %u KiB for OCSP), not checked",
-			 FETCH_TOTAL_BYTES >> 20, CERTREV_MAX_OCSP >> 10);
-	} else if (crl) {
-		certrev_crl_check(f->body, f->bodylen, s->leaf, s->leaf_len, s->issuer, s->issuer_len, s->check_time, &res);
-	} else {
-		certrev_ocsp_check(f->body, f->bodylen, s->leaf, s->leaf_len, s->issuer, s->issuer_len, s->check_time, &res);
-	}
-	obs_new(&o, res.status == CERTREV_GOOD ? OBS_REVOCATION_GOOD
-		    : res.status == CERTREV_REVOKED ? OBS_CERT_REVOKED : OBS_REVOCATION_INVALID, 0);
-	fmt_into(o.set, sizeof o.set, "%s", f->kind);
-	if (res.status == CERTREV_REVOKED) {
-		o.code = res.reason;
-		o.value = (int64_t)res.revoked_at;
-		fmt_into(o.text, sizeof o.text, "%s", f->url);
-		fmt_into(o.evidence, sizeof o.evidence, "%s %s: %s", what, f->url, res.text);
-	} else if (res.status == CERTREV_GOOD) {
-		o.value = (int64_t)res.next_update;
-		fmt_into(o.text, sizeof o.text, "%s", f->url);
-		fmt_into(o.evidence, sizeof o.evidence, "%s %s: %s", what, f->url, res.text);
-	} else {
-		o.code = (int32_t)res.why;
-		o.value = (int64_t)f->bodylen;
-		fmt_into(o.text, sizeof o.text, "%s", res.text);
-		fmt_into(o.evidence, sizeof o.evidence, "%s %s is not a usable revocation answer: %s", what, f->url, res.text);
-	}
-	engine_observe(e, pi, &o);
-	log_pkt(e, pi, s, '<', o.evidence);
-}
-
-static void fetch_record(struct engine *e, struct probe_inst *pi, struct sstp_state *s, struct fetch *f, CURLcode rc)
-{
-	struct obs o;
-	long status = 0;
-	curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &status);
-	if (rc == CURLE_WRITE_ERROR && status > 0)
-		rc = CURLE_OK; /* we stopped reading a large body: the server answered */
-	obs_new(&o, OBS_REVOCATION_FETCH, 0);
-	fmt_into(o.set, sizeof o.set, "%s", f->kind);
-	fmt_into(o.text, sizeof o.text, "%s", f->url);
-	o.code = (int32_t)rc;
-	o.value = status;
-	uint32_t ms = engine_now_ms(e) - f->started;
-	const char *what = strcmp(f->kind, "crl") == 0 ? "CRL distribution point"
-			   : strcmp(f->kind, "ocsp") == 0 ? "OCSP responder" : "AIA issuer (caIssuers)";
-	if (rc == CURLE_OK)
-		fmt_into(o.evidence, sizeof o.evidence, "%s %s answered HTTP %ld (%zu bytes) in %u ms", what, f->url, status,
-			 f->bytes, ms);
-	else
-		fmt_into(o.evidence, sizeof o.evidence, "%s %s could not be fetched from this network: %s (after %.1f s)", what,
-			 f->url, curl_easy_strerror(rc), ms / 1000.0);
-	engine_observe(e, pi, &o);
-	log_pkt(e, pi, s, rc == CURLE_OK ? '<' : '!', o.evidence);
-	f->done = true;
-	if (rc == CURLE_OK && status == 200 && strcmp(f->kind, "aia") != 0)
-		fetch_verify(e, pi, s, f);
-	free(f->body);
-	f->body = NULL;
-	f->bodylen = f->bodycap = 0;
-}
-
-static void fetch_drive(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
-{
-	if (!s->multi || s->running <= 0)
-		return;
-	int running = 0;
-	curl_multi_perform(s->multi, &running);
-	CURLMsg *m;
-	int left;
-	while ((m = curl_multi_info_read(s->multi, &left))) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		struct fetch *f = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
-		if (f && !f->done)
-			fetch_record(e, pi, s, f, m->data.result);
-	}
-	s->running = running;
-}
-
-static void fetch_cleanup(struct engine *e, struct probe_inst *pi, struct sstp_state *s, bool record)
-{
-	for (size_t i = 0; i < s->nf; i++) {
-		struct fetch *f = &s->f[i];
-		if (!f->h)
-			continue;
-		if (!f->done && record)
-			fetch_record(e, pi, s, f, CURLE_OPERATION_TIMEDOUT);
-		if (s->multi)
-			curl_multi_remove_handle(s->multi, f->h);
-		curl_easy_cleanup(f->h);
-		f->h = NULL;
-		free(f->body);
-		f->body = NULL;
-	}
-	if (s->multi)
-		curl_multi_cleanup(s->multi);
-	s->multi = NULL;
-	s->running = 0;
 }
 
 /* ---------------------------------------------------------------- the certificate */
@@ -465,55 +122,46 @@ static void check_certificate(struct engine *e, struct probe_inst *pi, struct ss
 {
 	struct obs o;
 	uint16_t port = s->m.tc.port;
-	STACK_OF(X509) *sk = SSL_get_peer_cert_chain(s->m.ssl);
-	int n = sk ? sk_X509_num(sk) : 0;
-	if (n <= 0) {
+	struct net_tls_chain ch;
+	int n = net_tls_peer_chain(s->m.tls, &ch);
+	if (n == 0) {
 		obs_new(&o, OBS_SSTP_CERT_UNCHECKED, port);
 		fmt_into(o.text, sizeof o.text, "the server sent no certificate");
 		fmt_into(o.evidence, sizeof o.evidence, "the TLS server on TCP %u sent no certificate", port);
 		engine_observe(e, pi, &o);
 		return;
 	}
-#if SSTP_HAVE_CERTCHECK
 	/* Every certificate the server sent (the TLS message is bounded by MAX_CERT_LIST); certcheck
 	 * applies its own bounds and says when the chain is too long. */
-	struct certcheck_der *der = calloc((size_t)n, sizeof *der);
-	uint8_t **bufs = calloc((size_t)n, sizeof *bufs);
-	size_t nd = 0;
-	for (int i = 0; der && bufs && i < n; i++) {
-		uint8_t *b = NULL;
-		int len = i2d_X509(sk_X509_value(sk, i), &b);
-		if (len <= 0)
-			break;
-		bufs[nd] = b;
-		der[nd].p = b;
-		der[nd].len = (size_t)len;
-		nd++;
+	struct certcheck_der *der = n > 0 ? calloc(ch.sent, sizeof *der) : NULL;
+	size_t nd = der ? ch.n : 0;
+	for (size_t i = 0; i < nd; i++) {
+		der[i].p = ch.der[i];
+		der[i].len = ch.len[i];
 	}
 	const struct engine_opts *opt = engine_options(e);
-	s->check_time = time(NULL);
-	struct certcheck_input in = {.chain = der, .nchain = nd, .ndropped = (size_t)n - nd, .host = engine_target_host(e),
-				     .trust = opt ? opt->trust : NULL, .now = s->check_time};
+	struct cert_fetch *rev = &s->rev;
+	rev->check_time = time(NULL);
+	struct certcheck_input in = {.chain = der, .nchain = nd, .ndropped = ch.sent - nd, .host = engine_target_host(e),
+				     .trust = opt ? opt->trust : NULL, .now = rev->check_time};
 	struct certcheck *c = calloc(1, sizeof *c);
 	char err[200] = "";
-	int rc = c && der && bufs && nd > 0 ? certcheck_run(&in, c, err, sizeof err) : -1;
-	if (!c || !der || !bufs)
+	int rc = c && der && nd > 0 ? certcheck_run(&in, c, err, sizeof err) : -1;
+	if (!c || !der)
 		fmt_into(err, sizeof err, "out of memory");
 	else if (nd == 0)
 		fmt_into(err, sizeof err, "the server's certificate could not be re-encoded");
 	/* Keep the leaf and its issuer for the CRL and OCSP answers. */
-	if (rc == 0 && nd > 0 && (s->leaf = malloc(der[0].len)) != NULL) {
-		memcpy(s->leaf, der[0].p, der[0].len);
-		s->leaf_len = der[0].len;
-		if (c->issuer_der_len && (s->issuer = malloc(c->issuer_der_len)) != NULL) {
-			memcpy(s->issuer, c->issuer_der, c->issuer_der_len);
-			s->issuer_len = c->issuer_der_len;
+	if (rc == 0 && nd > 0 && (rev->leaf = malloc(der[0].len)) != NULL) {
+		memcpy(rev->leaf, der[0].p, der[0].len);
+		rev->leaf_len = der[0].len;
+		if (c->issuer_der_len && (rev->issuer = malloc(c->issuer_der_len)) != NULL) {
+			memcpy(rev->issuer, c->issuer_der, c->issuer_der_len);
+			rev->issuer_len = c->issuer_der_len;
 		}
 	}
-	for (size_t i = 0; i < nd; i++)
-		OPENSSL_free(bufs[i]);
-	free(bufs);
 	free(der);
+	net_tls_chain_free(&ch);
 	if (rc != 0) {
 		obs_new(&o, OBS_SSTP_CERT_UNCHECKED, port);
 		fmt_into(o.text, sizeof o.text, "%s", err);
@@ -527,12 +175,12 @@ static void check_certificate(struct engine *e, struct probe_inst *pi, struct ss
 	/* Revocation: every CRL distribution point and OCSP responder of the leaf, from this side;
 	 * the AIA issuers when the chain lacks an intermediate (Windows fetches them, OpenSSL not). */
 	for (size_t i = 0; i < c->nocsp; i++)
-		fetch_add(e, pi, s, "ocsp", c->ocsp[i]);
+		cert_fetch_add(rev, e, pi, "ocsp", c->ocsp[i]);
 	for (size_t i = 0; i < c->ncrl; i++)
-		fetch_add(e, pi, s, "crl", c->crl[i]);
+		cert_fetch_add(rev, e, pi, "crl", c->crl[i]);
 	if (c->missing_intermediate)
 		for (size_t i = 0; i < c->naia; i++)
-			fetch_add(e, pi, s, "aia", c->aia_ca_issuers[i]);
+			cert_fetch_add(rev, e, pi, "aia", c->aia_ca_issuers[i]);
 	if (c->ncrl == 0 && c->nocsp == 0) {
 		obs_new(&o, OBS_REVOCATION_NONE, port);
 		fmt_into(o.evidence, sizeof o.evidence,
@@ -541,21 +189,14 @@ static void check_certificate(struct engine *e, struct probe_inst *pi, struct ss
 	}
 	certcheck_free(c);
 	free(c);
-	fetch_drive(e, pi, s);
-#else
-	(void)s;
-	obs_new(&o, OBS_SSTP_CERT_UNCHECKED, port);
-	fmt_into(o.text, sizeof o.text, "the certificate check (crypto/certcheck.c) is not built in yet");
-	fmt_into(o.evidence, sizeof o.evidence, "the server certificate was not checked: %s", o.text);
-	engine_observe(e, pi, &o);
-#endif
+	cert_fetch_drive(rev, e, pi);
 }
 
 /* ---------------------------------------------------------------- the stages */
 
 static void finish_main(struct engine *e, struct sstp_state *s, bool shutdown)
 {
-	tls_free(&s->m, e, shutdown);
+	tls_close(&s->m, e, shutdown);
 	s->st = ST_DONE;
 }
 
@@ -585,7 +226,7 @@ static void set_stage(struct engine *e, struct sstp_state *s, enum stage st)
 
 static void start_legacy(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
 {
-	if (s->lst != ST_DONE || s->l.tc.fd >= 0 || s->l.ssl)
+	if (s->lst != ST_DONE || s->l.tc.fd >= 0 || s->l.tls)
 		return;
 	s->l.tc.proto = KB_P_SSTP;
 	s->l.tc.what = "SSTP TLS 1.0/1.1 check";
@@ -600,12 +241,13 @@ static void tls_fail(struct engine *e, struct probe_inst *pi, struct sstp_state 
 {
 	struct obs o;
 	obs_new(&o, OBS_TLS_FAILED, s->m.tc.port);
-	o.code = s->m.alert;
+	int alert = s->m.tls ? net_tls_alert(s->m.tls) : -1;
+	o.code = alert;
 	fmt_into(o.text, sizeof o.text, "%s", why);
-	if (s->m.alert >= 0)
+	if (alert >= 0)
 		fmt_into(o.evidence, sizeof o.evidence,
 			 "the TLS handshake (TLS 1.2-1.3, as Windows offers) on TCP %u failed: the server sent alert %d (%s); %s",
-			 s->m.tc.port, s->m.alert, SSL_alert_desc_string_long(s->m.alert), why);
+			 s->m.tc.port, alert, net_tls_alert_name(alert), why);
 	else
 		fmt_into(o.evidence, sizeof o.evidence, "the TLS handshake (TLS 1.2-1.3, as Windows offers) on TCP %u failed: %s",
 			 s->m.tc.port, why);
@@ -622,9 +264,9 @@ static void tls_done(struct engine *e, struct probe_inst *pi, struct sstp_state 
 	struct obs o;
 	engine_watch_write(e, s->m.tc.fd, false);
 	obs_new(&o, OBS_TLS_HANDSHAKE, s->m.tc.port);
-	o.code = SSL_version(s->m.ssl);
+	o.code = net_tls_version(s->m.tls);
 	o.value = engine_now_ms(e) - s->stage_start;
-	fmt_into(o.text, sizeof o.text, "%s %s", SSL_get_version(s->m.ssl), SSL_get_cipher_name(s->m.ssl));
+	net_tls_describe(s->m.tls, o.text, sizeof o.text);
 	const char *host = engine_target_host(e);
 	fmt_into(o.evidence, sizeof o.evidence, "TLS handshake on TCP %u: %s%s%s", s->m.tc.port, o.text,
 		 net_host_classify(host) == NET_HOST_NAME ? ", SNI " : " (no SNI: the server is an address)",
@@ -663,45 +305,31 @@ static void tls_done(struct engine *e, struct probe_inst *pi, struct sstp_state 
 
 static void tls_step(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
 {
-	ERR_clear_error();
-	int rc = SSL_connect(s->m.ssl);
-	if (rc == 1) {
-		tls_done(e, pi, s);
-		return;
-	}
-	int err = SSL_get_error(s->m.ssl, rc);
-	if (err == SSL_ERROR_WANT_READ) {
-		engine_watch_write(e, s->m.tc.fd, false);
-		return;
-	}
-	if (err == SSL_ERROR_WANT_WRITE) {
-		engine_watch_write(e, s->m.tc.fd, true);
-		return;
-	}
 	char why[200];
-	openssl_reason(why, sizeof why);
-	if (err == SSL_ERROR_SYSCALL && errno == ECONNRESET)
-		fmt_into(why, sizeof why, "the server reset the connection during the handshake");
-	tls_fail(e, pi, s, why);
+	enum net_tls_rc rc = net_tls_handshake(s->m.tls, why, sizeof why);
+	if (rc == NET_TLS_OK)
+		tls_done(e, pi, s);
+	else if (rc == NET_TLS_WANT_READ || rc == NET_TLS_WANT_WRITE)
+		engine_watch_write(e, s->m.tc.fd, rc == NET_TLS_WANT_WRITE);
+	else
+		tls_fail(e, pi, s, why);
 }
 
 /* Writes s->tx; moves to the stage's read half when everything is written. */
 static void send_pending(struct engine *e, struct probe_inst *pi, struct sstp_state *s)
 {
-	ERR_clear_error();
-	int rc = SSL_write(s->m.ssl, s->tx, (int)s->txlen);
-	if (rc > 0) {
+	enum net_tls_rc rc = net_tls_write(s->m.tls, s->tx, s->txlen);
+	if (rc == NET_TLS_OK) {
 		engine_watch_write(e, s->m.tc.fd, false);
 		/* Bytes that came after the HTTP head stay in the stream: the caller goes on with them. */
 		set_stage(e, s, s->st == ST_HTTP_WRITE ? ST_HTTP_READ : ST_SSTP_READ);
 		return;
 	}
-	int err = SSL_get_error(s->m.ssl, rc);
-	if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
-		engine_watch_write(e, s->m.tc.fd, err == SSL_ERROR_WANT_WRITE);
+	if (rc == NET_TLS_WANT_WRITE || rc == NET_TLS_WANT_READ) {
+		engine_watch_write(e, s->m.tc.fd, rc == NET_TLS_WANT_WRITE);
 		return;
 	}
-	record_closed(e, pi, s, err == SSL_ERROR_SYSCALL);
+	record_closed(e, pi, s, rc == NET_TLS_RESET || rc == NET_TLS_SYSERR);
 	finish_main(e, s, false);
 }
 
@@ -711,10 +339,8 @@ static void send_sstp(struct engine *e, struct sstp_state *s, bool disconnect)
 	uint8_t b[64];
 	wbuf_init(&w, b, sizeof b);
 	int n = disconnect ? sstp_build_call_disconnect(&w, false, 0, 0) : sstp_build_echo(&w, true);
-	if (n > 0) {
-		ERR_clear_error();
-		(void)SSL_write(s->m.ssl, b, n); /* best effort: the connection ends right after */
-	}
+	if (n > 0)
+		(void)net_tls_write(s->m.tls, b, (size_t)n); /* best effort: the connection ends right after */
 	(void)e;
 }
 
@@ -909,20 +535,19 @@ static void read_step(struct engine *e, struct probe_inst *pi, struct sstp_state
 			finish_main(e, s, false);
 			return;
 		}
-		ERR_clear_error();
-		int rc = SSL_read(s->m.ssl, tmp, (int)(space < sizeof tmp ? space : sizeof tmp));
-		if (rc <= 0) {
-			int err = SSL_get_error(s->m.ssl, rc);
-			if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-				engine_watch_write(e, s->m.tc.fd, err == SSL_ERROR_WANT_WRITE);
+		size_t got = 0;
+		enum net_tls_rc rc = net_tls_read(s->m.tls, tmp, space < sizeof tmp ? space : sizeof tmp, &got);
+		if (rc != NET_TLS_OK) {
+			if (rc == NET_TLS_WANT_READ || rc == NET_TLS_WANT_WRITE) {
+				engine_watch_write(e, s->m.tc.fd, rc == NET_TLS_WANT_WRITE);
 				return;
 			}
-			record_closed(e, pi, s, err == SSL_ERROR_SYSCALL && errno == ECONNRESET);
+			record_closed(e, pi, s, rc == NET_TLS_RESET);
 			finish_main(e, s, false);
 			return;
 		}
-		(void)sstp_stream_feed(&s->rx, tmp, (size_t)rc);
-		s->stage_rx += (size_t)rc;
+		(void)sstp_stream_feed(&s->rx, tmp, got);
+		s->stage_rx += got;
 		process_stream(e, pi, s);
 	}
 }
@@ -938,35 +563,35 @@ static void legacy_step(struct engine *e, struct probe_inst *pi, struct sstp_sta
 		}
 		if (s->l.tc.state != TCPCONN_UP)
 			return;
-		if (tls_setup(&s->l, e, true) != 0) {
-			tls_free(&s->l, e, false);
+		char err[200];
+		if (tls_open(&s->l, e, NET_TLS_LEGACY, err, sizeof err) != 0) {
+			tls_close(&s->l, e, false);
 			s->lst = ST_DONE;
 			return;
 		}
 		s->lst = ST_TLS;
 	}
-	ERR_clear_error();
-	int rc = SSL_connect(s->l.ssl);
-	if (rc != 1) {
-		int err = SSL_get_error(s->l.ssl, rc);
-		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-			engine_watch_write(e, s->l.tc.fd, err == SSL_ERROR_WANT_WRITE);
+	char why[200];
+	enum net_tls_rc rc = net_tls_handshake(s->l.tls, why, sizeof why);
+	if (rc != NET_TLS_OK) {
+		if (rc == NET_TLS_WANT_READ || rc == NET_TLS_WANT_WRITE) {
+			engine_watch_write(e, s->l.tc.fd, rc == NET_TLS_WANT_WRITE);
 			return;
 		}
-		tls_free(&s->l, e, false);
+		tls_close(&s->l, e, false);
 		s->lst = ST_DONE;
 		return;
 	}
 	struct obs o;
 	obs_new(&o, OBS_TLS_LEGACY_ONLY, s->m.tc.port);
-	o.code = SSL_version(s->l.ssl);
-	fmt_into(o.text, sizeof o.text, "%s %s", SSL_get_version(s->l.ssl), SSL_get_cipher_name(s->l.ssl));
+	o.code = net_tls_version(s->l.tls);
+	net_tls_describe(s->l.tls, o.text, sizeof o.text);
 	fmt_into(o.evidence, sizeof o.evidence,
 		 "a second handshake allowing only TLS 1.0/1.1 succeeded (%s) where TLS 1.2-1.3 failed: the server offers only legacy TLS",
 		 o.text);
 	engine_observe(e, pi, &o);
 	log_pkt(e, pi, s, '<', o.evidence);
-	tls_free(&s->l, e, true);
+	tls_close(&s->l, e, true);
 	s->lst = ST_DONE;
 }
 
@@ -979,9 +604,8 @@ static void main_connect_step(struct engine *e, struct probe_inst *pi, struct ss
 	}
 	if (s->m.tc.state != TCPCONN_UP)
 		return;
-	if (tls_setup(&s->m, e, false) != 0) {
-		char why[200];
-		openssl_reason(why, sizeof why);
+	char why[200];
+	if (tls_open(&s->m, e, NET_TLS_WINDOWS, why, sizeof why) != 0) {
 		struct obs o;
 		obs_new(&o, OBS_SEND_FAILED, s->m.tc.port);
 		fmt_into(o.text, sizeof o.text, "%s", why);
@@ -1002,7 +626,7 @@ static void update(struct engine *e, struct probe_inst *pi, struct sstp_state *s
 		d = s->deadline;
 	if (s->lst != ST_DONE && (!d || s->ldeadline < d))
 		d = s->ldeadline;
-	if (s->running > 0) {
+	if (s->rev.running > 0) {
 		uint32_t t = engine_now_ms(e) + TICK_MS;
 		if (!d || t < d)
 			d = t;
@@ -1047,6 +671,8 @@ static int sstp_start(struct engine *e, struct probe_inst *pi)
 	s->lst = ST_DONE;
 	s->m.tc.proto = KB_P_SSTP;
 	s->m.tc.what = "SSTP";
+	s->rev.proto = KB_P_SSTP;
+	s->rev.dst = &s->m.tc.dst;
 	s->st = ST_CONNECT;
 	s->stage_start = engine_now_ms(e);
 	s->deadline = stage_deadline(e, STAGE_MS);
@@ -1076,7 +702,7 @@ static void sstp_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 	} else {
 		/* An fd we no longer own: nothing. */
 	}
-	fetch_drive(e, pi, s);
+	cert_fetch_drive(&s->rev, e, pi);
 	update(e, pi, s);
 }
 
@@ -1084,11 +710,11 @@ static void sstp_on_deadline(struct engine *e, struct probe_inst *pi)
 {
 	struct sstp_state *s = pi->state;
 	uint32_t now = engine_now_ms(e);
-	fetch_drive(e, pi, s);
+	cert_fetch_drive(&s->rev, e, pi);
 	if (s->st != ST_DONE && now >= s->deadline)
 		stage_timeout(e, pi, s);
 	if (s->lst != ST_DONE && now >= s->ldeadline) {
-		tls_free(&s->l, e, false);
+		tls_close(&s->l, e, false);
 		s->lst = ST_DONE;
 	}
 	/* Fetches still running when everything else is done end at their own curl timeout, which
@@ -1105,11 +731,9 @@ static void sstp_finish(struct engine *e, struct probe_inst *pi, bool timed_out)
 		stage_timeout(e, pi, s);
 	if (s->st != ST_DONE)
 		finish_main(e, s, false);
-	tls_free(&s->l, e, false);
-	fetch_drive(e, pi, s);
-	fetch_cleanup(e, pi, s, true);
-	free(s->leaf);
-	free(s->issuer);
+	tls_close(&s->l, e, false);
+	cert_fetch_drive(&s->rev, e, pi);
+	cert_fetch_cleanup(&s->rev, e, pi, true);
 	free(s);
 	pi->state = NULL;
 }

@@ -48,6 +48,17 @@ int udpx_group_start(struct udpx_group *g, struct engine *e, struct probe_inst *
 	return 0;
 }
 
+void *udpx_probe_new(struct engine *e, struct probe_inst *pi, const struct udpx_ops *ops, size_t slots_off, size_t cap)
+{
+	char *st = calloc(1, ops->state_size);
+	if (!st || udpx_group_start((struct udpx_group *)st, e, pi, ops, st + slots_off, cap) != 0) {
+		free(st);
+		return NULL;
+	}
+	pi->state = st;
+	return st;
+}
+
 struct udpx *udpx_new(struct udpx_group *g, const struct profile_set *set)
 {
 	if (g->n >= g->cap)
@@ -204,14 +215,18 @@ int udpx_open(struct udpx *x, struct engine *e, struct probe_inst *pi, uint16_t 
 	return -1;
 }
 
-int udpx_reopen(struct udpx *x, struct engine *e, struct probe_inst *pi, uint16_t port, bool natt)
+int udpx_reopen(struct udpx *x, struct engine *e, struct probe_inst *pi, uint16_t port, bool natt, const char **why)
 {
 	struct net_addr d = x->dst;
 	net_addr_set_port(&d, port);
 	int fd = net_udp_open(&d);
-	if (fd < 0 || engine_watch(e, pi, fd) != 0) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (engine_watch(e, pi, fd) != 0) {
+		*why = "too many sockets";
+		close(fd);
 		return -1;
 	}
 	udpx_close_fd(x, e);

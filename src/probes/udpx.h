@@ -113,6 +113,10 @@ struct udpx_group {
  * caller frees st. */
 int udpx_group_start(struct udpx_group *g, struct engine *e, struct probe_inst *pi, const struct udpx_ops *ops,
 		     void *slots, size_t cap);
+/* Allocates the probe's state (ops->state_size bytes, zeroed; a struct udpx_group first, then at
+ * slots_off the array of cap exchanges) and starts its group (udpx_group_start): pi->state. NULL
+ * when the probe cannot start (recorded, except out of memory). */
+void *udpx_probe_new(struct engine *e, struct probe_inst *pi, const struct udpx_ops *ops, size_t slots_off, size_t cap);
 /* A new exchange (zeroed, fd -1, not active), or NULL when all cap are in use. */
 struct udpx *udpx_new(struct udpx_group *g, const struct profile_set *set);
 /* Sets the instance's deadline to the earliest of the active exchanges; engine_done when none is. */
@@ -124,8 +128,8 @@ void udpx_finish(struct engine *e, struct probe_inst *pi, bool timed_out);
 /* Opens x's socket to the target on port and watches it. Returns 0, or -1 with the reason in *why. */
 int udpx_open(struct udpx *x, struct engine *e, struct probe_inst *pi, uint16_t port, const char **why);
 /* Moves x to a new socket to port (the old one is closed), natt from then on. Returns 0, or -1
- * (x unchanged, its old socket still open). */
-int udpx_reopen(struct udpx *x, struct engine *e, struct probe_inst *pi, uint16_t port, bool natt);
+ * with the reason in *why (x unchanged, its old socket still open). */
+int udpx_reopen(struct udpx *x, struct engine *e, struct probe_inst *pi, uint16_t port, bool natt, const char **why);
 /* Unwatches and closes x's socket (x stays as it is otherwise). */
 void udpx_close_fd(struct udpx *x, struct engine *e);
 /* Ends x: the probe's closing callback, then not active and its socket closed. */

@@ -1,6 +1,7 @@
 /* Observations -> findings -> one verdict per Windows protocol. Pure and table-driven: each row of
- * `rules` names a cause id, the protocols it concerns, the Windows error it predicts and a function
- * that looks for its evidence. The row order is the priority: the first failing finding of a
+ * a protocol's rule table names a cause id, the protocols it concerns, the Windows error it predicts
+ * and either the data of a single-observation rule (rules_one.c applies it) or a function that
+ * combines several observations. The row order is the priority: the first failing finding of a
  * protocol decides that protocol's verdict. Facts: shared/reference/windows-vpn-facts.md §2, §6, §7. */
 #include "rules/rules_internal.h"
 

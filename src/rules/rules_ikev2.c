@@ -2,6 +2,7 @@
  * windows-vpn-facts.md §2.1-2.3, §2.7, §6, §7. */
 #include "rules/rules_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "profile/profile.h"
@@ -62,13 +63,6 @@ static bool ike_spoke_only_junk(const struct engine_result *r)
 #define FRAG_RRAS_CMD \
 	"New-ItemProperty -Path HKLM:\\SYSTEM\\CurrentControlSet\\Services\\RemoteAccess\\Parameters\\Ikev2 -Name EnableServerFragmentation -PropertyType DWORD -Value 1 -Force\nRestart-Service RemoteAccess -PassThru"
 
-static const char *const fw_text =
-	"Allow UDP 500 and UDP 4500 from the clients to the VPN server on every firewall in the path "
-	"(and ESP, IP protocol 50, where no NAT is involved); on a NAT router in front of the server, "
-	"forward UDP 500 and 4500 to it.";
-static const char *const fw_windows =
-	"New-NetFirewallRule -DisplayName \"IKE (UDP 500, 4500)\" -Direction Inbound -Protocol UDP -LocalPort 500,4500 -Action Allow";
-static const char *const fw_linux = "iptables -I INPUT -p udp -m multiport --dports 500,4500 -j ACCEPT";
 
 /* 809: ICMP unreachable for UDP 500 (nothing listens, or a firewall rejects) [D for 809]. */
 static void rule_udp500_unreachable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
@@ -76,15 +70,11 @@ static void rule_udp500_unreachable(const struct engine_result *r, struct diagno
 	const struct obs *o = rules_find_obs(r, OBS_UDP_ICMP, KB_P_IKEV2, 0);
 	if (!o || port_heard(r, KB_P_IKEV2, false))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
 	bool port = strcmp(o->text, "port-unreachable") == 0;
 	bool admin = strcmp(o->text, "admin-prohibited") == 0;
-	fmt_into(f->summary, sizeof f->summary, "UDP %u is unreachable: %s", o->port,
-		 port ? "ICMP port unreachable, nothing listens for IKE"
-		      : admin ? "a firewall rejects it (ICMP administratively prohibited)" : "ICMP unreachable");
-	rules_evidence(f, o->evidence);
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o, "UDP %u is unreachable: %s", o->port,
+					port ? "ICMP port unreachable, nothing listens for IKE"
+					     : admin ? "a firewall rejects it (ICMP administratively prohibited)" : "ICMP unreachable");
 	rules_evidence(f, "Windows keeps retransmitting IKE_SA_INIT and gives up with 809 [inferred: IKEEXT does not act on ICMP errors]");
 	if (port) {
 		rules_fix(f, "Start the IKEv2 service on the server and make it listen on this address "
@@ -92,8 +82,8 @@ static void rule_udp500_unreachable(const struct engine_result *r, struct diagno
 		    "Start-Service RemoteAccess      # RRAS\nsystemctl restart strongswan    # strongSwan");
 		rules_fix(f, "Check what listens on UDP 500 on the server:", "ss -ulpn 'sport = :500'");
 	} else {
-		rules_fix(f, fw_text, fw_windows);
-		rules_fix(f, "On a Linux firewall or server:", fw_linux);
+		rules_fix(f, RULES_IKE_FW_TEXT, RULES_IKE_FW_WINDOWS);
+		rules_fix(f, "On a Linux firewall or server:", RULES_IKE_FW_LINUX);
 	}
 }
 
@@ -104,17 +94,14 @@ static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis
 	const struct obs *o = rules_find_obs(r, OBS_UDP_NO_ANSWER, KB_P_IKEV2, 0);
 	if (!o || port_heard(r, KB_P_IKEV2, false) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_IKEV2, 0))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o, "no answer on UDP %u to Windows' IKE_SA_INIT: filtered on the path, or no IKE service", o->port);
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "no answer on UDP %u to Windows' IKE_SA_INIT: filtered on the path, or no IKE service", o->port);
-	rules_evidence(f, o->evidence);
 	ignored_evidence(r, f, KB_P_IKEV2);
 	if (port_answered(r, KB_P_IKEV2, true))
 		rules_evidence(f, "UDP 4500 answers IKE, so the server runs IKE: UDP 500 is filtered on the path");
-	rules_fix(f, fw_text, fw_windows);
-	rules_fix(f, "On a Linux firewall or server:", fw_linux);
+	rules_fix(f, RULES_IKE_FW_TEXT, RULES_IKE_FW_WINDOWS);
+	rules_fix(f, "On a Linux firewall or server:", RULES_IKE_FW_LINUX);
 	rules_fix(f, "Check that the IKE service listens on UDP 500 on the server:", "ss -ulpn 'sport = :500'");
 }
 
@@ -132,12 +119,9 @@ static void rule_malformed(const struct engine_result *r, struct diagnosis *d, c
 	if (!o)
 		return;
 	size_t n = rules_count_obs(r, OBS_IKE_MALFORMED, KB_P_IKEV2) + rules_count_obs(r, OBS_UDP_TRUNCATED, KB_P_IKEV2);
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o, "something on UDP %u answers, but not with IKEv2: a middlebox or another service", o->port);
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "something on UDP %u answers, but not with IKEv2: a middlebox or another service", o->port);
-	rules_evidence(f, o->evidence);
 	if (n > 1) {
 		char s[160];
 		fmt_into(s, sizeof s, "%zu such datagram%s recorded (first: %s)", n, n == 1 ? "" : "s", o->text);
@@ -158,6 +142,66 @@ static const struct obs *first_alt_accepted(const struct engine_result *r)
 static bool is_policy_command(const char *cmd)
 {
 	return strncmp(cmd, "Set-VpnConnectionIPsecConfiguration", 35) == 0;
+}
+
+/* The IKEv2 part of the client the run spoke as, from built-in data (pure): the client r->profile
+ * names, else (no name, or a profile file) the default client. Its proposal sets hold the client
+ * change each set implies; an observation names only the set. Heap (a struct profile is large);
+ * NULL when it cannot be loaded. */
+static struct profile *ikev2_profile(const struct engine_result *r)
+{
+	char err[300];
+	struct profile *p = calloc(1, sizeof *p);
+	struct profile_index *idx = r->profile[0] ? calloc(1, sizeof *idx) : NULL;
+	const struct profile_client *c = NULL;
+	if (idx && profile_index_builtin(idx, err, sizeof err) == 0)
+		c = profile_index_find(idx, r->profile);
+	int rc = !p ? -1 : c ? profile_load_builtin(c->ikev2, p, err, sizeof err) : profile_choice_part(NULL, 2, p, err, sizeof err);
+	free(idx);
+	if (rc != 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* The fix text and command of the set an observation names ("" when the profile has no such set). */
+static const char *set_fix(const struct profile *p, const struct obs *o, bool command)
+{
+	const struct profile_set *s = p ? profile_find_set(p, o->set) : NULL;
+	return !s ? "" : command ? s->fix_command : s->fix;
+}
+
+/* The client changes the accepted alternative sets imply: the first set's fix (its exact custom
+ * policy when the set is one), and a custom policy from a second set when the first is not one. */
+static void alt_fixes(const struct engine_result *r, struct finding *f, const struct obs *acc)
+{
+	struct profile *prof = ikev2_profile(r);
+	const char *acc_cmd = set_fix(prof, acc, true);
+	char cmd[600] = "";
+	if (acc->has_prop && is_policy_command(acc_cmd)) {
+		if (profile_policy_command(&acc->prop, NULL, cmd, sizeof cmd) != 0)
+			fmt_into(cmd, sizeof cmd, "%s", acc_cmd);
+	} else {
+		fmt_into(cmd, sizeof cmd, "%s", acc_cmd);
+	}
+	const char *acc_text = set_fix(prof, acc, false);
+	rules_fix(f, acc_text[0] ? acc_text : "Make the client offer what the server accepted.", cmd[0] ? cmd : NULL);
+	/* A second accepted set gives an alternative client change. */
+	for (size_t i = 0; i < r->nobs; i++) {
+		const struct obs *x = &r->obs[i];
+		if (x == acc || x->kind != OBS_IKE_ALT_ACCEPTED || x->proto != KB_P_IKEV2 || !x->has_prop)
+			continue;
+		if (is_policy_command(set_fix(prof, x, true)) && !is_policy_command(acc_cmd) &&
+		    profile_policy_command(&x->prop, NULL, cmd, sizeof cmd) == 0) {
+			char t[440];
+			fmt_into(t, sizeof t, "Or give the connection a custom IPsec policy matching %s (Windows then sends only that proposal):",
+				 x->text);
+			rules_fix(f, t, cmd);
+			break;
+		}
+	}
+	free(prof);
 }
 
 /* 13868: NO_PROPOSAL_CHOSEN (or an INVALID_KE for a group Windows does not offer) to the default
@@ -189,28 +233,7 @@ static void rule_proposal_mismatch(const struct engine_result *r, struct diagnos
 	if (acc) {
 		fmt_into(f->summary, sizeof f->summary,
 			 "the server refuses Windows' default IKE proposals (all MODP1024) and accepts %s", acc->text);
-		char cmd[600] = "";
-		if (acc->has_prop && is_policy_command(acc->fix_command)) {
-			if (profile_policy_command(&acc->prop, NULL, cmd, sizeof cmd) != 0)
-				fmt_into(cmd, sizeof cmd, "%s", acc->fix_command);
-		} else {
-			fmt_into(cmd, sizeof cmd, "%s", acc->fix_command);
-		}
-		rules_fix(f, acc->fix[0] ? acc->fix : "Make the client offer what the server accepted.", cmd[0] ? cmd : NULL);
-		/* A second accepted set gives an alternative client change. */
-		for (size_t i = 0; i < r->nobs; i++) {
-			const struct obs *x = &r->obs[i];
-			if (x == acc || x->kind != OBS_IKE_ALT_ACCEPTED || x->proto != KB_P_IKEV2 || !x->has_prop)
-				continue;
-			if (is_policy_command(x->fix_command) && !is_policy_command(acc->fix_command) &&
-			    profile_policy_command(&x->prop, NULL, cmd, sizeof cmd) == 0) {
-				char t[440];
-				fmt_into(t, sizeof t, "Or give the connection a custom IPsec policy matching %s (Windows then sends only that proposal):",
-					 x->text);
-				rules_fix(f, t, cmd);
-				break;
-			}
-		}
+		alt_fixes(r, f, acc);
 	} else {
 		fmt_into(f->summary, sizeof f->summary,
 			 "the server refuses Windows' default IKE proposals and every alternative Windows can be configured to send");
@@ -236,11 +259,9 @@ static void rule_error_notify(const struct engine_result *r, struct diagnosis *d
 	}
 	if (!o || rules_find_obs(r, OBS_IKE_ACCEPTED, KB_P_IKEV2, 0))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o, "the server refuses IKE_SA_INIT with %s", o->text);
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary, "the server refuses IKE_SA_INIT with %s", o->text);
-	rules_evidence(f, o->evidence);
 	const struct obs *ms = rules_find_obs(r, OBS_IKE_MS_STATUS, KB_P_IKEV2, -1);
 	if (ms)
 		rules_evidence(f, ms->evidence);
@@ -272,17 +293,9 @@ static void rule_udp4500(const struct engine_result *r, struct diagnosis *d, con
 		rw.severity = SEV_WARNING;
 		rw.basis = KB_INFERRED;
 	}
-	struct finding *f = rules_add(d, &rw, KB_P_IKEV2);
-	if (!f)
-		return;
-	if (nat) {
-		fmt_into(f->summary, sizeof f->summary,
-			 "UDP 500 answers but UDP 4500 does not; with NAT in the path Windows moves to UDP 4500 after IKE_SA_INIT and times out");
-	} else {
-		fmt_into(f->summary, sizeof f->summary,
-			 "UDP 4500 does not answer: clients behind NAT (most home and mobile networks) will fail with 809; from here no NAT was seen");
-	}
-	rules_evidence(f, o->evidence);
+	struct finding *f = rules_found(d, &rw, KB_P_IKEV2, o, "%s",
+		nat ? "UDP 500 answers but UDP 4500 does not; with NAT in the path Windows moves to UDP 4500 after IKE_SA_INIT and times out"
+		    : "UDP 4500 does not answer: clients behind NAT (most home and mobile networks) will fail with 809; from here no NAT was seen");
 	const struct obs *c = rules_find_obs(r, OBS_NAT_CLIENT, KB_P_IKEV2, -1), *s = rules_find_obs(r, OBS_NAT_SERVER, KB_P_IKEV2, -1);
 	if (c && c->value)
 		rules_evidence(f, c->evidence);
@@ -334,15 +347,11 @@ static void rule_request_fragments_dropped(const struct engine_result *r, struct
 	const struct obs *na = ike_obs(r, OBS_IKE_AUTH_NO_ANSWER), *rq = ike_obs(r, OBS_IKE_AUTH_SMALL_REQ);
 	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || answered(rq) != 1)
 		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
 	const struct obs *fr = ike_obs(r, OBS_IKE_FRAGMENTATION), *sm = ike_obs(r, OBS_IKE_AUTH_SMALL);
 	bool server_frag = fr && fr->value;
-	fmt_into(f->summary, sizeof f->summary,
-		 server_frag ? "IKE_AUTH request lost: Windows' large IKE_AUTH request (its CERTREQ lists every trusted root) does not get through the path, even in IKE fragments"
-			     : "IKE_AUTH request lost: Windows' large IKE_AUTH request (its CERTREQ lists every trusted root) is IP-fragmented and the fragments are dropped on the path; the server does not do IKEv2 fragmentation, so Windows cannot fragment it itself");
-	rules_evidence(f, na->evidence);
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, na, "%s",
+		server_frag ? "IKE_AUTH request lost: Windows' large IKE_AUTH request (its CERTREQ lists every trusted root) does not get through the path, even in IKE fragments"
+			    : "IKE_AUTH request lost: Windows' large IKE_AUTH request (its CERTREQ lists every trusted root) is IP-fragmented and the fragments are dropped on the path; the server does not do IKEv2 fragmentation, so Windows cannot fragment it itself");
 	rules_evidence(f, rq->evidence);
 	if (sm)
 		rules_evidence(f, sm->evidence);
@@ -407,13 +416,9 @@ static void rule_auth_no_answer(const struct engine_result *r, struct diagnosis 
 	const struct obs *rq = ike_obs(r, OBS_IKE_AUTH_SMALL_REQ);
 	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || answered(sm) == 1 || answered(rq) == 1)
 		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
 	const struct obs *fr = ike_obs(r, OBS_IKE_FRAGMENTATION);
-	fmt_into(f->summary, sizeof f->summary, "IKE_SA_INIT is answered, IKE_AUTH never is%s",
-		 fr && !fr->value ? " (the server does not fragment IKE: a message larger than the path MTU is the usual cause)" : "");
-	rules_evidence(f, na->evidence);
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, na, "IKE_SA_INIT is answered, IKE_AUTH never is%s",
+		fr && !fr->value ? " (the server does not fragment IKE: a message larger than the path MTU is the usual cause)" : "");
 	if (sm)
 		rules_evidence(f, sm->evidence);
 	else
@@ -442,11 +447,9 @@ static void rule_auth_refused(const struct engine_result *r, struct diagnosis *d
 	case IKE2_N_TS_UNACCEPTABLE: rw.windows_error = 842; break;
 	default: rw.windows_error = 0; break;
 	}
-	struct finding *f = rules_add(d, &rw, KB_P_IKEV2);
+	struct finding *f = rules_found(d, &rw, KB_P_IKEV2, o, "the server refuses Windows' IKE_AUTH (EAP, no AUTH payload) with %s", o->text);
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary, "the server refuses Windows' IKE_AUTH (EAP, no AUTH payload) with %s", o->text);
-	rules_evidence(f, o->evidence);
 	const struct obs *ms = ike_obs(r, OBS_IKE_MS_STATUS);
 	if (ms)
 		rules_evidence(f, ms->evidence);
@@ -469,15 +472,9 @@ static void rule_no_server_cert(const struct engine_result *r, struct diagnosis 
 		return;
 	if (ike_obs(r, OBS_IKE_AUTH_ERROR))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
-	if (!f)
-		return;
-	if (o && o->code == 2)
-		fmt_into(f->summary, sizeof f->summary,
-			 "the server authenticates with a pre-shared key, not a certificate: a Windows EAP (username/password) connection needs a server certificate");
-	else
-		fmt_into(f->summary, sizeof f->summary, "the server sends no usable certificate in IKE_AUTH");
-	rules_evidence(f, o ? o->evidence : u->evidence);
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o ? o : u, "%s",
+		o && o->code == 2 ? "the server authenticates with a pre-shared key, not a certificate: a Windows EAP (username/password) connection needs a server certificate"
+				  : "the server sends no usable certificate in IKE_AUTH");
 	rules_fix(f, "Give the IKEv2 server a certificate (Server Authentication EKU, the VPN name as dNSName) and make it send it. "
 	       "strongSwan (swanctl.conf, the connection's local section):",
 	    "local { auth = pubkey  certs = vpn.example.com.crt  id = vpn.example.com }\n# and, if it only sends it when asked: send_cert = always");
@@ -506,13 +503,9 @@ static void rule_cert_untrusted(const struct engine_result *r, struct diagnosis 
 	if (!o && !ambiguous)
 		return;
 	if (ambiguous) {
-		struct finding *f = rules_add(d, row, KB_P_IKEV2);
-		if (!f)
-			return;
 		const struct obs *leaf = rules_find_obs(r, OBS_CERT_LEAF, KB_P_IKEV2, -1);
-		fmt_into(f->summary, sizeof f->summary,
+		struct finding *f = rules_found(d, row, KB_P_IKEV2, mi,
 			 "the server certificate's issuer is not trusted by the client (and the server sends no chain)");
-		rules_evidence(f, mi->evidence);
 		if (leaf)
 			rules_evidence(f, leaf->evidence);
 		rules_evidence(f, "the server sent only its own certificate and its issuer is not in the trust store: an untrusted "
@@ -525,11 +518,9 @@ static void rule_cert_untrusted(const struct engine_result *r, struct diagnosis 
 		    "certutil -addstore CA intermediate.cer      # on the RRAS server");
 		return;
 	}
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o, "the server certificate chains to a root the client does not trust (%s)", o->text);
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary, "the server certificate chains to a root the client does not trust (%s)", o->text);
-	rules_evidence(f, o->evidence);
 	rules_fix(f, "Import the issuing root CA into the clients' Local Computer > Trusted Root Certification Authorities store "
 	       "(machine store: IKEEXT does not use the user store), by GPO/Intune or:",
 	    import_root);
@@ -543,13 +534,10 @@ static void rule_cert_missing_intermediate(const struct engine_result *r, struct
 	const struct obs *o = rules_find_obs(r, OBS_CERT_MISSING_INTERMEDIATE, KB_P_IKEV2, -1);
 	if (!o || issuer_unknown_leaf_only(o))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_IKEV2);
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o, "the chain cannot be built: an intermediate CA certificate is missing (the server sent %lld certificate%s)",
+		 (long long)o->value, o->value == 1 ? "" : "s");
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the chain cannot be built: an intermediate CA certificate is missing (the server sent %lld certificate%s)",
-		 (long long)o->value, o->value == 1 ? "" : "s");
-	rules_evidence(f, o->evidence);
 	if (o->text[0]) {
 		char s[320];
 		fmt_into(s, sizeof s, "the leaf names its issuer at %s (Windows' IKEEXT does not fetch missing issuers on its own [inferred])", o->text);

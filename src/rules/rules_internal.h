@@ -21,8 +21,8 @@ enum rule_test { RULE_ANY, RULE_VALUE_EQ, RULE_VALUE_NE, RULE_CODE_EQ }; /* on t
 #define RULE_MAX_EV 4
 
 struct rule_ev {
-	enum obs_kind kind; /* the evidence of the first such observation, if any and not the found one; RULE_SELF; */
-	const char *text;   /* or, with kind RULE_NONE, a fixed sentence */
+	enum obs_kind kind; /* the evidence of the first such observation (if any, and not the found one), or RULE_SELF */
+	const char *text;   /* with kind RULE_NONE: a fixed sentence (template) */
 };
 struct rule_fix_text {
 	const char *text;
@@ -53,9 +53,6 @@ struct rule {
 	rule_fn fn;
 	const struct rule_one *one;
 };
-/* TRANSITIONAL (issue 12, rules engineer): rule tables not yet converted list {row, fn} without
- * `one`; removed once rules_sstp.c is converted. */
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 /* The rules of one Windows protocol. Row order = priority: the first failing finding of a
  * protocol decides its verdict. settle() is called when the protocol was probed and no finding
@@ -70,6 +67,14 @@ struct rules_proto {
 	void (*settle)(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p);
 };
 
+/* The firewall fix both IKE protocols (IKEv2, L2TP/IPsec) give for UDP 500/4500, and its commands. */
+#define RULES_IKE_FW_TEXT                                                                                  \
+	"Allow UDP 500 and UDP 4500 from the clients to the VPN server on every firewall in the path (and ESP, " \
+	"IP protocol 50, where no NAT is involved); on a NAT router in front of the server, forward UDP 500 and 4500 to it."
+#define RULES_IKE_FW_WINDOWS \
+	"New-NetFirewallRule -DisplayName \"IKE (UDP 500, 4500)\" -Direction Inbound -Protocol UDP -LocalPort 500,4500 -Action Allow"
+#define RULES_IKE_FW_LINUX "iptables -I INPUT -p udp -m multiport --dports 500,4500 -j ACCEPT"
+
 /* One per protocol of proto/proto.def: rules_proto_<key>, defined in rules/rules_<key>.c. */
 #define PROTO_X(ID, key, title, pref, p1, p2, p3) extern const struct rules_proto rules_proto_##key;
 #include "proto/proto.def"
@@ -82,6 +87,11 @@ size_t rules_count_obs(const struct engine_result *r, enum obs_kind k, unsigned 
 struct finding *rules_add(struct diagnosis *d, const struct rules_row *row, unsigned proto);
 void rules_evidence(struct finding *f, const char *text);
 void rules_fix(struct finding *f, const char *text, const char *command);
+/* rules_add, then the summary (printf format) and, when o is not NULL, o's evidence: how a rule
+ * function starts its finding. NULL when the diagnosis is full (rules_evidence and rules_fix accept
+ * NULL and do nothing). */
+struct finding *rules_found(struct diagnosis *d, const struct rules_row *row, unsigned proto, const struct obs *o,
+			    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Applies a single-observation rule for row->protos (one KB_P_* bit). Pure. */
 void rules_apply_one(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row,
 		     const struct rule_one *one);

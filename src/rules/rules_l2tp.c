@@ -53,12 +53,6 @@ static const struct obs *answered_badly(const struct engine_result *r, int natt)
 	return NULL;
 }
 
-static const char *const fw_text =
-	"Allow UDP 500 and UDP 4500 from the clients to the VPN server on every firewall in the path (and ESP, "
-	"IP protocol 50, where no NAT is involved); on a NAT router in front of the server, forward UDP 500 and 4500 to it.";
-static const char *const fw_windows =
-	"New-NetFirewallRule -DisplayName \"IKE (UDP 500, 4500)\" -Direction Inbound -Protocol UDP -LocalPort 500,4500 -Action Allow";
-static const char *const fw_linux = "iptables -I INPUT -p udp -m multiport --dports 500,4500 -j ACCEPT";
 
 /* 809: ICMP unreachable for UDP 500 [V]. */
 static void rule_udp500_unreachable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
@@ -66,15 +60,13 @@ static void rule_udp500_unreachable(const struct engine_result *r, struct diagno
 	const struct obs *o = rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0);
 	if (!o || o->port == 1701 || ike500_answered(r) || answered_badly(r, 0))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	struct finding *f = rules_found(d, row, KB_P_L2TP, o, "UDP %u is unreachable (%s): nothing answers IKEv1 there", o->port, o->text);
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary, "UDP %u is unreachable (%s): nothing answers IKEv1 there", o->port, o->text);
-	rules_evidence(f, o->evidence);
 	rules_evidence(f, "Windows retransmits Main Mode 1 and gives up with 809 [inferred: IKEEXT does not act on ICMP errors]");
 	rules_fix(f, "Start the IKEv1/L2TP service on the server (RRAS: Routing and Remote Access; strongSwan/Libreswan: the IKE daemon) and let it listen on this address; check that the name points at the VPN server.",
 		  "ss -ulpn 'sport = :500'");
-	rules_fix(f, fw_text, fw_windows);
+	rules_fix(f, RULES_IKE_FW_TEXT, RULES_IKE_FW_WINDOWS);
 }
 
 /* 809: no answer on UDP 500 [V]. */
@@ -83,16 +75,13 @@ static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis
 	const struct obs *o = find_port(r, OBS_UDP_NO_ANSWER, 500);
 	if (!o || o->natt || ike500_answered(r) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0) || answered_badly(r, 0))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	struct finding *f = rules_found(d, row, KB_P_L2TP, o, "no answer on UDP 500 to Windows' Main Mode 1: filtered on the path, or no IKEv1 service");
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "no answer on UDP 500 to Windows' Main Mode 1: filtered on the path, or no IKEv1 service");
-	rules_evidence(f, o->evidence);
 	if (find(r, OBS_L2TP_MM_ACCEPTED, 1))
 		rules_evidence(f, "UDP 4500 answers IKEv1, so the server runs IKE: UDP 500 is filtered on the path");
-	rules_fix(f, fw_text, fw_windows);
-	rules_fix(f, "On a Linux firewall or server:", fw_linux);
+	rules_fix(f, RULES_IKE_FW_TEXT, RULES_IKE_FW_WINDOWS);
+	rules_fix(f, "On a Linux firewall or server:", RULES_IKE_FW_LINUX);
 }
 
 static const struct obs *main_refused(const struct engine_result *r)
@@ -145,12 +134,9 @@ static void rule_ikev1_not_offered(const struct engine_result *r, struct diagnos
 	const struct obs *o = main_refused(r);
 	if (!o || alt_accepted(r) || default_accepted(r))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	struct finding *f = rules_found(d, row, KB_P_L2TP, o, "the server answers IKE on UDP 500 but accepts no IKEv1 Main Mode with a pre-shared key: no L2TP/IPsec (IKEv1 PSK) configuration");
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server answers IKE on UDP 500 but accepts no IKEv1 Main Mode with a pre-shared key: no L2TP/IPsec (IKEv1 PSK) configuration");
-	rules_evidence(f, o->evidence);
 	alt_evidence(r, f);
 	rules_evidence(f, basis_788);
 	rules_fix(f, "Enable L2TP/IPsec with a pre-shared key on the server (RRAS: allow custom IPsec policy for L2TP/IKEv2 connections and set the pre-shared key; strongSwan: an IKEv1 connection with auth = psk, version = 1), or use IKEv2 or SSTP from Windows instead.",
@@ -163,12 +149,9 @@ static void rule_proposal_mismatch(const struct engine_result *r, struct diagnos
 	const struct obs *o = main_refused(r), *a = alt_accepted(r);
 	if (!o || !a || default_accepted(r))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	struct finding *f = rules_found(d, row, KB_P_L2TP, o, "the server refuses all five Main Mode transforms Windows sends, but accepts %s", a->text);
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server refuses all five Main Mode transforms Windows sends, but accepts %s", a->text);
-	rules_evidence(f, o->evidence);
 	alt_evidence(r, f);
 	rules_evidence(f, basis_788);
 	rules_fix(f, "Add one of Windows' Main Mode transforms to the server's IKEv1 proposals: AES-CBC-256/SHA1/ECP384, AES-CBC-128/SHA1/ECP256, AES-CBC-256/SHA1/MODP2048, 3DES/SHA1/MODP2048 or 3DES/SHA1/MODP1024 (the Windows L2TP client cannot be configured to send others).",
@@ -184,13 +167,10 @@ static void rule_server_nat(const struct engine_result *r, struct diagnosis *d, 
 		return;
 	const struct obs *c = find(r, OBS_NAT_CLIENT, -1);
 	bool both = c && c->value == 1;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	struct finding *f = rules_found(d, row, KB_P_L2TP, o, "the server is behind NAT%s: Windows refuses L2TP/IPsec to a server behind NAT unless AssumeUDPEncapsulationContextOnSendRule = %d",
+		 both ? ", and so is this client" : "", both ? 2 : 1);
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server is behind NAT%s: Windows refuses L2TP/IPsec to a server behind NAT unless AssumeUDPEncapsulationContextOnSendRule = %d",
-		 both ? ", and so is this client" : "", both ? 2 : 1);
-	rules_evidence(f, o->evidence);
 	if (c)
 		rules_evidence(f, c->evidence);
 	char text[440], cmd[600];
@@ -217,19 +197,16 @@ static void rule_udp4500(const struct engine_result *r, struct diagnosis *d, con
 	const struct obs *probe = find(r, OBS_L2TP_MM_ACCEPTED, 1);
 	if (!mv || !sil || probe || answered_badly(r, 1))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	struct finding *f = rules_found(d, row, KB_P_L2TP, mv, "UDP 500 answers, but after NAT detection nothing answers on UDP 4500: NAT traversal is blocked");
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "UDP 500 answers, but after NAT detection nothing answers on UDP 4500: NAT traversal is blocked");
-	rules_evidence(f, mv->evidence);
 	rules_evidence(f, sil->evidence);
 	const struct obs *n = find_port(r, OBS_UDP_NO_ANSWER, 4500);
 	if (n)
 		rules_evidence(f, n->evidence);
 	rules_evidence(f, "the pre-shared key could not be checked (MM5 never reached the server)");
-	rules_fix(f, fw_text, fw_windows);
-	rules_fix(f, "On a Linux firewall or server:", fw_linux);
+	rules_fix(f, RULES_IKE_FW_TEXT, RULES_IKE_FW_WINDOWS);
+	rules_fix(f, "On a Linux firewall or server:", RULES_IKE_FW_LINUX);
 }
 
 static const char *const psk_fix =
@@ -243,14 +220,10 @@ static void rule_psk_mismatch(const struct engine_result *r, struct diagnosis *d
 	const struct obs *o = find(r, OBS_L2TP_PSK_MISMATCH, -1);
 	if (!o || find(r, OBS_L2TP_PSK_MATCH, -1))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
-	if (!f)
-		return;
 	static const char *const how[] = {"", "the server's notify", "an MM6 that does not decrypt with our keys",
 					  "an encrypted Informational that does not decrypt with our keys"};
-	fmt_into(f->summary, sizeof f->summary, "the pre-shared key does not match the server's (evidence: %s)",
-		 o->value >= 1 && o->value <= 3 ? how[o->value] : "MM5/MM6");
-	rules_evidence(f, o->evidence);
+	struct finding *f = rules_found(d, row, KB_P_L2TP, o, "the pre-shared key does not match the server's (evidence: %s)",
+					o->value >= 1 && o->value <= 3 ? how[o->value] : "MM5/MM6");
 	rules_fix(f, psk_fix, psk_cmd);
 }
 
@@ -270,71 +243,11 @@ static void rule_psk_silence(const struct engine_result *r, struct diagnosis *d,
 		return; /* 4500 unproven: rule_udp4500 */
 	if (sil->value < 2)
 		return; /* MM5 sent once only (the run's --timeout): undecided */
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	struct finding *f = rules_found(d, row, KB_P_L2TP, sil, "probably a pre-shared key mismatch: the server answered MM1-MM4 but never MM5 (evidence: silence after MM5)");
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "probably a pre-shared key mismatch: the server answered MM1-MM4 but never MM5 (evidence: silence after MM5)");
-	rules_evidence(f, sil->evidence);
 	rules_evidence(f, "a server that cannot decrypt MM5 may drop it silently; a crash or a filter after MM4 would look the same [inferred]");
 	rules_fix(f, psk_fix, psk_cmd);
-}
-
-/* The key verified but the server refused MM5 for another reason [I]. */
-static void rule_mm5_refused(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_L2TP_MM5_REFUSED, -1);
-	if (!o || !find(r, OBS_L2TP_PSK_MATCH, -1))
-		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the pre-shared key matches but the server refuses Main Mode 5 with %s", o->text);
-	rules_evidence(f, find(r, OBS_L2TP_PSK_MATCH, -1)->evidence);
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Check the server's IKE log for why it refuses the client's identity (Windows sends its IP address as ID_IPV4_ADDR).", NULL);
-}
-
-/* Warning: plain L2TP outside IPsec is answered (an SCCRP) [D: RFC 2661, facts 5]. */
-static void rule_plain(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_L2TP_PLAIN_ANSWER, -1);
-	if (!o || o->code != 2)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server accepts L2TP on UDP 1701 without IPsec: tunnels (and PPP credentials) can be set up unencrypted");
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Accept L2TP only inside IPsec: drop UDP 1701 that is not ESP-protected (Linux: iptables -I INPUT -p udp --dport 1701 -m policy --dir in --pol none -j DROP; xl2tpd behind strongSwan), or on RRAS keep the L2TP IPsec requirement.",
-		  "iptables -I INPUT -p udp --dport 1701 -m policy --dir in --pol none -j DROP");
-}
-
-/* Warning: the server answers an Aggressive Mode 1 with a pre-shared key by sending HASH_R in the
- * clear (our own probe; Windows never uses Aggressive Mode, so this never touches the verdict).
- * Basis [D]: RFC 2409 5.4 (Aggressive Mode: SA, KE, nonces, IDs and HASH_R all in the clear) with
- * 5 (SKEYID = prf(pre-shared-key, Ni_b | Nr_b)): whoever sees message 2 has every input of HASH_R
- * but the key, and can test guesses offline; Cisco security notice cisco-sn-20030422-ike (2003)
- * and ERNW, "PSK cracking using IKE Aggressive Mode" (2003); ike-scan's psk-crack does exactly
- * that. A refusal or silence adds nothing. */
-static void rule_aggressive_psk(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_L2TP_AM_HASH, -1);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "security: the server answers IKEv1 Aggressive Mode with a pre-shared key: anyone can capture its key hash (HASH_R) and guess the key offline");
-	rules_evidence(f, o->evidence);
-	rules_evidence(f, "RFC 2409 5.4 and 5: in Aggressive Mode with a pre-shared key the responder's HASH_R = prf(prf(key, Ni | Nr), ...) travels in the clear with all its other inputs; an attacker needs no valid key or credentials to get it (Cisco security notice cisco-sn-20030422-ike; ike-scan -A with psk-crack)");
-	rules_evidence(f, "Windows' L2TP/IPsec client uses Main Mode only, so this does not change whether Windows can connect");
-	rules_fix(f, "Disable IKEv1 Aggressive Mode on the server (Windows clients never need it); on strongSwan set aggressive = no in every IKEv1 connection and remove charon.i_dont_care_about_security_and_use_aggressive_mode_psk from strongswan.conf; on a Cisco ASA: crypto ikev1 am-disable.",
-		  "# strongSwan: swanctl.conf, each IKEv1 connection\naggressive = no\n# strongswan.conf: delete the line\n# i_dont_care_about_security_and_use_aggressive_mode_psk = yes\nswanctl --load-conns\n# Cisco ASA (configuration mode):\ncrypto ikev1 am-disable");
-	rules_fix(f, "If Aggressive Mode must stay for other clients, use a long random pre-shared key, or move them to IKEv2 or certificate authentication; for Windows use IKEv2 (certificates or EAP) or L2TP/IPsec with a certificate instead of a pre-shared key.",
-		  NULL);
 }
 
 /* Info: client behind NAT is fine for L2TP/IPsec (NAT-T) with the default registry [D, facts 8.6]. */
@@ -343,12 +256,9 @@ static void rule_client_nat(const struct engine_result *r, struct diagnosis *d, 
 	const struct obs *o = find(r, OBS_NAT_CLIENT, -1), *s = find(r, OBS_NAT_SERVER, -1);
 	if (!o || o->value != 1 || (s && s->value == 1))
 		return;
-	struct finding *f = rules_add(d, row, KB_P_L2TP);
+	struct finding *f = rules_found(d, row, KB_P_L2TP, o, "this client is behind NAT; L2TP/IPsec uses NAT-T (UDP 4500) and needs no registry change for that");
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "this client is behind NAT; L2TP/IPsec uses NAT-T (UDP 4500) and needs no registry change for that");
-	rules_evidence(f, o->evidence);
 	const struct obs *mv = find(r, OBS_L2TP_MOVED_4500, -1);
 	if (mv)
 		rules_evidence(f, mv->evidence);
@@ -356,18 +266,42 @@ static void rule_client_nat(const struct engine_result *r, struct diagnosis *d, 
 }
 
 static const struct rule l2tp_rules[] = {
-	{{"udp500-unreachable", KB_P_L2TP, 809, KB_VENDOR, SEV_FAILURE}, rule_udp500_unreachable},
-	{{"udp500-filtered", KB_P_L2TP, 809, KB_VENDOR, SEV_FAILURE}, rule_udp500_filtered},
-	{{"ikev1-not-offered", KB_P_L2TP, 788, KB_INFERRED, SEV_FAILURE}, rule_ikev1_not_offered},
-	{{"proposal-mismatch", KB_P_L2TP, 788, KB_INFERRED, SEV_FAILURE}, rule_proposal_mismatch},
-	{{"server-behind-nat", KB_P_L2TP, 809, KB_DOCUMENTED, SEV_FAILURE}, rule_server_nat},
-	{{"udp4500-filtered", KB_P_L2TP, 809, KB_VENDOR, SEV_FAILURE}, rule_udp4500},
-	{{"psk-mismatch", KB_P_L2TP, 789, KB_VENDOR, SEV_FAILURE}, rule_psk_mismatch},
-	{{"psk-mismatch", KB_P_L2TP, 789, KB_INFERRED, SEV_FAILURE}, rule_psk_silence},
-	{{"ike-error-notify", KB_P_L2TP, 789, KB_INFERRED, SEV_FAILURE}, rule_mm5_refused},
-	{{"l2tp-without-ipsec", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_WARNING}, rule_plain},
-	{{"ike-aggressive-mode-psk", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_WARNING}, rule_aggressive_psk},
-	{{"client-behind-nat", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_INFO}, rule_client_nat},
+	{{"udp500-unreachable", KB_P_L2TP, 809, KB_VENDOR, SEV_FAILURE}, .fn = rule_udp500_unreachable},
+	{{"udp500-filtered", KB_P_L2TP, 809, KB_VENDOR, SEV_FAILURE}, .fn = rule_udp500_filtered},
+	{{"ikev1-not-offered", KB_P_L2TP, 788, KB_INFERRED, SEV_FAILURE}, .fn = rule_ikev1_not_offered},
+	{{"proposal-mismatch", KB_P_L2TP, 788, KB_INFERRED, SEV_FAILURE}, .fn = rule_proposal_mismatch},
+	{{"server-behind-nat", KB_P_L2TP, 809, KB_DOCUMENTED, SEV_FAILURE}, .fn = rule_server_nat},
+	{{"udp4500-filtered", KB_P_L2TP, 809, KB_VENDOR, SEV_FAILURE}, .fn = rule_udp4500},
+	{{"psk-mismatch", KB_P_L2TP, 789, KB_VENDOR, SEV_FAILURE}, .fn = rule_psk_mismatch},
+	{{"psk-mismatch", KB_P_L2TP, 789, KB_INFERRED, SEV_FAILURE}, .fn = rule_psk_silence},
+	/* The key verified but the server refused MM5 for another reason [I]. */
+	{{"ike-error-notify", KB_P_L2TP, 789, KB_INFERRED, SEV_FAILURE}, .one = &(const struct rule_one){
+		.kind = OBS_L2TP_MM5_REFUSED, .needs = OBS_L2TP_PSK_MATCH,
+		.summary = "the pre-shared key matches but the server refuses Main Mode 5 with {text}",
+		.ev = {{OBS_L2TP_PSK_MATCH, NULL}, {RULE_SELF, NULL}},
+		.fix = {{"Check the server's IKE log for why it refuses the client's identity (Windows sends its IP address as ID_IPV4_ADDR).", NULL}}}},
+	/* Warning: plain L2TP outside IPsec is answered (an SCCRP) [D: RFC 2661, facts 5]. */
+	{{"l2tp-without-ipsec", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_WARNING}, .one = &(const struct rule_one){
+		.kind = OBS_L2TP_PLAIN_ANSWER, .test = RULE_CODE_EQ, .arg = 2,
+		.summary = "the server accepts L2TP on UDP 1701 without IPsec: tunnels (and PPP credentials) can be set up unencrypted",
+		.fix = {{"Accept L2TP only inside IPsec: drop UDP 1701 that is not ESP-protected (Linux: iptables -I INPUT -p udp --dport 1701 -m policy --dir in --pol none -j DROP; xl2tpd behind strongSwan), or on RRAS keep the L2TP IPsec requirement.",
+			 "iptables -I INPUT -p udp --dport 1701 -m policy --dir in --pol none -j DROP"}}}},
+	/* Warning: the server answers an Aggressive Mode 1 with a pre-shared key by sending HASH_R in
+	 * the clear (our own probe; Windows never uses Aggressive Mode, so this never touches the
+	 * verdict). Basis [D]: RFC 2409 5.4 (Aggressive Mode: SA, KE, nonces, IDs and HASH_R all in the
+	 * clear) with 5 (SKEYID = prf(pre-shared-key, Ni_b | Nr_b)): whoever sees message 2 has every
+	 * input of HASH_R but the key, and can test guesses offline; Cisco security notice
+	 * cisco-sn-20030422-ike (2003) and ERNW, "PSK cracking using IKE Aggressive Mode" (2003);
+	 * ike-scan's psk-crack does exactly that. A refusal or silence adds nothing. */
+	{{"ike-aggressive-mode-psk", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_WARNING}, .one = &(const struct rule_one){
+		.kind = OBS_L2TP_AM_HASH,
+		.summary = "security: the server answers IKEv1 Aggressive Mode with a pre-shared key: anyone can capture its key hash (HASH_R) and guess the key offline",
+		.ev = {{RULE_NONE, "RFC 2409 5.4 and 5: in Aggressive Mode with a pre-shared key the responder's HASH_R = prf(prf(key, Ni | Nr), ...) travels in the clear with all its other inputs; an attacker needs no valid key or credentials to get it (Cisco security notice cisco-sn-20030422-ike; ike-scan -A with psk-crack)"},
+		       {RULE_NONE, "Windows' L2TP/IPsec client uses Main Mode only, so this does not change whether Windows can connect"}},
+		.fix = {{"Disable IKEv1 Aggressive Mode on the server (Windows clients never need it); on strongSwan set aggressive = no in every IKEv1 connection and remove charon.i_dont_care_about_security_and_use_aggressive_mode_psk from strongswan.conf; on a Cisco ASA: crypto ikev1 am-disable.",
+			 "# strongSwan: swanctl.conf, each IKEv1 connection\naggressive = no\n# strongswan.conf: delete the line\n# i_dont_care_about_security_and_use_aggressive_mode_psk = yes\nswanctl --load-conns\n# Cisco ASA (configuration mode):\ncrypto ikev1 am-disable"},
+			{"If Aggressive Mode must stay for other clients, use a long random pre-shared key, or move them to IKEv2 or certificate authentication; for Windows use IKEv2 (certificates or EAP) or L2TP/IPsec with a certificate instead of a pre-shared key.", NULL}}}},
+	{{"client-behind-nat", KB_P_L2TP, 0, KB_DOCUMENTED, SEV_INFO}, .fn = rule_client_nat},
 };
 
 /* What was decided, for the summary: reachability, transform, NAT. */

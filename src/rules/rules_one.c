@@ -2,9 +2,13 @@
  * applies such a row. Pure: reads r, writes d. */
 #include "rules/rules_internal.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/fmt.h"
+
+_Static_assert(OBS_RESOLVED == 0, "RULE_NONE is the zero of an unset needs/unless/ev slot");
 
 /* Room for any expanded template before the finding's own (smaller) buffers cut it, exactly as
  * fmt_into would have. */
@@ -120,4 +124,21 @@ void rules_apply_one(const struct engine_result *r, struct diagnosis *d, const s
 			expand(c, sizeof c, fix[i].command, o);
 		rules_fix(f, s, fix[i].command ? c : NULL);
 	}
+}
+
+struct finding *rules_found(struct diagnosis *d, const struct rules_row *row, unsigned proto, const struct obs *o,
+			    const char *fmt, ...)
+{
+	struct finding *f = rules_add(d, row, proto);
+	if (!f)
+		return NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(f->summary, sizeof f->summary, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		f->summary[0] = '\0';
+	if (o)
+		rules_evidence(f, o->evidence);
+	return f;
 }

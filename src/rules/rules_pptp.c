@@ -83,11 +83,9 @@ static void rule_insecure(const struct engine_result *r, struct diagnosis *d, co
 {
 	if (!find(r, OBS_TCP_CONNECTED) && !find(r, OBS_TCP_REFUSED) && !find(r, OBS_TCP_NO_ANSWER) && !find(r, OBS_TCP_UNREACHABLE))
 		return;
-	struct finding *f = rules_add(d, row, P);
+	struct finding *f = rules_found(d, row, P, NULL, "PPTP with MS-CHAPv2 is broken: a captured handshake yields the password hash (and with it the traffic); use IKEv2 or SSTP");
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "PPTP with MS-CHAPv2 is broken: a captured handshake yields the password hash (and with it the traffic); use IKEv2 or SSTP");
 	rules_evidence(f, "Microsoft Security Advisory 2743314: unencapsulated MS-CHAP v2 authentication; Microsoft deprecated PPTP in Windows Server RRAS (2024)");
 	rules_fix(f, "Move the clients to IKEv2 (or SSTP where only TCP 443 passes), e.g.:",
 		  "Add-VpnConnection -Name \"VPN (IKEv2)\" -ServerAddress <server> -TunnelType Ikev2 -AuthenticationMethod Eap -EncryptionLevel Required");

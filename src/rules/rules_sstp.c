@@ -37,106 +37,7 @@ static const struct obs *find(const struct engine_result *r, enum obs_kind k)
 static const char *const no_rev_check =
 	"reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\SstpSvc\\Parameters /v NoCertRevocationCheck /t REG_DWORD /d 1 /f";
 
-/* ---------------------------------------------------------------- transport */
-
-static void rule_tcp_refused(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_TCP_REFUSED);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "TCP %u is refused (reset): nothing accepts SSTP connections there, or a firewall rejects them", o->port);
-	rules_evidence(f, o->evidence);
-	rules_evidence(f, "Windows reports 809 or the transport error 0x800704C9 (connection refused) here; which one is not public [inferred]");
-	rules_fix(f, "Start the SSTP service on the server (RRAS: the Remote Access service with SSTP enabled) and check that it listens on TCP 443 on this address:",
-		  "Get-Service RemoteAccess; netstat -ano | findstr :443");
-	rules_fix(f, "Allow TCP 443 to the VPN server on every firewall in the path (forward it on a NAT router):",
-		  "New-NetFirewallRule -DisplayName \"SSTP (TCP 443)\" -Direction Inbound -Protocol TCP -LocalPort 443 -Action Allow");
-}
-
-static void rule_tcp_filtered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_TCP_NO_ANSWER);
-	const struct obs *u = find(r, OBS_TCP_UNREACHABLE);
-	if (!o && !u)
-		return;
-	struct rules_row rw = *row;
-	if (!o)
-		rw.basis = KB_INFERRED; /* an ICMP error instead of silence */
-	struct finding *f = rules_add(d, &rw, P);
-	if (!f)
-		return;
-	if (o)
-		fmt_into(f->summary, sizeof f->summary, "no answer on TCP %u: filtered on the path, or the server is down", o->port);
-	else
-		fmt_into(f->summary, sizeof f->summary, "TCP %u is unreachable: %s", u->port, u->text);
-	rules_evidence(f, o ? o->evidence : u->evidence);
-	rules_fix(f, "Allow TCP 443 from the clients to the VPN server on every firewall in the path, and forward it on a NAT router in front of the server:",
-		  "New-NetFirewallRule -DisplayName \"SSTP (TCP 443)\" -Direction Inbound -Protocol TCP -LocalPort 443 -Action Allow");
-	rules_fix(f, "On a Linux firewall:", "iptables -I FORWARD -p tcp --dport 443 -d <server> -j ACCEPT");
-}
-
-/* ---------------------------------------------------------------- TLS */
-
-static void rule_tls_old(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_TLS_LEGACY_ONLY);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the server offers only %s: current Windows 11 builds have TLS 1.0/1.1 disabled", o->text);
-	const struct obs *t = find(r, OBS_TLS_FAILED);
-	if (t)
-		rules_evidence(f, t->evidence);
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Enable TLS 1.2 on the server (Windows Server: it is on by default since 2012 R2; check the SCHANNEL Protocols registry keys):",
-		  "reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server\"");
-}
-
-static void rule_tls_failed(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_TLS_FAILED);
-	if (!o || find(r, OBS_TLS_LEGACY_ONLY) || find(r, OBS_TLS_HANDSHAKE))
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the TLS handshake on TCP %u fails with TLS 1.2/1.3 and also with TLS 1.0/1.1", o->port);
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Check the TLS configuration of what listens on 443 (certificate bound, TLS 1.2 enabled, ciphers Windows offers such as ECDHE-RSA-AES256-GCM-SHA384):",
-		  "netsh http show sslcert ipport=0.0.0.0:443");
-}
-
 /* ---------------------------------------------------------------- certificate */
-
-static void cert_rule(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row, enum obs_kind k,
-		      const char *summary, const char *fix, const char *cmd)
-{
-	const struct obs *o = find(r, k);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "%s", summary);
-	rules_evidence(f, o->evidence);
-	const struct obs *leaf = find(r, OBS_CERT_LEAF);
-	if (leaf && leaf != o)
-		rules_evidence(f, leaf->evidence);
-	rules_fix(f, fix, cmd);
-}
-
-static void rule_untrusted(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	cert_rule(r, d, row, OBS_CERT_UNTRUSTED_ROOT,
-		  "the server certificate chains to a root CA the client does not trust",
-		  "Import the issuing root CA into the clients' Trusted Root Certification Authorities store (computer account), or use a certificate from a public CA:",
-		  "Import-Certificate -FilePath .\\root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root");
-}
 
 static void rule_missing_intermediate(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
 {
@@ -175,58 +76,6 @@ static void rule_missing_intermediate(const struct engine_result *r, struct diag
 		  "Import-Certificate -FilePath .\\root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root");
 	rules_fix(f, "Install the full chain on the server (leaf and intermediates) so that it sends them in the TLS handshake; on Windows import the intermediate into the computer's Intermediate Certification Authorities store:",
 		  "Import-Certificate -FilePath .\\intermediate.cer -CertStoreLocation Cert:\\LocalMachine\\CA");
-}
-
-static void rule_expired(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	if (find(r, OBS_CERT_EXPIRED))
-		cert_rule(r, d, row, OBS_CERT_EXPIRED, "the server certificate has expired",
-			  "Renew the server certificate and bind the new one to SSTP (RRAS: Server Properties > Security > SSL Certificate Binding):",
-			  "Get-RemoteAccess | Select-Object SslCertificate");
-	else
-		cert_rule(r, d, row, OBS_CERT_NOT_YET_VALID, "the server certificate is not valid yet (or the server's clock is wrong)",
-			  "Check the server's certificate dates and the clocks of server and clients.", NULL);
-}
-
-static void rule_name(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	char s[320];
-	const struct obs *o = find(r, OBS_CERT_NAME_MISMATCH);
-	fmt_into(s, sizeof s, "the server certificate does not name %s, the server the client dials", o ? o->text : "the host");
-	cert_rule(r, d, row, OBS_CERT_NAME_MISMATCH, s,
-		  "Dial exactly a name the certificate carries (a dNSName SAN), or issue a certificate whose SAN contains the name the clients use:",
-		  "Set-VpnConnection -Name \"<connection>\" -ServerAddress <name in the certificate>");
-}
-
-static void rule_ip_san(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	cert_rule(r, d, row, OBS_CERT_IP_SAN,
-		  "the address the client dials is only in an iPAddress SAN; whether Windows' SSL policy accepts that for SSTP is not confirmed",
-		  "Dial the server by a DNS name that is in a dNSName SAN, or add the address as a dNSName SAN.", NULL);
-}
-
-static void rule_eku(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	cert_rule(r, d, row, OBS_CERT_NO_SERVER_AUTH_EKU,
-		  "the server certificate lacks the Server Authentication EKU, which the SSTP client requires",
-		  "Issue the server certificate with the Server Authentication EKU (1.3.6.1.5.5.7.3.1), e.g. from the Web Server template.", NULL);
-}
-
-static void rule_chain_invalid(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	if (find(r, OBS_CERT_UNTRUSTED_ROOT) || find(r, OBS_CERT_MISSING_INTERMEDIATE) || find(r, OBS_CERT_CHAIN_OK) ||
-	    find(r, OBS_CERT_EXPIRED) || find(r, OBS_CERT_NOT_YET_VALID))
-		return; /* a specific certificate finding says it better */
-	cert_rule(r, d, row, OBS_CERT_CHAIN_INVALID, "the server certificate chain does not verify",
-		  "Check the server's certificate chain (dates and signatures of every CA in it):",
-		  "certutil -verify -urlfetch server.cer");
-}
-
-static void rule_key(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	cert_rule(r, d, row, OBS_CERT_KEY_REJECTED,
-		  "the server certificate's key type (P-521 or EdDSA) may not be usable by Windows' TLS stack",
-		  "Use an RSA 2048+ or ECDSA P-256/P-384 server certificate.", NULL);
 }
 
 /* ---------------------------------------------------------------- revocation */
@@ -296,13 +145,10 @@ static void rule_revoked(const struct engine_result *r, struct diagnosis *d, con
 	const struct obs *o = find(r, OBS_CERT_REVOKED);
 	if (!o)
 		return;
-	struct finding *f = rules_add(d, row, P);
+	struct finding *f = rules_found(d, row, P, o, "the server certificate is revoked: its %s says so in a valid answer signed by the issuer",
+		 strcmp(o->set, "ocsp") == 0 ? "OCSP responder" : "CRL");
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server certificate is revoked: its %s says so in a valid answer signed by the issuer",
-		 strcmp(o->set, "ocsp") == 0 ? "OCSP responder" : "CRL");
-	rules_evidence(f, o->evidence);
 	const struct obs *leaf = find(r, OBS_CERT_LEAF);
 	if (leaf)
 		rules_evidence(f, leaf->evidence);
@@ -356,30 +202,13 @@ static void rule_rev_unchecked(const struct engine_result *r, struct diagnosis *
 	rev_facts(r, &rf);
 	if (rf.good || rf.revoked || rf.tried == 0 || rf.checkable > 0)
 		return;
-	struct finding *f = rules_add(d, row, P);
+	struct finding *f = rules_found(d, row, P, NULL, "the certificate names revocation locations this tool does not fetch (LDAP): whether clients can reach them is not known");
 	if (!f)
 		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the certificate names revocation locations this tool does not fetch (LDAP): whether clients can reach them is not known");
 	for (size_t i = 0; i < r->nobs; i++)
 		if (r->obs[i].kind == OBS_REVOCATION_FETCH && r->obs[i].proto == P)
 			rules_evidence(f, r->obs[i].evidence);
 	rules_fix(f, "Publish the CRL at an HTTP URL as well; LDAP CDPs work only for domain-joined clients inside the network.", NULL);
-}
-
-static void rule_no_rev_info(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_REVOCATION_NONE);
-	if (!o || find(r, OBS_CERT_UNTRUSTED_ROOT))
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server certificate names no CRL distribution point and no OCSP responder; the SSTP client checks revocation, so it may refuse the server (0x80092012, not confirmed)");
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Issue the server certificate from a CA that publishes a CRL at an HTTP CDP reachable by the clients (or use a public CA).", NULL);
-	rules_fix(f, "To decide: connect once from a Windows client, or run on a client:", "certutil -verify -urlfetch server.cer");
 }
 
 /* ---------------------------------------------------------------- SSTP handshake */
@@ -416,95 +245,114 @@ static void rule_not_sstp(const struct engine_result *r, struct diagnosis *d, co
 	rules_fix(f, "On RRAS, check that SSTP is enabled and bound to 443:", "Get-RemoteAccess | Select-Object VpnS2SStatus,SslCertificate; netsh http show urlacl | findstr sra_");
 }
 
-static void rule_nak(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_SSTP_NAK);
-	if (!o)
-		o = find(r, OBS_SSTP_ABORT);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "the SSTP server refuses the Call Connect Request (%s)", o->text);
-	rules_evidence(f, o->evidence);
-	rules_evidence(f, "the Windows error for a Nak is not public (facts §10) [inferred]");
-	rules_fix(f, "Read the server's SSTP log for why it refused the call (RRAS: the RemoteAccess / RasSstp events; ports exhausted: raise the number of SSTP ports).",
-		  "Get-WinEvent -LogName System | Where-Object ProviderName -match 'RasSstp|RemoteAccess' | Select-Object -First 20");
-}
-
-static void rule_slow(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_SSTP_SLOW);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary, "%s did not complete in time (%lld bytes received): a slow, stalled or trickling server",
-		 o->text, (long long)o->value);
-	rules_evidence(f, o->evidence);
-	rules_evidence(f, "Windows waits up to 60 s for the HTTP response: a server this slow may still work, or time out");
-	rules_fix(f, "Check the server's load and what sits in front of 443 (a proxy or IPS that holds the SSTP_DUPLEX_POST request).", NULL);
-}
-
-static void rule_no_binding(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_SSTP_ACK_NO_BINDING);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server's Call Connect Ack lacks a valid Crypto Binding Request (%s): the Windows client cannot bind the tunnel and aborts",
-		 o->text);
-	rules_evidence(f, o->evidence);
-	const struct obs *ack = find(r, OBS_SSTP_ACK);
-	if (ack)
-		rules_evidence(f, ack->evidence);
-	rules_evidence(f, "[MS-SSTP] 2.2.10: the Ack carries one Crypto Binding Request (length 40: hash protocol bitmask, 32-byte nonce); 3.1.5.1: an invalid message makes the peer abort. The error Windows shows is not public [inferred]");
-	rules_fix(f, "The SSTP server (or a proxy rewriting the stream) is not a conforming implementation: update or replace it; RRAS always sends the attribute.", NULL);
-}
-
-static void rule_chain_too_long(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
-{
-	const struct obs *o = find(r, OBS_CERT_CHAIN_TOO_LONG);
-	if (!o)
-		return;
-	struct finding *f = rules_add(d, row, P);
-	if (!f)
-		return;
-	fmt_into(f->summary, sizeof f->summary,
-		 "the server sends %lld certificates, more than this tool checks (%lld): the chain was only partly verified",
-		 (long long)o->value, (long long)o->code);
-	rules_evidence(f, o->evidence);
-	rules_fix(f, "Configure the server to send only its certificate and the intermediate CA certificates (a chain is normally 2-4 certificates); then probe again.",
-		  "openssl s_client -connect <server>:443 -showcerts </dev/null | grep -c 'BEGIN CERTIFICATE'");
-}
+/* A certificate finding: the certificate's own evidence, then the leaf's. */
+#define CERT_ONE(...) .one = &(const struct rule_one){.ev = {{OBS_CERT_LEAF, NULL}}, __VA_ARGS__}
+#define FW_443_WINDOWS \
+	"New-NetFirewallRule -DisplayName \"SSTP (TCP 443)\" -Direction Inbound -Protocol TCP -LocalPort 443 -Action Allow"
 
 static const struct rule sstp_rules[] = {
-	{{"tcp443-refused", P, 809, KB_INFERRED, SEV_FAILURE}, rule_tcp_refused},
-	{{"tcp443-filtered", P, 809, KB_VENDOR, SEV_FAILURE}, rule_tcp_filtered},
-	{{"tls-version-too-old", P, 0x80090331u, KB_INFERRED, SEV_FAILURE}, rule_tls_old},
-	{{"tls-handshake-failed", P, 0x80090326u, KB_INFERRED, SEV_FAILURE}, rule_tls_failed},
-	{{"cert-untrusted-root", P, 0x800B0109u, KB_DOCUMENTED, SEV_FAILURE}, rule_untrusted},
-	{{"cert-missing-intermediate", P, 0x800B010Au, KB_INFERRED, SEV_FAILURE}, rule_missing_intermediate},
-	{{"cert-expired", P, 0x800B0101u, KB_VENDOR, SEV_FAILURE}, rule_expired},
-	{{"cert-name-mismatch", P, 0x800B010Fu, KB_DOCUMENTED, SEV_FAILURE}, rule_name},
-	{{"cert-no-server-auth-eku", P, 0x800B0110u, KB_INFERRED, SEV_FAILURE}, rule_eku},
-	{{"cert-chain-invalid", P, 0, KB_INFERRED, SEV_FAILURE}, rule_chain_invalid},
-	{{"cert-ip-san", P, 0x800B010Fu, KB_INFERRED, SEV_WARNING}, rule_ip_san},
-	{{"cert-unsupported-key", P, 0, KB_INFERRED, SEV_WARNING}, rule_key},
-	{{"cert-revoked", P, 0x80092010u, KB_DOCUMENTED, SEV_FAILURE}, rule_revoked},
-	{{"crl-unreachable", P, 0x80092013u, KB_VENDOR, SEV_FAILURE}, rule_crl},
-	{{"revocation-unchecked", P, 0, KB_INFERRED, SEV_WARNING}, rule_rev_unchecked},
-	{{"cert-no-revocation-info", P, 0x80092012u, KB_INFERRED, SEV_WARNING}, rule_no_rev_info},
-	{{"not-sstp-server", P, 0, KB_INFERRED, SEV_FAILURE}, rule_not_sstp},
-	{{"sstp-nak", P, 0, KB_INFERRED, SEV_FAILURE}, rule_nak},
-	{{"sstp-ack-no-crypto-binding", P, 0, KB_INFERRED, SEV_FAILURE}, rule_no_binding},
-	{{"cert-chain-too-long", P, 0, KB_INFERRED, SEV_WARNING}, rule_chain_too_long},
-	{{"sstp-slow-server", P, 0, KB_INFERRED, SEV_WARNING}, rule_slow},
+	/* transport */
+	{{"tcp443-refused", P, 809, KB_INFERRED, SEV_FAILURE}, .one = &(const struct rule_one){
+		.kind = OBS_TCP_REFUSED,
+		.summary = "TCP {port} is refused (reset): nothing accepts SSTP connections there, or a firewall rejects them",
+		.ev = {{RULE_NONE, "Windows reports 809 or the transport error 0x800704C9 (connection refused) here; which one is not public [inferred]"}},
+		.fix = {{"Start the SSTP service on the server (RRAS: the Remote Access service with SSTP enabled) and check that it listens on TCP 443 on this address:",
+			 "Get-Service RemoteAccess; netstat -ano | findstr :443"},
+			{"Allow TCP 443 to the VPN server on every firewall in the path (forward it on a NAT router):", FW_443_WINDOWS}}}},
+	{{"tcp443-filtered", P, 809, KB_VENDOR, SEV_FAILURE}, .one = &(const struct rule_one){
+		.kind = OBS_TCP_NO_ANSWER,
+		.summary = "no answer on TCP {port}: filtered on the path, or the server is down",
+		.fix = {{"Allow TCP 443 from the clients to the VPN server on every firewall in the path, and forward it on a NAT router in front of the server:",
+			 FW_443_WINDOWS},
+			{"On a Linux firewall:", "iptables -I FORWARD -p tcp --dport 443 -d <server> -j ACCEPT"}},
+		/* an ICMP error instead of silence */
+		.otherwise = &(const struct rule_one){.kind = OBS_TCP_UNREACHABLE, .inferred = true,
+						       .summary = "TCP {port} is unreachable: {text}"}}},
+	/* TLS */
+	{{"tls-version-too-old", P, 0x80090331u, KB_INFERRED, SEV_FAILURE}, .one = &(const struct rule_one){
+		.kind = OBS_TLS_LEGACY_ONLY,
+		.summary = "the server offers only {text}: current Windows 11 builds have TLS 1.0/1.1 disabled",
+		.ev = {{OBS_TLS_FAILED, NULL}, {RULE_SELF, NULL}},
+		.fix = {{"Enable TLS 1.2 on the server (Windows Server: it is on by default since 2012 R2; check the SCHANNEL Protocols registry keys):",
+			 "reg query \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server\""}}}},
+	{{"tls-handshake-failed", P, 0x80090326u, KB_INFERRED, SEV_FAILURE}, .one = &(const struct rule_one){
+		.kind = OBS_TLS_FAILED, .unless = {OBS_TLS_LEGACY_ONLY, OBS_TLS_HANDSHAKE},
+		.summary = "the TLS handshake on TCP {port} fails with TLS 1.2/1.3 and also with TLS 1.0/1.1",
+		.fix = {{"Check the TLS configuration of what listens on 443 (certificate bound, TLS 1.2 enabled, ciphers Windows offers such as ECDHE-RSA-AES256-GCM-SHA384):",
+			 "netsh http show sslcert ipport=0.0.0.0:443"}}}},
+	/* certificate */
+	{{"cert-untrusted-root", P, 0x800B0109u, KB_DOCUMENTED, SEV_FAILURE}, CERT_ONE(
+		.kind = OBS_CERT_UNTRUSTED_ROOT,
+		.summary = "the server certificate chains to a root CA the client does not trust",
+		.fix = {{"Import the issuing root CA into the clients' Trusted Root Certification Authorities store (computer account), or use a certificate from a public CA:",
+			 "Import-Certificate -FilePath .\\root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root"}})},
+	{{"cert-missing-intermediate", P, 0x800B010Au, KB_INFERRED, SEV_FAILURE}, .fn = rule_missing_intermediate},
+	{{"cert-expired", P, 0x800B0101u, KB_VENDOR, SEV_FAILURE}, CERT_ONE(
+		.kind = OBS_CERT_EXPIRED,
+		.summary = "the server certificate has expired",
+		.fix = {{"Renew the server certificate and bind the new one to SSTP (RRAS: Server Properties > Security > SSL Certificate Binding):",
+			 "Get-RemoteAccess | Select-Object SslCertificate"}},
+		.otherwise = &(const struct rule_one){
+			.kind = OBS_CERT_NOT_YET_VALID,
+			.summary = "the server certificate is not valid yet (or the server's clock is wrong)",
+			.fix = {{"Check the server's certificate dates and the clocks of server and clients.", NULL}}})},
+	{{"cert-name-mismatch", P, 0x800B010Fu, KB_DOCUMENTED, SEV_FAILURE}, CERT_ONE(
+		.kind = OBS_CERT_NAME_MISMATCH,
+		.summary = "the server certificate does not name {text}, the server the client dials",
+		.fix = {{"Dial exactly a name the certificate carries (a dNSName SAN), or issue a certificate whose SAN contains the name the clients use:",
+			 "Set-VpnConnection -Name \"<connection>\" -ServerAddress <name in the certificate>"}})},
+	{{"cert-no-server-auth-eku", P, 0x800B0110u, KB_INFERRED, SEV_FAILURE}, CERT_ONE(
+		.kind = OBS_CERT_NO_SERVER_AUTH_EKU,
+		.summary = "the server certificate lacks the Server Authentication EKU, which the SSTP client requires",
+		.fix = {{"Issue the server certificate with the Server Authentication EKU (1.3.6.1.5.5.7.3.1), e.g. from the Web Server template.", NULL}})},
+	/* a specific certificate finding says it better */
+	{{"cert-chain-invalid", P, 0, KB_INFERRED, SEV_FAILURE}, CERT_ONE(
+		.kind = OBS_CERT_CHAIN_INVALID,
+		.unless = {OBS_CERT_UNTRUSTED_ROOT, OBS_CERT_MISSING_INTERMEDIATE, OBS_CERT_CHAIN_OK, OBS_CERT_EXPIRED, OBS_CERT_NOT_YET_VALID},
+		.summary = "the server certificate chain does not verify",
+		.fix = {{"Check the server's certificate chain (dates and signatures of every CA in it):", "certutil -verify -urlfetch server.cer"}})},
+	{{"cert-ip-san", P, 0x800B010Fu, KB_INFERRED, SEV_WARNING}, CERT_ONE(
+		.kind = OBS_CERT_IP_SAN,
+		.summary = "the address the client dials is only in an iPAddress SAN; whether Windows' SSL policy accepts that for SSTP is not confirmed",
+		.fix = {{"Dial the server by a DNS name that is in a dNSName SAN, or add the address as a dNSName SAN.", NULL}})},
+	{{"cert-unsupported-key", P, 0, KB_INFERRED, SEV_WARNING}, CERT_ONE(
+		.kind = OBS_CERT_KEY_REJECTED,
+		.summary = "the server certificate's key type (P-521 or EdDSA) may not be usable by Windows' TLS stack",
+		.fix = {{"Use an RSA 2048+ or ECDSA P-256/P-384 server certificate.", NULL}})},
+	/* revocation */
+	{{"cert-revoked", P, 0x80092010u, KB_DOCUMENTED, SEV_FAILURE}, .fn = rule_revoked},
+	{{"crl-unreachable", P, 0x80092013u, KB_VENDOR, SEV_FAILURE}, .fn = rule_crl},
+	{{"revocation-unchecked", P, 0, KB_INFERRED, SEV_WARNING}, .fn = rule_rev_unchecked},
+	{{"cert-no-revocation-info", P, 0x80092012u, KB_INFERRED, SEV_WARNING}, .one = &(const struct rule_one){
+		.kind = OBS_REVOCATION_NONE, .unless = {OBS_CERT_UNTRUSTED_ROOT},
+		.summary = "the server certificate names no CRL distribution point and no OCSP responder; the SSTP client checks revocation, so it may refuse the server (0x80092012, not confirmed)",
+		.fix = {{"Issue the server certificate from a CA that publishes a CRL at an HTTP CDP reachable by the clients (or use a public CA).", NULL},
+			{"To decide: connect once from a Windows client, or run on a client:", "certutil -verify -urlfetch server.cer"}}}},
+	/* SSTP handshake */
+	{{"not-sstp-server", P, 0, KB_INFERRED, SEV_FAILURE}, .fn = rule_not_sstp},
+	{{"sstp-nak", P, 0, KB_INFERRED, SEV_FAILURE}, .one = &(const struct rule_one){
+		.kind = OBS_SSTP_NAK,
+		.summary = "the SSTP server refuses the Call Connect Request ({text})",
+		.ev = {{RULE_NONE, "the Windows error for a Nak is not public (facts §10) [inferred]"}},
+		.fix = {{"Read the server's SSTP log for why it refused the call (RRAS: the RemoteAccess / RasSstp events; ports exhausted: raise the number of SSTP ports).",
+			 "Get-WinEvent -LogName System | Where-Object ProviderName -match 'RasSstp|RemoteAccess' | Select-Object -First 20"}},
+		.otherwise = &(const struct rule_one){.kind = OBS_SSTP_ABORT}}},
+	{{"sstp-ack-no-crypto-binding", P, 0, KB_INFERRED, SEV_FAILURE}, .one = &(const struct rule_one){
+		.kind = OBS_SSTP_ACK_NO_BINDING,
+		.summary = "the server's Call Connect Ack lacks a valid Crypto Binding Request ({text}): the Windows client cannot bind the tunnel and aborts",
+		.ev = {{OBS_SSTP_ACK, NULL},
+		       {RULE_NONE, "[MS-SSTP] 2.2.10: the Ack carries one Crypto Binding Request (length 40: hash protocol bitmask, 32-byte nonce); 3.1.5.1: an invalid message makes the peer abort. The error Windows shows is not public [inferred]"}},
+		.fix = {{"The SSTP server (or a proxy rewriting the stream) is not a conforming implementation: update or replace it; RRAS always sends the attribute.", NULL}}}},
+	{{"cert-chain-too-long", P, 0, KB_INFERRED, SEV_WARNING}, .one = &(const struct rule_one){
+		.kind = OBS_CERT_CHAIN_TOO_LONG,
+		.summary = "the server sends {value} certificates, more than this tool checks ({code}): the chain was only partly verified",
+		.fix = {{"Configure the server to send only its certificate and the intermediate CA certificates (a chain is normally 2-4 certificates); then probe again.",
+			 "openssl s_client -connect <server>:443 -showcerts </dev/null | grep -c 'BEGIN CERTIFICATE'"}}}},
+	{{"sstp-slow-server", P, 0, KB_INFERRED, SEV_WARNING}, .one = &(const struct rule_one){
+		.kind = OBS_SSTP_SLOW,
+		.summary = "{text} did not complete in time ({value} bytes received): a slow, stalled or trickling server",
+		.ev = {{RULE_NONE, "Windows waits up to 60 s for the HTTP response: a server this slow may still work, or time out"}},
+		.fix = {{"Check the server's load and what sits in front of 443 (a proxy or IPS that holds the SSTP_DUPLEX_POST request).", NULL}}}},
 };
 
 /* Works only when every step Windows takes before PPP was checked and passed: TLS, the certificate

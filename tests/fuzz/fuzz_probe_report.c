@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < tl && i < sizeof o.text - 1; i++)
 			o.text[i] = (char)(data[off + i] ? data[off + i] : 'x');
 		memcpy(o.evidence, o.text, sizeof o.text);
-		memcpy(o.fix_command, o.text, sizeof o.text);
+		snprintf(o.set, sizeof o.set, "%s", tl & 2 ? "modp2048" : "negotiatedh2048"); /* a policy set or not */
 		o.has_prop = tl & 1;
 		o.prop.ntransforms = tl % (IKE2_MAX_TRANSFORMS + 1);
 		for (size_t i = 0; i < o.prop.ntransforms; i++) {

@@ -170,14 +170,10 @@ static void proposal_mismatch_registry(void **state)
 	struct obs *o = &R.obs[R.nobs - 1];
 	o->has_prop = true;
 	o->prop = prop(IKE2_ENCR_AES_CBC, 256, IKE2_AUTH_HMAC_SHA1_96, IKE2_PRF_HMAC_SHA1, IKE2_DH_MODP2048);
-	snprintf(o->fix, sizeof o->fix, "Set NegotiateDH2048_AES256 = 1");
-	snprintf(o->fix_command, sizeof o->fix_command,
-		 "reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Services\\RasMan\\Parameters\" /v NegotiateDH2048_AES256 /t REG_DWORD /d 1 /f");
 	obs(OBS_IKE_ALT_ACCEPTED, 500, false, 19, 0, "ecp256", "AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256");
 	o = &R.obs[R.nobs - 1];
 	o->has_prop = true;
 	o->prop = prop(IKE2_ENCR_AES_CBC, 256, IKE2_AUTH_HMAC_SHA2_256_128, IKE2_PRF_HMAC_SHA2_256, IKE2_DH_ECP256);
-	snprintf(o->fix_command, sizeof o->fix_command, "Set-VpnConnectionIPsecConfiguration -ConnectionName x");
 	obs(OBS_IKE_ALT_REFUSED, 500, false, IKE2_N_NO_PROPOSAL_CHOSEN, 0, "aes-gcm", "NO_PROPOSAL_CHOSEN");
 	rules_evaluate(&R, &D);
 	assert_int_equal(D.p[0].verdict, VERDICT_FAILS);
@@ -207,8 +203,6 @@ static void proposal_mismatch_policy(void **state)
 	struct obs *o = &R.obs[R.nobs - 1];
 	o->has_prop = true;
 	o->prop = prop(IKE2_ENCR_AES_CBC, 256, IKE2_AUTH_HMAC_SHA2_384_192, IKE2_PRF_HMAC_SHA2_384, IKE2_DH_ECP384);
-	snprintf(o->fix, sizeof o->fix, "custom policy");
-	snprintf(o->fix_command, sizeof o->fix_command, "Set-VpnConnectionIPsecConfiguration -ConnectionName x");
 	rules_evaluate(&R, &D);
 	const struct finding *f = find("proposal-mismatch");
 	assert_non_null(f);

@@ -19,6 +19,7 @@
 #include "report/report_probe.h"
 #include "rules/rules.h"
 #include "util/file.h"
+#include "util/fmt.h"
 #include "util/secret.h"
 
 enum { OPT_PROTOCOLS = 1000, OPT_TIMEOUT, OPT_JSON, OPT_MONITORING, OPT_VERBOSE, OPT_PSK_FILE, OPT_CA_FILE };
@@ -28,7 +29,7 @@ enum { OPT_PROFILE = 1110, OPT_LIST_PROFILES }; /* the client profile (profile/p
 static const struct cli_option probe_opts[] = {
 	{{"ipv4", no_argument, NULL, '4'}, NULL, "use IPv4 only (A records)"},
 	{{"ipv6", no_argument, NULL, '6'}, NULL, "use IPv6 only (AAAA records)"},
-	{{"protocols", required_argument, NULL, OPT_PROTOCOLS}, "LIST", "comma list of ikev2,l2tp,sstp,pptp (default: all)"},
+	{{"protocols", required_argument, NULL, OPT_PROTOCOLS}, "LIST", "comma list of protocols, named as in the table above (default: all)"},
 	{{"timeout", required_argument, NULL, OPT_TIMEOUT}, "SECONDS", "bound on the whole diagnosis, >0 and <=300 (default 10)"},
 	{{"json", no_argument, NULL, OPT_JSON}, NULL, "print the report as JSON (schema vpndiag/1, docs/json.md)"},
 	{{"monitoring", no_argument, NULL, OPT_MONITORING}, NULL, "one Nagios/Icinga status line; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"},
@@ -51,14 +52,22 @@ void cli_probe_help(FILE *out)
 		"                          [--profile NAME|PATH]...\n"
 		"       vpndiag probe --list-profiles\n\n"
 		"Probes the VPN server HOST (a name, an IPv4 or an IPv6 address) as the Windows built-in\n"
-		"client would and reports, per protocol (IKEv2, L2TP/IPsec, SSTP, PPTP), a verdict:\n"
+		"client would and reports, per protocol, a verdict:\n"
 		"  works       every step Windows takes was checked and passed\n"
 		"  fails       with the Windows error the client would show, the cause, evidence and the fix\n"
 		"  unknown     reachable so far, but not every step could be checked (says what is missing)\n"
 		"  not probed  no probe for this protocol yet, or not selected\n"
 		"Probes of all protocols run at once; the whole diagnosis never takes longer than --timeout.\n"
 		"Traffic: IKE_SA_INIT to UDP 500 and (behind the non-ESP marker) UDP 4500 from ephemeral ports.\n\n"
-		"Options:\n");
+		"Protocols:\n");
+	for (int i = 0; i < PROTO_COUNT; i++) {
+		char ports[40] = "";
+		for (int k = 0; k < PROTO_MAX_PORTS && proto_table[i].ports[k]; k++)
+			fmt_append(ports, sizeof ports, "%s%u", k ? ", " : "", (unsigned)proto_table[i].ports[k]);
+		fprintf(out, "  %-11s %-11s ports %s%s\n", proto_table[i].key, proto_table[i].title, ports,
+			proto_table[i].preference == PROTO_NEVER ? " (never recommended)" : "");
+	}
+	fprintf(out, "\nOptions:\n");
 	cli_print_options(out, probe_opts);
 	fprintf(out,
 		"\nExit codes: 0 every probed protocol works; 1 a protocol fails; 2 bad input: an invalid\n"
@@ -74,22 +83,22 @@ static int parse_protocols(const char *list, unsigned *out)
 	char buf[128];
 	size_t len = strlen(list);
 	if (len == 0 || len >= sizeof buf) {
-		cli_error("probe", "--protocols takes a comma list of ikev2,l2tp,sstp,pptp");
+		cli_error("probe", "--protocols takes a comma list of %s", proto_keys_list());
 		return -1;
 	}
 	memcpy(buf, list, len + 1);
 	*out = 0;
 	char *save = NULL;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int idx = probe_protocol_index(t);
+		int idx = proto_index(t);
 		if (idx < 0) {
-			cli_error("probe", "unknown protocol '%s' (known: ikev2, l2tp, sstp, pptp)", t);
+			cli_error("probe", "unknown protocol '%s' (known: %s)", t, proto_keys_list());
 			return -1;
 		}
-		*out |= 1u << idx;
+		*out |= proto_table[idx].bit;
 	}
 	if (!*out) {
-		cli_error("probe", "--protocols takes a comma list of ikev2,l2tp,sstp,pptp");
+		cli_error("probe", "--protocols takes a comma list of %s", proto_keys_list());
 		return -1;
 	}
 	return 0;
