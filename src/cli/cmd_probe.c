@@ -311,6 +311,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 	int erc = engine_run(&o, r, err, sizeof err);
 	certcheck_trust_free(trust);
 	o.trust = NULL;
+	r->timeout_ms = timeout_ms; /* the user's bound (the engine had it less what reading the files took) */
 	if (erc != 0) {
 		cli_error("probe", "%s", err);
 		engine_result_free(r);

@@ -23,7 +23,7 @@ TIMED = {"rtt", "resolved", "tcp-connected", "tcp-no-answer", "udp-no-answer", "
          "revocation-fetch"}
 def walk(x):
     if isinstance(x, dict):
-        return {k: (None if k in ("elapsed_ms",) else walk(v)) for k, v in x.items()}
+        return {k: (None if k in ("elapsed_ms", "timeout_ms") else walk(v)) for k, v in x.items()}
     if isinstance(x, list):
         return [walk(v) for v in x]
     if isinstance(x, str):
