@@ -672,6 +672,5 @@ static int ikev2_start(struct engine *e, struct probe_inst *pi)
 }
 
 const struct probe_module probe_ikev2 = {
-	.name = "ikev2", .title = "IKEv2", .proto = KB_P_IKEV2, .ports = {500, 4500, 0, 0},
 	.start = ikev2_start, UDPX_CALLBACKS,
 };

@@ -857,6 +857,5 @@ static const struct udpx_ops l2_ops = {
 };
 
 const struct probe_module probe_l2tp = {
-	.name = "l2tp", .title = "L2TP/IPsec", .proto = KB_P_L2TP, .ports = {500, 4500, 1701, 0},
 	.start = l2tp_start, UDPX_CALLBACKS,
 };

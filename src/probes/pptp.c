@@ -680,10 +680,6 @@ static void pptp_finish(struct engine *e, struct probe_inst *pi, bool timed_out)
 }
 
 const struct probe_module probe_pptp = {
-	.name = "pptp",
-	.title = "PPTP",
-	.proto = KB_P_PPTP,
-	.ports = {1723, 0, 0, 0},
 	.prepare = pptp_prepare,
 	.start = pptp_start,
 	.on_readable = pptp_on_readable,

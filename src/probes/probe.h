@@ -16,17 +16,15 @@
  * until the run ends; `state` belongs to the module (allocated in start, freed in finish). */
 struct probe_inst {
 	const struct probe_module *mod;
-	size_t index;            /* protocol index (kb_protocol_names) */
+	size_t index;            /* protocol index (proto_table) */
 	void *state;
 	uint32_t deadline_ms;    /* 0 = none */
 	bool done;
 };
 
+/* A module's name, title, protocol bit and default ports are its row in proto/proto.def
+ * (proto_table[pi->index]); the module is only behaviour. */
 struct probe_module {
-	const char *name;        /* JSON key: "ikev2", "l2tp", "sstp", "pptp" */
-	const char *title;       /* "IKEv2" */
-	unsigned proto;          /* KB_P_* bit */
-	uint16_t ports[ENGINE_MAX_PORTS]; /* default ports, 0 ends the list */
 	/* Optional. Called before name resolution, while the process still has its privileges: opens
 	 * what needs them (a raw socket) and keeps it in pi->state (the module owns it). Reads nothing
 	 * from the network. Then the engine drops every privilege (net/priv.c), and calls start, or,
@@ -46,12 +44,8 @@ struct probe_module {
 	void (*finish)(struct engine *e, struct probe_inst *pi, bool timed_out);
 };
 
-/* The registry: modules in a fixed order, NULL-terminated. */
+/* The registry, indexed like proto_table (probes/registry.c). */
 extern const struct probe_module *const probe_modules[];
-/* The module for a protocol name, or NULL when that protocol has no probe yet. */
-const struct probe_module *probe_find(const char *name);
-/* Index of a Windows protocol name in kb_protocol_names (0..3), or -1. */
-int probe_protocol_index(const char *name);
 
 /* One module per protocol of proto/proto.def: probe_<key>, defined in probes/<key>.c. */
 #define PROTO_X(ID, key, title, pref, p1, p2, p3) extern const struct probe_module probe_##key;

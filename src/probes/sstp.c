@@ -739,10 +739,6 @@ static void sstp_finish(struct engine *e, struct probe_inst *pi, bool timed_out)
 }
 
 const struct probe_module probe_sstp = {
-	.name = "sstp",
-	.title = "SSTP",
-	.proto = KB_P_SSTP,
-	.ports = {443, 0, 0, 0},
 	.start = sstp_start,
 	.on_readable = sstp_on_readable,
 	.on_deadline = sstp_on_deadline,
