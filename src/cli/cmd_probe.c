@@ -167,187 +167,198 @@ int cli_probe(int argc, char **argv)
 	return rc;
 }
 
-static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem, size_t *ca_pem_len)
-{
-	const char *psk_file = NULL, *ca_file = NULL;
-	const char *user = NULL;
-	char serr[200];
-	int family = AF_UNSPEC;
-	bool json = false, monitoring = false, verbose = false, v4 = false, v6 = false;
+/* What the command line asked for. */
+struct probe_args {
+	const char *host, *psk_file, *ca_file, *user;
+	int family;
+	unsigned protocols;
+	uint32_t timeout_ms;
+	bool json, monitoring, verbose, list;
 	const char *profiles[MAX_PROFILE_ARGS];
-	size_t nprofiles = 0;
-	bool list = false;
-	unsigned protocols = KB_P_ALL;
-	uint32_t timeout_ms = 10000;
+	size_t nprofiles;
+	int usage; /* the exit code of a usage error: 2, or 3 (UNKNOWN) in monitoring mode */
+};
+
+/* Parses argv into *a. Returns -1 to go on, or the exit code to end with (help printed, or a usage
+ * error said). */
+static int parse_args(int argc, char **argv, struct probe_args *a)
+{
+	bool v4 = false, v6 = false;
 	int c;
+	*a = (struct probe_args){.family = AF_UNSPEC, .protocols = KB_P_ALL, .timeout_ms = 10000};
 	/* Monitoring mode changes the usage exit code, so look for it first. */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--monitoring") == 0)
-			monitoring = true;
-	const int usage = monitoring ? VD_MON_UNKNOWN : VD_EXIT_USAGE;
+			a->monitoring = true;
+	a->usage = a->monitoring ? VD_MON_UNKNOWN : VD_EXIT_USAGE;
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, probe_opts, "probe")) != -1) {
 		switch (c) {
-		case '4': v4 = true; family = AF_INET; break;
-		case '6': v6 = true; family = AF_INET6; break;
+		case '4': v4 = true; a->family = AF_INET; break;
+		case '6': v6 = true; a->family = AF_INET6; break;
 		case OPT_PROTOCOLS:
-			if (parse_protocols(optarg, &protocols) != 0)
-				return usage;
+			if (parse_protocols(optarg, &a->protocols) != 0)
+				return a->usage;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_timeout(optarg, &timeout_ms) != 0)
-				return usage;
+			if (parse_timeout(optarg, &a->timeout_ms) != 0)
+				return a->usage;
 			break;
-		case OPT_JSON: json = true; break;
-		case OPT_MONITORING: monitoring = true; break;
-		case OPT_VERBOSE: verbose = true; break;
-		case OPT_PSK_FILE: psk_file = optarg; break;
-		case OPT_CA_FILE: ca_file = optarg; break;
-		case OPT_USER: user = optarg; break;
+		case OPT_JSON: a->json = true; break;
+		case OPT_MONITORING: a->monitoring = true; break;
+		case OPT_VERBOSE: a->verbose = true; break;
+		case OPT_PSK_FILE: a->psk_file = optarg; break;
+		case OPT_CA_FILE: a->ca_file = optarg; break;
+		case OPT_USER: a->user = optarg; break;
 		case OPT_PROFILE:
-			if (nprofiles >= MAX_PROFILE_ARGS) {
+			if (a->nprofiles >= MAX_PROFILE_ARGS) {
 				cli_error("probe", "--profile: at most one built-in name and one file per part");
-				return usage;
+				return a->usage;
 			}
-			profiles[nprofiles++] = optarg;
+			a->profiles[a->nprofiles++] = optarg;
 			break;
-		case OPT_LIST_PROFILES: list = true; break;
+		case OPT_LIST_PROFILES: a->list = true; break;
 		case 'h': cli_probe_help(stdout); return VD_EXIT_OK;
-		default: return usage;
+		default: return a->usage;
 		}
 	}
-	if (list)
-		return list_profiles();
+	if (a->list)
+		return -1;
 	if (v4 && v6) {
 		cli_error("probe", "-4 and -6 exclude each other");
-		return usage;
+		return a->usage;
 	}
-	if (json && monitoring) {
+	if (a->json && a->monitoring) {
 		cli_error("probe", "--json and --monitoring exclude each other");
-		return usage;
+		return a->usage;
 	}
 	if (optind >= argc) {
 		cli_error("probe", "give the VPN server's name or address (try 'vpndiag help probe')");
-		return usage;
+		return a->usage;
 	}
 	if (argc - optind > 1) {
 		cli_error("probe", "one server at a time (got '%s' and '%s')", argv[optind], argv[optind + 1]);
-		return usage;
+		return a->usage;
 	}
-	const char *host = argv[optind];
-	enum net_host_kind kind = net_host_classify(host);
+	a->host = argv[optind];
+	enum net_host_kind kind = net_host_classify(a->host);
 	if (kind == NET_HOST_INVALID) {
-		cli_error("probe", "'%s': %s", host, net_host_invalid_reason(host));
-		return usage;
+		cli_error("probe", "'%s': %s", a->host, net_host_invalid_reason(a->host));
+		return a->usage;
 	}
-	if ((kind == NET_HOST_IPV4 && family == AF_INET6) || (kind == NET_HOST_IPV6 && family == AF_INET)) {
-		cli_error("probe", "'%s' is an IPv%d address, but %s was given", host, kind == NET_HOST_IPV4 ? 4 : 6,
-			  family == AF_INET ? "-4" : "-6");
-		return usage;
+	if ((kind == NET_HOST_IPV4 && a->family == AF_INET6) || (kind == NET_HOST_IPV6 && a->family == AF_INET)) {
+		cli_error("probe", "'%s' is an IPv%d address, but %s was given", a->host, kind == NET_HOST_IPV4 ? 4 : 6,
+			  a->family == AF_INET ? "-4" : "-6");
+		return a->usage;
 	}
+	return -1;
+}
 
-	/* Every input file is read once, here, before any probe runs: bounded in size, and in time by
-	 * the run's own --timeout (a FIFO nobody writes to is an error, not a hang). What the reads
-	 * took comes off the engine's budget, so the whole command stays within --timeout. */
+/* Every input file is read once, here, before any probe runs: bounded in size, and in time by the
+ * run's own --timeout (a FIFO nobody writes to is an error, not a hang): the CA bundle (and the
+ * trust store built from it), the key, the --profile files. Sets o->timeout_ms to what is left.
+ * Returns 0, or an exit code (the error said). *trust is the caller's to free either way. */
+static int read_inputs(const struct probe_args *a, struct engine_opts *o, struct secret *psk, uint8_t **ca_pem,
+		       size_t *ca_pem_len, struct certcheck_trust **trust)
+{
+	char err[400];
 	uint64_t t0 = mono_ms();
-	if (ca_file && file_read_bounded(ca_file, CA_FILE_MAX, timeout_ms, 0, ca_pem, ca_pem_len, serr, sizeof serr) != 0) {
-		cli_error("probe", "--ca-file: %s", serr);
-		return usage;
+	if (a->ca_file && file_read_bounded(a->ca_file, CA_FILE_MAX, a->timeout_ms, 0, ca_pem, ca_pem_len, err, sizeof err) != 0) {
+		cli_error("probe", "--ca-file: %s", err);
+		return a->usage;
 	}
 	/* The key: from --psk-file, else from VPNDIAG_PSK (taken out of the environment at once). */
 	uint32_t spent = (uint32_t)(mono_ms() - t0);
-	if (psk_file ? secret_read_file(psk, psk_file, spent < timeout_ms ? timeout_ms - spent : 1, serr, sizeof serr) != 0
-		     : secret_from_env(psk, "VPNDIAG_PSK", serr, sizeof serr) < 0) {
-		cli_error("probe", "%s", serr);
-		return usage;
+	if (a->psk_file ? secret_read_file(psk, a->psk_file, spent < a->timeout_ms ? a->timeout_ms - spent : 1, err,
+					   sizeof err) != 0
+			: secret_from_env(psk, "VPNDIAG_PSK", err, sizeof err) < 0) {
+		cli_error("probe", "%s", err);
+		return a->usage;
 	}
 	/* The client the probes speak as: built-in parts and --profile files, read and checked here. */
-	char perr[400];
-	if (profile_choose(profiles, nprofiles, &probe_profile, perr, sizeof perr) != 0) {
-		cli_error("probe", "--profile: %s", perr);
-		return usage;
+	if (profile_choose(a->profiles, a->nprofiles, &probe_profile, err, sizeof err) != 0) {
+		cli_error("probe", "--profile: %s", err);
+		return a->usage;
+	}
+	/* The trust store, built once from the --ca-file bytes (or the system store); every
+	 * certificate check of the run reads it. Parsing a large bundle counts against --timeout. */
+	*trust = certcheck_trust_new(*ca_pem, *ca_pem_len, err, sizeof err);
+	if (!*trust) {
+		cli_error("probe", "%s%s", *ca_pem ? "--ca-file: " : "", err);
+		return *ca_pem ? a->usage : a->monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
 	}
 	spent = (uint32_t)(mono_ms() - t0);
-	if (spent >= timeout_ms) {
+	if (spent >= a->timeout_ms) {
 		cli_error("probe", "reading the input files took the whole --timeout");
-		return usage;
+		return a->usage;
 	}
+	*o = (struct engine_opts){.host = a->host, .family = a->family, .protocols = a->protocols,
+				  .timeout_ms = a->timeout_ms - spent, .ca_file = a->ca_file, .ca_pem = *ca_pem,
+				  .ca_pem_len = *ca_pem_len, .trust = *trust, .psk = psk->p, .psk_len = psk->len,
+				  .drop_privileges = true, /* every capability, and root for --user (net/priv.h) */
+				  .user = a->user, .profile = &probe_profile};
+	return 0;
+}
 
-	struct engine_opts o = {.host = host, .family = family, .protocols = protocols, .timeout_ms = timeout_ms - spent,
-				.ca_file = ca_file, .ca_pem = *ca_pem, .ca_pem_len = *ca_pem_len,
-				.psk = psk->p, .psk_len = psk->len};
-	o.drop_privileges = true; /* every capability, and root for --user (net/priv.h) */
-	o.user = user;
-	o.profile = &probe_profile;
-	struct engine_result *r = calloc(1, sizeof *r);
-	struct diagnosis *d = calloc(1, sizeof *d);
-	char err[300];
-	int rc;
-	if (!r || !d) {
-		cli_error("probe", "out of memory");
-		free(r);
-		free(d);
-		return monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
-	}
-	/* The trust store, built once from the --ca-file bytes (or the system store) before any probe
-	 * runs; every certificate check of the run reads it. */
-	struct certcheck_trust *trust = certcheck_trust_new(o.ca_pem, o.ca_pem_len, err, sizeof err);
-	if (!trust) {
-		cli_error("probe", "%s%s", o.ca_pem ? "--ca-file: " : "", err);
-		free(r);
-		free(d);
-		return o.ca_pem ? usage : monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
-	}
-	o.trust = trust;
-	spent = (uint32_t)(mono_ms() - t0); /* parsing a large --ca-file counts against --timeout too */
-	if (spent >= timeout_ms) {
-		cli_error("probe", "reading the input files took the whole --timeout");
-		certcheck_trust_free(trust);
-		free(r);
-		free(d);
-		return usage;
-	}
-	o.timeout_ms = timeout_ms - spent;
-	int erc = engine_run(&o, r, err, sizeof err);
-	certcheck_trust_free(trust);
-	o.trust = NULL;
-	r->timeout_ms = timeout_ms; /* the user's bound (the engine had it less what reading the files took) */
-	if (erc != 0) {
-		cli_error("probe", "%s", err);
-		engine_result_free(r);
-		free(r);
-		free(d);
-		return monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
-	}
-	rules_evaluate(r, d);
-
+/* Prints the report in the asked form; returns the exit code. */
+static int render(const struct probe_args *a, const struct engine_result *r, const struct diagnosis *d)
+{
 	struct kb kb;
+	char err[300];
 	bool have_kb = kb_load_builtin(&kb, err, sizeof err) == 0;
 	if (!have_kb)
 		cli_error("probe", "knowledge base: %s (error titles left out)", err);
-
-	if (monitoring) {
-		if (verbose)
-			report_packets(stderr, r);
+	int rc = d->exit_code;
+	if (a->verbose && !a->json) {
+		if (!a->monitoring)
+			fprintf(stderr, "packets (seconds since start, > sent, < received, ! ICMP error, - ignored):\n");
+		report_packets(stderr, r);
+		if (!a->monitoring)
+			fputc('\n', stderr);
+	}
+	if (a->monitoring) {
 		rc = report_monitoring(stdout, r, d);
-	} else if (json) {
-		struct json_object *j = report_json(r, d, have_kb ? &kb : NULL, verbose);
+	} else if (a->json) {
+		struct json_object *j = report_json(r, d, have_kb ? &kb : NULL, a->verbose);
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
-		rc = d->exit_code;
 	} else {
-		if (verbose) {
-			fprintf(stderr, "packets (seconds since start, > sent, < received, ! ICMP error, - ignored):\n");
-			report_packets(stderr, r);
-			fputc('\n', stderr);
-		}
 		report_text(stdout, r, d, have_kb ? &kb : NULL, cli_use_colour(stdout));
-		rc = d->exit_code;
 	}
 	fflush(stdout);
 	if (have_kb)
 		kb_free(&kb);
-	engine_result_free(r);
+	return rc;
+}
+
+static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem, size_t *ca_pem_len)
+{
+	struct probe_args a;
+	int rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	if (a.list)
+		return list_profiles();
+	struct engine_opts o;
+	struct certcheck_trust *trust = NULL;
+	rc = read_inputs(&a, &o, psk, ca_pem, ca_pem_len, &trust);
+	struct engine_result *r = rc == 0 ? calloc(1, sizeof *r) : NULL;
+	struct diagnosis *d = rc == 0 ? calloc(1, sizeof *d) : NULL;
+	char err[300];
+	if (rc == 0 && (!r || !d)) {
+		cli_error("probe", "out of memory");
+		rc = a.monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
+	} else if (rc == 0 && engine_run(&o, r, err, sizeof err) != 0) {
+		cli_error("probe", "%s", err);
+		rc = a.monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
+	} else if (rc == 0) {
+		r->timeout_ms = a.timeout_ms; /* the user's bound (the engine had it less the file reads) */
+		rules_evaluate(r, d);
+		rc = render(&a, r, d);
+	}
+	certcheck_trust_free(trust);
+	if (r)
+		engine_result_free(r);
 	free(r);
 	free(d);
 	return rc;
