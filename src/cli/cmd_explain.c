@@ -113,22 +113,28 @@ int cli_explain(int argc, char **argv)
 	return rc;
 }
 
-static int explain_run(int argc, char **argv)
+struct explain_args {
+	bool json, list;
+	const char *data; /* --data DIR, or NULL for the built-in knowledge base */
+	long limit;
+};
+
+/* Reads the options into a; the operands start at optind. Returns -1 to go on, or the exit code
+ * when the command is done (--help, a usage error). */
+static int explain_parse(int argc, char **argv, struct explain_args *a)
 {
-	bool json = false, list = false;
-	const char *data = NULL;
-	long limit = MAX_HITS;
 	int c;
+	*a = (struct explain_args){.limit = MAX_HITS};
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, explain_opts, "explain")) != -1) {
 		switch (c) {
-		case OPT_JSON: json = true; break;
-		case OPT_LIST: list = true; break;
-		case OPT_DATA: data = optarg; break;
+		case OPT_JSON: a->json = true; break;
+		case OPT_LIST: a->list = true; break;
+		case OPT_DATA: a->data = optarg; break;
 		case OPT_LIMIT: {
 			char *end;
-			limit = strtol(optarg, &end, 10);
-			if (*end || limit < 1 || limit > 1000) {
+			a->limit = strtol(optarg, &end, 10);
+			if (*end || a->limit < 1 || a->limit > 1000) {
 				cli_error("explain", "--limit takes a number from 1 to 1000");
 				return VD_EXIT_USAGE;
 			}
@@ -138,105 +144,129 @@ static int explain_run(int argc, char **argv)
 		default: return VD_EXIT_USAGE;
 		}
 	}
-	if (!list && optind >= argc) {
+	if (!a->list && optind >= argc) {
 		cli_error("explain", "give an error number, a symbol or words (try 'vpndiag help explain')");
 		return VD_EXIT_USAGE;
 	}
-	if (list && optind < argc) {
+	if (a->list && optind < argc) {
 		cli_error("explain", "--list takes no query");
 		return VD_EXIT_USAGE;
 	}
+	return -1;
+}
 
-	struct kb kb;
+/* --list: every entry, one line each (or all of them as JSON). */
+static int explain_list(const struct kb *kb, bool json, const struct report_kb_style *st)
+{
+	if (json) {
+		struct json_object *a = json_object_new_array();
+		for (size_t i = 0; i < kb->n; i++)
+			json_object_array_add(a, report_kb_json(&kb->entries[i]));
+		print_json(NULL, a);
+	} else {
+		for (size_t i = 0; i < kb->n; i++)
+			report_kb_line(stdout, &kb->entries[i], st);
+	}
+	return VD_EXIT_OK;
+}
+
+/* A word search (or a symbol we do not know: its parts): the ranked hits. */
+static int explain_search(const struct kb *kb, const struct kb_query *q, const struct explain_args *a,
+			  const struct report_kb_style *st)
+{
+	struct kb_hit hits[1000];
+	size_t n = kb_search_words(kb, q->text, hits, (size_t)a->limit);
+	if (n == 0) {
+		fprintf(stderr, "vpndiag explain: nothing matches '%s' (try 'vpndiag explain --list')\n", q->text);
+		if (a->json)
+			print_json(q->text, json_object_new_array());
+		return VD_EXIT_NOT_FOUND;
+	}
+	if (a->json) {
+		struct json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, report_kb_json(hits[i].entry));
+		print_json(q->text, arr);
+	} else {
+		printf("%zu match%s for '%s', best first:\n\n", n, n == 1 ? "" : "es", q->text);
+		for (size_t i = 0; i < n; i++)
+			report_kb_line(stdout, hits[i].entry, st);
+		char stem[32];
+		kb_code_stem(hits[0].entry->code, stem, sizeof stem);
+		printf("\nFor the full entry: vpndiag explain %s\n", stem);
+	}
+	return VD_EXIT_OK;
+}
+
+/* Answers a parsed query: the entry of a code or symbol, else a word search. */
+static int explain_answer(const struct kb *kb, const struct kb_query *q, const struct explain_args *a,
+			  const struct report_kb_style *st)
+{
+	const struct kb_entry *found = NULL;
+	if (q->kind == KBQ_CODE) {
+		for (size_t i = 0; i < q->ncodes && !found; i++)
+			found = kb_find_code(kb, q->codes[i]);
+		if (!found)
+			return explain_not_found(kb, q, a->json);
+	} else if (q->kind == KBQ_SYMBOL) {
+		found = kb_find_symbol(kb, q->text);
+	}
+	if (!found)
+		return explain_search(kb, q, a, st);
+	if (a->json) {
+		struct json_object *arr = json_object_new_array();
+		json_object_array_add(arr, report_kb_json(found));
+		print_json(q->text, arr);
+	} else {
+		report_kb_text(stdout, kb, found, st);
+	}
+	return VD_EXIT_OK;
+}
+
+/* Joins and parses the operands as one query, then answers it. */
+static int explain_query(const struct kb *kb, int argc, char **argv, const struct explain_args *a,
+			 const struct report_kb_style *st)
+{
 	char err[1536];
-	if (kb_load(&kb, data, err, sizeof err) != 0) {
-		cli_error("explain", "%s", err);
-		return data ? VD_EXIT_USAGE : VD_EXIT_INTERNAL;
-	}
-	struct report_kb_style st = {.colour = !json && cli_use_colour(stdout), .width = 78};
-	int rc = VD_EXIT_OK;
-
-	if (list) {
-		if (json) {
-			struct json_object *a = json_object_new_array();
-			for (size_t i = 0; i < kb.n; i++)
-				json_object_array_add(a, report_kb_json(&kb.entries[i]));
-			print_json(NULL, a);
-		} else {
-			for (size_t i = 0; i < kb.n; i++)
-				report_kb_line(stdout, &kb.entries[i], &st);
-		}
-		kb_free(&kb);
-		return VD_EXIT_OK;
-	}
-
 	size_t qlen = 0;
-	char *qs = join_args(argc - optind, argv + optind, &qlen);
+	char *qs = join_args(argc, argv, &qlen);
 	struct kb_query *q = malloc(sizeof *q);
+	int rc;
 	if (!qs || !q) {
 		if (qlen > KB_QUERY_MAX)
 			cli_error("explain", "query is longer than %u bytes", KB_QUERY_MAX);
 		else
 			cli_error("explain", "out of memory");
-		free(qs);
-		free(q);
-		kb_free(&kb);
-		return qlen > KB_QUERY_MAX ? VD_EXIT_USAGE : VD_EXIT_INTERNAL;
-	}
-	if (kb_query_parse(qs, qlen, q, err, sizeof err) != 0) {
+		rc = qlen > KB_QUERY_MAX ? VD_EXIT_USAGE : VD_EXIT_INTERNAL;
+	} else if (kb_query_parse(qs, qlen, q, err, sizeof err) != 0) {
 		cli_error("explain", "%s", err);
 		rc = VD_EXIT_USAGE;
-		goto out;
-	}
-
-	const struct kb_entry *found = NULL;
-	if (q->kind == KBQ_CODE) {
-		for (size_t i = 0; i < q->ncodes && !found; i++)
-			found = kb_find_code(&kb, q->codes[i]);
-		if (!found) {
-			rc = explain_not_found(&kb, q, json);
-			goto out;
-		}
-	} else if (q->kind == KBQ_SYMBOL) {
-		found = kb_find_symbol(&kb, q->text);
-	}
-	if (found) {
-		if (json) {
-			struct json_object *a = json_object_new_array();
-			json_object_array_add(a, report_kb_json(found));
-			print_json(q->text, a);
-		} else {
-			report_kb_text(stdout, &kb, found, &st);
-		}
-		goto out;
-	}
-
-	/* Words (or a symbol we do not know: search its parts). */
-	struct kb_hit hits[1000];
-	size_t n = kb_search_words(&kb, q->text, hits, (size_t)limit);
-	if (n == 0) {
-		fprintf(stderr, "vpndiag explain: nothing matches '%s' (try 'vpndiag explain --list')\n", q->text);
-		if (json)
-			print_json(q->text, json_object_new_array());
-		rc = VD_EXIT_NOT_FOUND;
-		goto out;
-	}
-	if (json) {
-		struct json_object *a = json_object_new_array();
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(a, report_kb_json(hits[i].entry));
-		print_json(q->text, a);
 	} else {
-		printf("%zu match%s for '%s', best first:\n\n", n, n == 1 ? "" : "es", q->text);
-		for (size_t i = 0; i < n; i++)
-			report_kb_line(stdout, hits[i].entry, &st);
-		char stem[32];
-		kb_code_stem(hits[0].entry->code, stem, sizeof stem);
-		printf("\nFor the full entry: vpndiag explain %s\n", stem);
+		rc = explain_answer(kb, q, a, st);
 	}
-out:
 	free(qs);
 	free(q);
+	return rc;
+}
+
+static int explain_run(int argc, char **argv)
+{
+	struct explain_args a;
+	int rc = explain_parse(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+
+	struct kb kb;
+	char err[1536];
+	if (kb_load(&kb, a.data, err, sizeof err) != 0) {
+		cli_error("explain", "%s", err);
+		return a.data ? VD_EXIT_USAGE : VD_EXIT_INTERNAL;
+	}
+	struct report_kb_style st = {.colour = !a.json && cli_use_colour(stdout), .width = 78};
+	if (a.list)
+		rc = explain_list(&kb, a.json, &st);
+	else
+		rc = explain_query(&kb, argc - optind, argv + optind, &a, &st);
 	kb_free(&kb);
 	return rc;
 }

@@ -53,165 +53,198 @@ static void co_key(char *out, size_t outlen, const struct certcheck *c)
 		fmt_into(out, outlen, "%s", certcheck_key_name(c->key_type));
 }
 
-static int co_emit(const struct certcheck *c, unsigned proto, cert_sink_fn sink, void *ctx)
+/* Where co_emit's groups send their observations, and the strings several of them quote. */
+struct co_out {
+	unsigned proto;
+	cert_sink_fn sink;
+	void *ctx;
+	char sans[200], key[48], d1[32], d2[32]; /* names, key, not before, not after */
+};
+
+/* The leaf, a chain cut at the bound, and the name check. 0, or -1 when the sink fails. */
+static int co_leaf_name(const struct certcheck *c, const struct co_out *x)
 {
 	struct obs o;
-	char sans[200], key[48], d1[32], d2[32];
-	size_t i;
 
-	if (!c->parsed) {
-		co_init(&o, OBS_CERT_UNPARSABLE, proto);
-		o.value = (int64_t)c->nsent;
-		fmt_into(o.evidence, sizeof o.evidence,
-			 "The server's certificate (%zu sent) does not parse as X.509, so Windows cannot use it.", c->nsent);
-		return sink(ctx, &o);
-	}
-	co_sans(sans, sizeof sans, c);
-	co_key(key, sizeof key, c);
-	co_date(d1, sizeof d1, c->not_before);
-	co_date(d2, sizeof d2, c->not_after);
-
-	co_init(&o, OBS_CERT_LEAF, proto);
+	co_init(&o, OBS_CERT_LEAF, x->proto);
 	fmt_into(o.text, sizeof o.text, "%s", c->subject_cn[0] ? c->subject_cn : c->subject);
 	o.value = (int64_t)c->nsent;
 	o.code = co_eku_bits(c);
 	fmt_into(o.evidence, sizeof o.evidence, "Server certificate \"%s\" issued by \"%s\"; names %s; key %s, %s signature, valid %s to %s; %zu certificate%s sent.",
-		 c->subject, c->issuer, sans, key, c->sig_hash, d1, d2, c->nsent, c->nsent == 1 ? "" : "s");
-	if (sink(ctx, &o))
+		 c->subject, c->issuer, x->sans, x->key, c->sig_hash, x->d1, x->d2, c->nsent, c->nsent == 1 ? "" : "s");
+	if (x->sink(x->ctx, &o))
 		return -1;
 
 	if (c->chain_too_long) {
-		co_init(&o, OBS_CERT_CHAIN_TOO_LONG, proto);
+		co_init(&o, OBS_CERT_CHAIN_TOO_LONG, x->proto);
 		o.value = (int64_t)c->nsent;
 		o.code = (int32_t)c->nchecked;
 		fmt_into(o.evidence, sizeof o.evidence,
 			 "The server sent %zu certificates (%zu bytes); only the first %zu were checked (bounds: %d certificates, %u KiB): the verdict on the chain is incomplete.",
 			 c->nsent, c->sent_bytes, c->nchecked, CERTCHECK_MAX_CHAIN, CERTCHECK_MAX_CHAIN_BYTES / 1024u);
-		if (sink(ctx, &o))
+		if (x->sink(x->ctx, &o))
 			return -1;
 	}
 
 	if (c->host[0] && !c->name_ok) {
 		if (c->ip_only_in_ipaddress_san) {
-			co_init(&o, OBS_CERT_IP_SAN, proto);
+			co_init(&o, OBS_CERT_IP_SAN, x->proto);
 			fmt_into(o.text, sizeof o.text, "%s", c->host);
 			fmt_into(o.evidence, sizeof o.evidence,
 				 "The certificate lists %s only as an iPAddress SAN; Windows matches an IP address only against a dNSName SAN, so the name check fails.",
 				 c->host);
 		} else {
-			co_init(&o, OBS_CERT_NAME_MISMATCH, proto);
+			co_init(&o, OBS_CERT_NAME_MISMATCH, x->proto);
 			fmt_into(o.text, sizeof o.text, "%s", c->host);
 			o.value = (int64_t)c->ndns;
 			o.code = c->host_is_ip ? 1 : 0;
 			fmt_into(o.evidence, sizeof o.evidence,
 				 "The certificate is for CN \"%s\", names %s, which does not cover \"%s\", the server name the client dials%s.",
-				 c->subject_cn, sans, c->host,
+				 c->subject_cn, x->sans, c->host,
 				 c->host_is_ip ? " (an IP address must be written as a dNSName SAN)" : "");
 		}
-		if (sink(ctx, &o))
+		if (x->sink(x->ctx, &o))
 			return -1;
 	}
+	return 0;
+}
+
+/* Extended Key Usage: no Server Authentication, or no IKE intermediate. 0, or -1. */
+static int co_eku(const struct certcheck *c, const struct co_out *x)
+{
+	struct obs o;
 
 	if (c->has_eku_ext && !c->eku_server_auth && !c->eku_any) {
-		co_init(&o, OBS_CERT_NO_SERVER_AUTH_EKU, proto);
+		co_init(&o, OBS_CERT_NO_SERVER_AUTH_EKU, x->proto);
 		o.code = co_eku_bits(c);
 		o.value = c->eku_client_auth ? 1 : 0;
 		fmt_into(o.evidence, sizeof o.evidence,
 			 "The certificate's Extended Key Usage lacks Server Authentication (1.3.6.1.5.5.7.3.1)%s.",
 			 c->eku_client_auth ? "; it is a Client Authentication certificate" : "");
-		if (sink(ctx, &o))
+		if (x->sink(x->ctx, &o))
 			return -1;
 	} else if (c->has_eku_ext && c->eku_server_auth && !c->eku_ike_intermediate && !c->eku_any) {
-		co_init(&o, OBS_CERT_NO_IKE_EKU, proto);
+		co_init(&o, OBS_CERT_NO_IKE_EKU, x->proto);
 		o.code = co_eku_bits(c);
 		fmt_into(o.evidence, sizeof o.evidence,
 			 "The certificate has Server Authentication but not IP security IKE intermediate (1.3.6.1.5.5.8.2.2), which is recommended for IKEv2 gateways.");
-		if (sink(ctx, &o))
+		if (x->sink(x->ctx, &o))
 			return -1;
 	}
+	return 0;
+}
+
+/* Validity dates, then the key and the signature hash. 0, or -1. */
+static int co_dates_key(const struct certcheck *c, const struct co_out *x)
+{
+	struct obs o;
 
 	if (c->dates_ok && c->expired) {
-		co_init(&o, OBS_CERT_EXPIRED, proto);
+		co_init(&o, OBS_CERT_EXPIRED, x->proto);
 		o.value = (int64_t)c->not_after;
-		fmt_into(o.text, sizeof o.text, "%s", d2);
-		fmt_into(o.evidence, sizeof o.evidence, "The server certificate expired on %s.", d2);
-		if (sink(ctx, &o))
+		fmt_into(o.text, sizeof o.text, "%s", x->d2);
+		fmt_into(o.evidence, sizeof o.evidence, "The server certificate expired on %s.", x->d2);
+		if (x->sink(x->ctx, &o))
 			return -1;
 	}
 	if (c->dates_ok && c->not_yet_valid) {
-		co_init(&o, OBS_CERT_NOT_YET_VALID, proto);
+		co_init(&o, OBS_CERT_NOT_YET_VALID, x->proto);
 		o.value = (int64_t)c->not_before;
-		fmt_into(o.text, sizeof o.text, "%s", d1);
+		fmt_into(o.text, sizeof o.text, "%s", x->d1);
 		fmt_into(o.evidence, sizeof o.evidence,
-			 "The server certificate is not valid before %s (check the server's and the client's clocks).", d1);
-		if (sink(ctx, &o))
+			 "The server certificate is not valid before %s (check the server's and the client's clocks).", x->d1);
+		if (x->sink(x->ctx, &o))
 			return -1;
 	}
 
 	if (c->key_rejected_by_windows) {
-		co_init(&o, OBS_CERT_KEY_REJECTED, proto);
-		fmt_into(o.text, sizeof o.text, "%s", key);
+		co_init(&o, OBS_CERT_KEY_REJECTED, x->proto);
+		fmt_into(o.text, sizeof o.text, "%s", x->key);
 		o.value = c->key_bits;
 		fmt_into(o.evidence, sizeof o.evidence,
-			 "The certificate's key is %s; Windows accepts RSA and ECDSA P-256/P-384 only (P-521 and EdDSA are rejected).", key);
-		if (sink(ctx, &o))
+			 "The certificate's key is %s; Windows accepts RSA and ECDSA P-256/P-384 only (P-521 and EdDSA are rejected).", x->key);
+		if (x->sink(x->ctx, &o))
 			return -1;
 	}
 	if (c->sig_weak) {
-		co_init(&o, OBS_CERT_WEAK_SIGNATURE, proto);
+		co_init(&o, OBS_CERT_WEAK_SIGNATURE, x->proto);
 		fmt_into(o.text, sizeof o.text, "%s", c->sig_hash);
 		fmt_into(o.evidence, sizeof o.evidence, "The server certificate is signed with %s, a deprecated hash.", c->sig_hash);
-		if (sink(ctx, &o))
+		if (x->sink(x->ctx, &o))
 			return -1;
 	}
+	return 0;
+}
+
+/* A chain that does not verify (not cut at the bound): untrusted root, missing intermediate, or
+ * the verifier's error. 0, or -1. */
+static int co_chain_failed(const struct certcheck *c, const struct co_out *x)
+{
+	struct obs o;
+	bool said = false;
+
+	if (c->untrusted_root) {
+		co_init(&o, OBS_CERT_UNTRUSTED_ROOT, x->proto);
+		fmt_into(o.text, sizeof o.text, "%s", c->issuer);
+		o.value = (int64_t)c->nsent;
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The chain ends in a root that is not trusted (%s); the client must trust that root CA.",
+			 c->verify_error_text);
+		if (x->sink(x->ctx, &o))
+			return -1;
+		said = true;
+	}
+	if (c->missing_intermediate) {
+		co_init(&o, OBS_CERT_MISSING_INTERMEDIATE, x->proto);
+		o.value = (int64_t)c->nsent;
+		fmt_into(o.text, sizeof o.text, "%s", c->naia ? c->aia_ca_issuers[0] : "");
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "An issuer certificate is neither sent by the server (%zu sent%s) nor trusted here: the server should send its intermediate CA certificates, or the root is not trusted.",
+			 c->nsent, c->intermediates_sent ? ", intermediates included" : ", the leaf only");
+		if (x->sink(x->ctx, &o))
+			return -1;
+		said = true;
+	}
+	if (!said || c->ca_date_invalid) {
+		co_init(&o, OBS_CERT_CHAIN_INVALID, x->proto);
+		o.code = c->verify_error;
+		o.value = c->verify_error_depth;
+		fmt_into(o.text, sizeof o.text, "%s", c->verify_error_text);
+		fmt_into(o.evidence, sizeof o.evidence, "The certificate chain does not verify: %s (at depth %d).",
+			 c->verify_error_text, c->verify_error_depth);
+		if (x->sink(x->ctx, &o))
+			return -1;
+	}
+	return 0;
+}
+
+/* The chain: verified, or why not. 0, or -1. */
+static int co_chain(const struct certcheck *c, const struct co_out *x)
+{
+	struct obs o;
 
 	if (c->chain_ok) {
-		co_init(&o, OBS_CERT_CHAIN_OK, proto);
+		co_init(&o, OBS_CERT_CHAIN_OK, x->proto);
 		o.value = (int64_t)c->chain_len;
 		o.code = (int32_t)c->nsent;
 		fmt_into(o.evidence, sizeof o.evidence, "The chain (%zu certificate%s, %zu sent by the server) verifies to a trusted root.",
 			 c->chain_len, c->chain_len == 1 ? "" : "s", c->nsent);
-		if (sink(ctx, &o))
-			return -1;
-	} else if (!c->chain_too_long) {
-		/* (A chain cut at the bound that does not verify says nothing about the rest: the
-		 * cert-chain-too-long observation above is the whole fact, never "missing intermediate".) */
-		bool said = false;
-		if (c->untrusted_root) {
-			co_init(&o, OBS_CERT_UNTRUSTED_ROOT, proto);
-			fmt_into(o.text, sizeof o.text, "%s", c->issuer);
-			o.value = (int64_t)c->nsent;
-			fmt_into(o.evidence, sizeof o.evidence,
-				 "The chain ends in a root that is not trusted (%s); the client must trust that root CA.",
-				 c->verify_error_text);
-			if (sink(ctx, &o))
-				return -1;
-			said = true;
-		}
-		if (c->missing_intermediate) {
-			co_init(&o, OBS_CERT_MISSING_INTERMEDIATE, proto);
-			o.value = (int64_t)c->nsent;
-			fmt_into(o.text, sizeof o.text, "%s", c->naia ? c->aia_ca_issuers[0] : "");
-			fmt_into(o.evidence, sizeof o.evidence,
-				 "An issuer certificate is neither sent by the server (%zu sent%s) nor trusted here: the server should send its intermediate CA certificates, or the root is not trusted.",
-				 c->nsent, c->intermediates_sent ? ", intermediates included" : ", the leaf only");
-			if (sink(ctx, &o))
-				return -1;
-			said = true;
-		}
-		if (!said || c->ca_date_invalid) {
-			co_init(&o, OBS_CERT_CHAIN_INVALID, proto);
-			o.code = c->verify_error;
-			o.value = c->verify_error_depth;
-			fmt_into(o.text, sizeof o.text, "%s", c->verify_error_text);
-			fmt_into(o.evidence, sizeof o.evidence, "The certificate chain does not verify: %s (at depth %d).",
-				 c->verify_error_text, c->verify_error_depth);
-			if (sink(ctx, &o))
-				return -1;
-		}
+		return x->sink(x->ctx, &o) ? -1 : 0;
 	}
+	/* (A chain cut at the bound that does not verify says nothing about the rest: the
+	 * cert-chain-too-long observation is the whole fact, never "missing intermediate".) */
+	if (!c->chain_too_long)
+		return co_chain_failed(c, x);
+	return 0;
+}
 
-	co_init(&o, OBS_CERT_REVOCATION_URLS, proto);
+/* Where revocation is checked (CRL, OCSP) and where issuer certificates are. The sink's result. */
+static int co_revocation(const struct certcheck *c, const struct co_out *x)
+{
+	struct obs o;
+	size_t i;
+
+	co_init(&o, OBS_CERT_REVOCATION_URLS, x->proto);
 	o.value = (int64_t)c->ncrl;
 	o.code = (int32_t)c->nocsp;
 	fmt_into(o.text, sizeof o.text, "%s", c->ncrl ? c->crl[0] : c->nocsp ? c->ocsp[0] : "");
@@ -227,7 +260,32 @@ static int co_emit(const struct certcheck *c, unsigned proto, cert_sink_fn sink,
 	}
 	for (i = 0; i < c->naia; i++)
 		fmt_append(o.evidence, sizeof o.evidence, " Issuer certificate at %s.", c->aia_ca_issuers[i]);
-	return sink(ctx, &o);
+	return x->sink(x->ctx, &o);
+}
+
+/* Every observation about c, in a fixed order: leaf and name, EKU, dates and key, chain,
+ * revocation. Stops at the first sink failure (-1); otherwise the last sink's result. */
+static int co_emit(const struct certcheck *c, unsigned proto, cert_sink_fn sink, void *ctx)
+{
+	struct co_out x = {.proto = proto, .sink = sink, .ctx = ctx};
+
+	if (!c->parsed) {
+		struct obs o;
+
+		co_init(&o, OBS_CERT_UNPARSABLE, proto);
+		o.value = (int64_t)c->nsent;
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The server's certificate (%zu sent) does not parse as X.509, so Windows cannot use it.", c->nsent);
+		return sink(ctx, &o);
+	}
+	co_sans(x.sans, sizeof x.sans, c);
+	co_key(x.key, sizeof x.key, c);
+	co_date(x.d1, sizeof x.d1, c->not_before);
+	co_date(x.d2, sizeof x.d2, c->not_after);
+
+	if (co_leaf_name(c, &x) || co_eku(c, &x) || co_dates_key(c, &x) || co_chain(c, &x))
+		return -1;
+	return co_revocation(c, &x);
 }
 
 struct co_engine_ctx {

@@ -338,40 +338,40 @@ enum {
 	F_HEAD, F_COUNT
 };
 
-int wiki_page_article(struct wiki_site *s, const struct kb_entry *e, struct html_buf *out)
+/* The code in its forms (display, hex, stem, event log, Win32) and the strings derived from it. */
+struct article_codes {
+	char code[32], hex[32], stem[32], eventlog[32], win32[32], explain[64], path[64], title[96];
+};
+
+static void article_codes(const struct kb_entry *e, struct article_codes *c)
 {
-	struct html_buf f[F_COUNT];
-	for (size_t i = 0; i < F_COUNT; i++)
-		html_buf_init(&f[i]);
-	const char *root = "../";
-	char code[32], hex[32], stem[32], eventlog[32] = "", win32[32] = "", explain[64], path[64], title[96];
-	code_display(e->code, code, sizeof code);
-	kb_code_hex(e->code, hex, sizeof hex);
-	kb_code_stem(e->code, stem, sizeof stem);
+	c->eventlog[0] = '\0';
+	c->win32[0] = '\0';
+	code_display(e->code, c->code, sizeof c->code);
+	kb_code_hex(e->code, c->hex, sizeof c->hex);
+	kb_code_stem(e->code, c->stem, sizeof c->stem);
 	if (kb_is_hresult(e->code)) {
-		snprintf(eventlog, sizeof eventlog, "%lld", kb_code_eventlog(e->code));
+		snprintf(c->eventlog, sizeof c->eventlog, "%lld", kb_code_eventlog(e->code));
 		if ((e->code & 0xFFFF0000u) == 0x80070000u) /* HRESULT_FROM_WIN32 */
-			snprintf(win32, sizeof win32, "%u", (unsigned)(e->code & 0xFFFFu));
+			snprintf(c->win32, sizeof c->win32, "%u", (unsigned)(e->code & 0xFFFFu));
 	}
-	snprintf(explain, sizeof explain, "vpndiag explain %s", stem);
-	snprintf(path, sizeof path, "errors/%s.html", stem);
-	snprintf(title, sizeof title, "Error %s", code);
+	snprintf(c->explain, sizeof c->explain, "vpndiag explain %s", c->stem);
+	snprintf(c->path, sizeof c->path, "errors/%s.html", c->stem);
+	snprintf(c->title, sizeof c->title, "Error %s", c->code);
+}
 
-	unsigned protos = 0;
-	int probe = 0;
-	for (size_t i = 0; i < e->ncauses; i++) {
-		protos |= e->causes[i].protocols;
-		probe |= e->causes[i].id != NULL;
+/* One <li> per string, as text. */
+static void text_items(struct html_buf *b, const struct kb_strv *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		html_raw(b, "<li>");
+		html_text(b, v->v[i]);
+		html_raw(b, "</li>\n");
 	}
-	protocol_badges(&f[F_PROTOCOLS], protos);
+}
 
-	for (size_t i = 0; i < e->details.n; i++) {
-		html_raw(&f[F_DETAILS], "<li>");
-		html_text(&f[F_DETAILS], e->details.v[i]);
-		html_raw(&f[F_DETAILS], "</li>\n");
-	}
-
-	struct html_buf *b = &f[F_CAUSES];
+static void article_causes(struct html_buf *b, const struct kb_entry *e)
+{
 	for (size_t i = 0; i < e->ncauses; i++) {
 		const struct kb_cause *c = &e->causes[i];
 		html_rawf(b, "<li id=\"cause-%zu\">\n<p>", i + 1);
@@ -390,14 +390,10 @@ int wiki_page_article(struct wiki_site *s, const struct kb_entry *e, struct html
 		}
 		html_raw(b, "</li>\n");
 	}
+}
 
-	for (size_t i = 0; i < e->steps.n; i++) {
-		html_raw(&f[F_STEPS], "<li>");
-		html_text(&f[F_STEPS], e->steps.v[i]);
-		html_raw(&f[F_STEPS], "</li>\n");
-	}
-
-	b = &f[F_FIXES];
+static void article_fixes(struct html_buf *b, const struct kb_entry *e)
+{
 	for (size_t i = 0; i < e->nfixes; i++) {
 		html_rawf(b, "<div class=\"fix\" id=\"fix-%zu\">\n<p>", i + 1);
 		html_text(b, e->fixes[i].text);
@@ -409,8 +405,10 @@ int wiki_page_article(struct wiki_site *s, const struct kb_entry *e, struct html
 		}
 		html_raw(b, "</div>\n");
 	}
+}
 
-	b = &f[F_FAQ];
+static void article_faq(struct html_buf *b, const struct kb_entry *e)
+{
 	for (size_t i = 0; i < e->nfaqs; i++) {
 		html_rawf(b, "<dt id=\"faq-%zu\">", i + 1);
 		html_text(b, e->faqs[i].question);
@@ -418,69 +416,111 @@ int wiki_page_article(struct wiki_site *s, const struct kb_entry *e, struct html
 		html_text(b, e->faqs[i].answer);
 		html_raw(b, "</dd>\n");
 	}
+}
 
+static void article_tags(struct html_buf *b, const struct wiki_site *s, const struct kb_entry *e, const char *root)
+{
 	for (size_t i = 0; i < e->tags.n; i++) {
 		const struct wiki_tag *t = wiki_site_tag(s, e->tags.v[i]);
 		if (!t)
 			continue;
-		html_raw(&f[F_TAGS], "<li><a href=\"");
-		tag_href(&f[F_TAGS], root, t);
-		html_raw(&f[F_TAGS], "\">");
-		html_text(&f[F_TAGS], t->name);
-		html_raw(&f[F_TAGS], "</a></li>\n");
+		html_raw(b, "<li><a href=\"");
+		tag_href(b, root, t);
+		html_raw(b, "\">");
+		html_text(b, t->name);
+		html_raw(b, "</a></li>\n");
 	}
+}
 
+/* The related entries the article names, then the nearest ones of its category. */
+static void article_links(struct html_buf *related, struct html_buf *more_b, const struct wiki_site *s,
+			  const struct kb_entry *e, const char *root)
+{
 	for (size_t i = 0; i < e->nrelated; i++) {
 		const struct kb_entry *r = kb_find_code(s->kb, e->related[i]);
 		if (r)
-			entry_li(&f[F_RELATED], root, r);
+			entry_li(related, root, r);
 	}
-
 	const struct kb_entry *more[MORE_IN_CATEGORY];
 	size_t nmore = more_in_category(s->kb, e, more, MORE_IN_CATEGORY);
 	for (size_t i = 0; i < nmore; i++)
-		entry_li(&f[F_MORE], root, more[i]);
+		entry_li(more_b, root, more[i]);
+}
 
+static void article_sources(struct html_buf *b, const struct kb_entry *e)
+{
 	for (size_t i = 0; i < e->nsources; i++) {
-		html_raw(&f[F_SOURCES], "<li>");
-		basis_badge(&f[F_SOURCES], e->sources[i].basis);
-		html_raw(&f[F_SOURCES], " ");
-		html_text(&f[F_SOURCES], e->sources[i].text);
-		html_raw(&f[F_SOURCES], "</li>\n");
+		html_raw(b, "<li>");
+		basis_badge(b, e->sources[i].basis);
+		html_raw(b, " ");
+		html_text(b, e->sources[i].text);
+		html_raw(b, "</li>\n");
 	}
+}
 
+/* The article template's variables (they point into c, e and f, which must outlive vs). */
+static void article_vars(struct wiki_vars *vs, const struct kb_entry *e, const struct article_codes *c, int probe,
+			 struct html_buf *f)
+{
+	wiki_vars_text(vs, "code", c->code);
+	wiki_vars_text(vs, "stem", c->stem);
+	wiki_vars_text(vs, "hex", c->hex);
+	wiki_vars_text(vs, "decimal", kb_is_hresult(e->code) ? "" : c->stem);
+	wiki_vars_text(vs, "eventlog", c->eventlog);
+	wiki_vars_text(vs, "win32", c->win32);
+	wiki_vars_text(vs, "symbol", e->symbol);
+	wiki_vars_text(vs, "title", e->title);
+	wiki_vars_text(vs, "quick", e->quick);
+	wiki_vars_text(vs, "meaning", e->meaning);
+	wiki_vars_text(vs, "category", kb_category_title(e->category));
+	wiki_vars_text(vs, "category_id", kb_category_name(e->category));
+	wiki_vars_text(vs, "explain", c->explain);
+	wiki_vars_text(vs, "probe", probe ? "vpndiag probe SERVER" : "");
+	wiki_vars_html(vs, "protocols", html_buf_cstr(&f[F_PROTOCOLS]));
+	wiki_vars_html(vs, "details", html_buf_cstr(&f[F_DETAILS]));
+	wiki_vars_html(vs, "causes", html_buf_cstr(&f[F_CAUSES]));
+	wiki_vars_html(vs, "steps", html_buf_cstr(&f[F_STEPS]));
+	wiki_vars_html(vs, "fixes", html_buf_cstr(&f[F_FIXES]));
+	wiki_vars_html(vs, "faq", html_buf_cstr(&f[F_FAQ]));
+	wiki_vars_html(vs, "tags", html_buf_cstr(&f[F_TAGS]));
+	wiki_vars_html(vs, "related", html_buf_cstr(&f[F_RELATED]));
+	wiki_vars_html(vs, "more", html_buf_cstr(&f[F_MORE]));
+	wiki_vars_html(vs, "sources", html_buf_cstr(&f[F_SOURCES]));
+}
+
+int wiki_page_article(struct wiki_site *s, const struct kb_entry *e, struct html_buf *out)
+{
+	struct html_buf f[F_COUNT];
+	for (size_t i = 0; i < F_COUNT; i++)
+		html_buf_init(&f[i]);
+	const char *root = "../";
+	struct article_codes c;
+	article_codes(e, &c);
+
+	unsigned protos = 0;
+	int probe = 0;
+	for (size_t i = 0; i < e->ncauses; i++) {
+		protos |= e->causes[i].protocols;
+		probe |= e->causes[i].id != NULL;
+	}
+	protocol_badges(&f[F_PROTOCOLS], protos);
+	text_items(&f[F_DETAILS], &e->details);
+	article_causes(&f[F_CAUSES], e);
+	text_items(&f[F_STEPS], &e->steps);
+	article_fixes(&f[F_FIXES], e);
+	article_faq(&f[F_FAQ], e);
+	article_tags(&f[F_TAGS], s, e, root);
+	article_links(&f[F_RELATED], &f[F_MORE], s, e, root);
+	article_sources(&f[F_SOURCES], e);
 	faq_jsonld(&f[F_HEAD], s, e);
 
 	struct wiki_vars vs = {.n = 0};
-	wiki_vars_text(&vs, "code", code);
-	wiki_vars_text(&vs, "stem", stem);
-	wiki_vars_text(&vs, "hex", hex);
-	wiki_vars_text(&vs, "decimal", kb_is_hresult(e->code) ? "" : stem);
-	wiki_vars_text(&vs, "eventlog", eventlog);
-	wiki_vars_text(&vs, "win32", win32);
-	wiki_vars_text(&vs, "symbol", e->symbol);
-	wiki_vars_text(&vs, "title", e->title);
-	wiki_vars_text(&vs, "quick", e->quick);
-	wiki_vars_text(&vs, "meaning", e->meaning);
-	wiki_vars_text(&vs, "category", kb_category_title(e->category));
-	wiki_vars_text(&vs, "category_id", kb_category_name(e->category));
-	wiki_vars_text(&vs, "explain", explain);
-	wiki_vars_text(&vs, "probe", probe ? "vpndiag probe SERVER" : "");
-	wiki_vars_html(&vs, "protocols", html_buf_cstr(&f[F_PROTOCOLS]));
-	wiki_vars_html(&vs, "details", html_buf_cstr(&f[F_DETAILS]));
-	wiki_vars_html(&vs, "causes", html_buf_cstr(&f[F_CAUSES]));
-	wiki_vars_html(&vs, "steps", html_buf_cstr(&f[F_STEPS]));
-	wiki_vars_html(&vs, "fixes", html_buf_cstr(&f[F_FIXES]));
-	wiki_vars_html(&vs, "faq", html_buf_cstr(&f[F_FAQ]));
-	wiki_vars_html(&vs, "tags", html_buf_cstr(&f[F_TAGS]));
-	wiki_vars_html(&vs, "related", html_buf_cstr(&f[F_RELATED]));
-	wiki_vars_html(&vs, "more", html_buf_cstr(&f[F_MORE]));
-	wiki_vars_html(&vs, "sources", html_buf_cstr(&f[F_SOURCES]));
+	article_vars(&vs, e, &c, probe, f);
 
 	struct html_buf ptitle;
 	html_buf_init(&ptitle);
-	html_rawf(&ptitle, "%s (%s): %s", title, e->symbol, e->title);
-	struct page pg = {root, path, html_buf_cstr(&ptitle), e->quick, html_buf_cstr(&f[F_HEAD]),
+	html_rawf(&ptitle, "%s (%s): %s", c.title, e->symbol, e->title);
+	struct page pg = {root, c.path, html_buf_cstr(&ptitle), e->quick, html_buf_cstr(&f[F_HEAD]),
 			  "<script src=\"../copy.js\"></script>\n", "article"};
 	int rc = render_page(s, &pg, "article.html", &vs, out);
 	for (size_t i = 0; i < F_COUNT; i++) {

@@ -630,14 +630,7 @@ static size_t begin_payload(struct ike2_writer *iw, uint8_t type, bool critical)
 /* Patches the 16-bit length at off + 2 with the bytes written since off. */
 static void end_sub(struct wbuf *w, size_t off)
 {
-	if (w->err)
-		return;
-	size_t n = w->len - off;
-	if (n > 0xffff) {
-		w->err = true;
-		return;
-	}
-	wbuf_put_u16_at(w, off + 2, (uint16_t)n);
+	wbuf_end_payload(w, off);
 }
 
 void ike2_w_payload(struct ike2_writer *iw, uint8_t type, bool critical, const uint8_t *body, size_t len)

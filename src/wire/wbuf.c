@@ -196,6 +196,17 @@ bool wbuf_put_u16_at(struct wbuf *w, size_t off, uint16_t v)
 	return true;
 }
 
+void wbuf_end_payload(struct wbuf *w, size_t off)
+{
+	if (w->err)
+		return;
+	if (off > w->len || w->len - off > 0xffff) {
+		w->err = true;
+		return;
+	}
+	wbuf_put_u16_at(w, off + 2, (uint16_t)(w->len - off));
+}
+
 bool wbuf_put_u32_at(struct wbuf *w, size_t off, uint32_t v)
 {
 	if (w->err || off > w->len || w->len - off < 4) {

@@ -50,6 +50,9 @@ bool wbuf_zero(struct wbuf *w, size_t n);
  * written after the body). */
 bool wbuf_put_u8_at(struct wbuf *w, size_t off, uint8_t v);
 bool wbuf_put_u16_at(struct wbuf *w, size_t off, uint16_t v);
+/* Closes a generic payload (IKEv1 and IKEv2 alike) started at off: writes the bytes written since
+ * off into its 16-bit length field at off + 2; a payload over 65535 bytes sets w->err. */
+void wbuf_end_payload(struct wbuf *w, size_t off);
 bool wbuf_put_u32_at(struct wbuf *w, size_t off, uint32_t v);
 
 #endif

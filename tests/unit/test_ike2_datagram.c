@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "crypto/dh.h"
 #include "crypto/ike2_certreq.h"
 #include "crypto/ike2_sig.h"
@@ -440,17 +442,7 @@ static struct diagnosis D;
 
 static void obs(enum obs_kind k, uint16_t port, bool natt, int32_t code, int64_t value, const char *text)
 {
-	struct obs o;
-	memset(&o, 0, sizeof o);
-	o.kind = k;
-	o.proto = KB_P_IKEV2;
-	o.port = port;
-	o.natt = natt;
-	o.code = code;
-	o.value = value;
-	snprintf(o.text, sizeof o.text, "%s", text ? text : "");
-	snprintf(o.evidence, sizeof o.evidence, "evidence of %s", engine_obs_kind_name(k));
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	th_obs(&R, k, KB_P_IKEV2, port, natt, code, value, text);
 }
 
 static void reset(void)

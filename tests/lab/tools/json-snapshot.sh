@@ -15,11 +15,12 @@ j = json.load(sys.stdin)
 T = re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b")
 EPH = re.compile(r"(\d+\.\d+\.\d+\.\d+|\]):(\d{4,5})\b")
 # random per run: PPTP call ids, LCP magic numbers, the lab CA name, certificate dates
-CALL = re.compile(r"\bcall (id )?\d+|\bmagic 0x[0-9a-f]+|root CA [0-9a-f]{6}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+CALL = re.compile(r"\bcall (id )?\d+|\bmagic 0x[0-9a-f]+|CA [0-9a-f]{6}\b|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 def eph(m):
     return m.group(0) if m.group(2) in ("1701", "1723", "4500") else m.group(1) + ":<port>"
 # values that are times or dates of the run (the lab makes its CA and CRLs afresh each time)
 TIMED = {"rtt", "resolved", "tcp-connected", "tcp-no-answer", "udp-no-answer", "privileges-dropped", "tls-handshake",
+         "gre-no-reply", "gre-reply",  # ms waited; how many GRE packets arrived before the teardown
          "revocation-fetch"}
 def walk(x):
     if isinstance(x, dict):
@@ -35,7 +36,7 @@ for o in j.get("observations", []):
         o["value"] = None
     if o.get("kind") in TIMED:
         o["value"] = None
-        o["code"] = None if o.get("kind") == "udp-no-answer" else o.get("code")
+        o["code"] = None if o.get("kind") in ("udp-no-answer", "gre-no-reply") else o.get("code")
 j["observations"] = sorted(j.get("observations", []), key=lambda o: json.dumps(o, sort_keys=True))
 print(json.dumps(j, indent=1, sort_keys=True))'
 }
@@ -54,9 +55,12 @@ record)
 	done ;;
 compare)
 	rc=0
+	tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 	for f in "$2"/*.json; do
 		n=$(basename "$f")
-		if cmp -s "$f" "$3/$n"; then echo "same      ${n%.json}"; else echo "DIFFERENT ${n%.json}"; diff -u "$f" "$3/$n" | head -20; rc=1; fi
+		# normalised again, so that both sides follow the newest rules of this script
+		normalise <"$f" >"$tmp/a" 2>/dev/null; normalise <"$3/$n" >"$tmp/b" 2>/dev/null
+		if cmp -s "$tmp/a" "$tmp/b"; then echo "same      ${n%.json}"; else echo "DIFFERENT ${n%.json}"; diff -u "$tmp/a" "$tmp/b" | head -${DIFF_LINES:-20}; rc=1; fi
 	done
 	exit $rc ;;
 *) echo "usage: $0 record VPNDIAG DIR [SCENARIO...] | compare DIR_A DIR_B" >&2; exit 2 ;;
