@@ -302,6 +302,56 @@ static int engine_prepare_and_drop(struct engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* The poll loop: wakes on readable/writable fds and on the instances' deadlines, until every
+ * instance is done, the run's bound is reached, or MAX_LOOPS wake-ups (a bound no run needs). */
+static void run_loop(struct engine *e, char *err, size_t errlen)
+{
+	struct pollfd pfd[MAX_WATCH];
+	struct probe_inst *owner[MAX_WATCH];
+	for (int loops = 0; loops < MAX_LOOPS && !e->oom; loops++) {
+		if (all_done(e))
+			break;
+		uint32_t now = engine_now_ms(e);
+		if (now >= e->end)
+			break;
+		uint32_t wake = e->end;
+		for (size_t i = 0; i < e->ninst; i++)
+			if (e->inst[i].mod && !e->inst[i].done && e->inst[i].deadline_ms && e->inst[i].deadline_ms < wake)
+				wake = e->inst[i].deadline_ms;
+		size_t n = e->nw;
+		for (size_t i = 0; i < n; i++) {
+			pfd[i].fd = e->w[i].fd;
+			pfd[i].events = (short)(POLLIN | (e->w[i].want_write ? POLLOUT : 0));
+			pfd[i].revents = 0;
+			owner[i] = e->w[i].pi;
+		}
+		int ms = wake > now ? (int)(wake - now) : 0;
+		int k = poll(pfd, n, ms);
+		if (k < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			break;
+		}
+		for (size_t i = 0; k > 0 && i < n; i++) {
+			if (!pfd[i].revents || !owner[i]->mod || owner[i]->done)
+				continue;
+			/* The module may have unwatched this fd while handling an earlier one. */
+			bool still = false;
+			for (size_t j = 0; j < e->nw; j++)
+				still = still || (e->w[j].fd == pfd[i].fd && e->w[j].pi == owner[i]);
+			if (still)
+				owner[i]->mod->on_readable(e, owner[i], pfd[i].fd);
+		}
+		now = engine_now_ms(e);
+		for (size_t i = 0; i < e->ninst; i++) {
+			struct probe_inst *pi = &e->inst[i];
+			if (pi->mod && !pi->done && pi->deadline_ms && pi->deadline_ms <= now) {
+				pi->deadline_ms = 0;
+				pi->mod->on_deadline(e, pi);
+			}
+		}
+	}
+}
+
 int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
@@ -367,50 +417,7 @@ int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, 
 			}
 		}
 
-		struct pollfd pfd[MAX_WATCH];
-		struct probe_inst *owner[MAX_WATCH];
-		for (int loops = 0; loops < MAX_LOOPS && !e->oom; loops++) {
-			if (all_done(e))
-				break;
-			uint32_t now = engine_now_ms(e);
-			if (now >= e->end)
-				break;
-			uint32_t wake = e->end;
-			for (size_t i = 0; i < e->ninst; i++)
-				if (e->inst[i].mod && !e->inst[i].done && e->inst[i].deadline_ms && e->inst[i].deadline_ms < wake)
-					wake = e->inst[i].deadline_ms;
-			size_t n = e->nw;
-			for (size_t i = 0; i < n; i++) {
-				pfd[i].fd = e->w[i].fd;
-				pfd[i].events = (short)(POLLIN | (e->w[i].want_write ? POLLOUT : 0));
-				pfd[i].revents = 0;
-				owner[i] = e->w[i].pi;
-			}
-			int ms = wake > now ? (int)(wake - now) : 0;
-			int k = poll(pfd, n, ms);
-			if (k < 0 && errno != EINTR) {
-				snprintf(err, errlen, "poll: %s", strerror(errno));
-				break;
-			}
-			for (size_t i = 0; k > 0 && i < n; i++) {
-				if (!pfd[i].revents || !owner[i]->mod || owner[i]->done)
-					continue;
-				/* The module may have unwatched this fd while handling an earlier one. */
-				bool still = false;
-				for (size_t j = 0; j < e->nw; j++)
-					still = still || (e->w[j].fd == pfd[i].fd && e->w[j].pi == owner[i]);
-				if (still)
-					owner[i]->mod->on_readable(e, owner[i], pfd[i].fd);
-			}
-			now = engine_now_ms(e);
-			for (size_t i = 0; i < e->ninst; i++) {
-				struct probe_inst *pi = &e->inst[i];
-				if (pi->mod && !pi->done && pi->deadline_ms && pi->deadline_ms <= now) {
-					pi->deadline_ms = 0;
-					pi->mod->on_deadline(e, pi);
-				}
-			}
-		}
+		run_loop(e, err, errlen);
 	}
 	finish_all(e, true);
 	sigaction(SIGPIPE, &old_pipe, NULL);
