@@ -301,7 +301,7 @@ static int read_inputs(const struct probe_args *a, struct engine_opts *o, struct
 }
 
 /* Prints the report in the asked form; returns the exit code. */
-static int render(const struct probe_args *a, const struct engine_result *r, const struct diagnosis *d)
+static int render(const struct probe_args *a, const struct obs_result *r, const struct diagnosis *d)
 {
 	struct kb kb;
 	char err[300];
@@ -342,7 +342,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 	struct engine_opts o;
 	struct certcheck_trust *trust = NULL;
 	rc = read_inputs(&a, &o, psk, ca_pem, ca_pem_len, &trust);
-	struct engine_result *r = rc == 0 ? calloc(1, sizeof *r) : NULL;
+	struct obs_result *r = rc == 0 ? calloc(1, sizeof *r) : NULL;
 	struct diagnosis *d = rc == 0 ? calloc(1, sizeof *d) : NULL;
 	char err[300];
 	if (rc == 0 && (!r || !d)) {
@@ -358,7 +358,7 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 	}
 	certcheck_trust_free(trust);
 	if (r)
-		engine_result_free(r);
+		obs_result_free(r);
 	free(r);
 	free(d);
 	return rc;

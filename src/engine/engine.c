@@ -40,7 +40,7 @@ struct engine {
 	uint64_t t0;               /* monotonic ms at the start */
 	uint32_t end;              /* engine clock */
 	const struct engine_opts *opts;
-	struct engine_result *res;
+	struct obs_result *res;
 	struct net_addr target;
 	uint8_t secret[32];
 	struct watch w[MAX_WATCH];
@@ -166,7 +166,7 @@ void engine_observe(struct engine *e, struct probe_inst *pi, const struct obs *o
 				 "more than %u observations for one protocol (a flood or a looping server): the rest were "
 				 "dropped, so this protocol's report is incomplete", (unsigned)budget);
 			e->exhausted_at[b] = e->res->nobs;
-			if (engine_result_add(e->res, &x) != 0)
+			if (obs_result_add(e->res, &x) != 0)
 				e->oom = true;
 		}
 		if (e->exhausted_at[b] < e->res->nobs)
@@ -174,14 +174,14 @@ void engine_observe(struct engine *e, struct probe_inst *pi, const struct obs *o
 		return;
 	}
 	e->nobs[b]++;
-	if (engine_result_add(e->res, &c) != 0)
+	if (obs_result_add(e->res, &c) != 0)
 		e->oom = true;
 }
 
 void engine_packet(struct engine *e, struct probe_inst *pi, char dir, const struct net_addr *peer,
 		   const char *summary)
 {
-	struct engine_result *r = e->res;
+	struct obs_result *r = e->res;
 	size_t b = budget_of(pi ? proto_table[pi->index].bit : 0);
 	if (e->npkts[b] > PKTS_PER_PROTO)
 		return;
@@ -191,7 +191,7 @@ void engine_packet(struct engine *e, struct probe_inst *pi, char dir, const stru
 	}
 	if (r->npkts == r->cappkts) {
 		size_t cap = r->cappkts ? r->cappkts * 2 : 16;
-		struct engine_pkt *v = realloc(r->pkts, cap * sizeof *v);
+		struct obs_pkt *v = realloc(r->pkts, cap * sizeof *v);
 		if (!v) {
 			e->oom = true;
 			return;
@@ -199,7 +199,7 @@ void engine_packet(struct engine *e, struct probe_inst *pi, char dir, const stru
 		r->pkts = v;
 		r->cappkts = cap;
 	}
-	struct engine_pkt *p = &r->pkts[r->npkts++];
+	struct obs_pkt *p = &r->pkts[r->npkts++];
 	memset(p, 0, sizeof *p);
 	p->t_ms = engine_now_ms(e);
 	p->dir = dir;
@@ -352,7 +352,7 @@ static void run_loop(struct engine *e, char *err, size_t errlen)
 	}
 }
 
-int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, size_t errlen)
+int engine_run(const struct engine_opts *o, struct obs_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
 	snprintf(r->host, sizeof r->host, "%s", o->host);

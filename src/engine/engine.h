@@ -3,7 +3,7 @@
  * (src/probes/registry.c) at once and collects what they observe.
  *
  * Probes observe, rules diagnose (src/rules), renderers report (src/report): the engine's output
- * is the observation model of src/obs/obs.h (a struct engine_result holding typed observations,
+ * is the observation model of src/obs/obs.h (a struct obs_result holding typed observations,
  * each with an evidence sentence, and a log of the packets sent and received). Nothing here
  * decides a Windows error. */
 #ifndef VPNDIAG_ENGINE_H
@@ -50,8 +50,8 @@ struct engine_opts {
 };
 
 /* Runs the probes. Returns 0 (the result may still hold a DNS failure), or -1 on a local error
- * (out of memory) with a message in err. r must be freed with engine_result_free either way. */
-int engine_run(const struct engine_opts *o, struct engine_result *r, char *err, size_t errlen);
+ * (out of memory) with a message in err. r must be freed with obs_result_free either way. */
+int engine_run(const struct engine_opts *o, struct obs_result *r, char *err, size_t errlen);
 
 /* ---- the interface the probe modules use (see probes/probe.h) ---- */
 

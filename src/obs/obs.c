@@ -12,12 +12,12 @@ static const char *const obs_names[OBS_KIND_COUNT] = {
 };
 #undef OBS_X
 
-const char *engine_obs_kind_name(enum obs_kind k)
+const char *obs_kind_name(enum obs_kind k)
 {
 	return (unsigned)k < OBS_KIND_COUNT && obs_names[k] ? obs_names[k] : "unknown";
 }
 
-int engine_result_add(struct engine_result *r, const struct obs *o)
+int obs_result_add(struct obs_result *r, const struct obs *o)
 {
 	if (r->nobs >= OBS_HARD_CAP)
 		return 0; /* bounded: a hostile server cannot grow the report without limit */
@@ -33,7 +33,7 @@ int engine_result_add(struct engine_result *r, const struct obs *o)
 	return 0;
 }
 
-void engine_result_free(struct engine_result *r)
+void obs_result_free(struct obs_result *r)
 {
 	free(r->obs);
 	free(r->pkts);

@@ -19,7 +19,7 @@
 #define OBS_ADDRSTRLEN 64 /* "[2001:db8::1]:65535" fits */
 
 /* What a probe saw. The kinds are listed per protocol in obs_*.def, so that each probe
- * adds its own without touching the others; the JSON name of each is engine_obs_kind_name(). */
+ * adds its own without touching the others; the JSON name of each is obs_kind_name(). */
 #define OBS_X(id, name) id,
 enum obs_kind {
 #include "obs/obs_all.def" /* generated: every src/obs/obs_*.def */
@@ -42,7 +42,7 @@ struct obs {
 };
 
 /* One packet in the verbose log, in the order sent and received. */
-struct engine_pkt {
+struct obs_pkt {
 	uint32_t t_ms;         /* since the start of the run */
 	char dir;              /* '>' sent, '<' received, '!' ICMP error, '-' ignored */
 	unsigned proto;
@@ -50,7 +50,7 @@ struct engine_pkt {
 	char summary[400];
 };
 
-struct engine_result {
+struct obs_result {
 	char host[256];
 	bool resolve_failed;       /* the name did not resolve (the dns-failed observation says why) */
 	size_t naddrs;             /* the addresses it resolved to, as text ("198.18.0.1", "2001:2::1") */
@@ -61,17 +61,17 @@ struct engine_result {
 	uint32_t timeout_ms;
 	uint32_t elapsed_ms;
 	char profile[160];         /* the client profile the run spoke as ("windows-10"; profile/profile.h) */
-	struct obs *obs;           /* heap; engine_result_free */
+	struct obs *obs;           /* heap; obs_result_free */
 	size_t nobs, capobs;
-	struct engine_pkt *pkts;   /* heap */
+	struct obs_pkt *pkts;   /* heap */
 	size_t npkts, cappkts;
 };
 
 /* Appends an observation to a result (copies it). Returns 0 or -1 when out of memory. Also used
  * by tests to build results by hand. Bounded: past a hard cap the observation is dropped. */
-int engine_result_add(struct engine_result *r, const struct obs *o);
-void engine_result_free(struct engine_result *r);
+int obs_result_add(struct obs_result *r, const struct obs *o);
+void obs_result_free(struct obs_result *r);
 /* The JSON name of a kind ("udp-no-answer"), "unknown" outside the list. */
-const char *engine_obs_kind_name(enum obs_kind k);
+const char *obs_kind_name(enum obs_kind k);
 
 #endif

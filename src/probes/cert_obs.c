@@ -303,7 +303,7 @@ static int co_sink_engine(void *ctx, const struct obs *o)
 
 static int co_sink_result(void *ctx, const struct obs *o)
 {
-	return engine_result_add(ctx, o);
+	return obs_result_add(ctx, o);
 }
 
 void cert_observe(struct engine *e, struct probe_inst *pi, const struct certcheck *c, unsigned proto)
@@ -313,7 +313,7 @@ void cert_observe(struct engine *e, struct probe_inst *pi, const struct certchec
 	(void)co_emit(c, proto, co_sink_engine, &x);
 }
 
-int cert_observe_result(struct engine_result *r, const struct certcheck *c, unsigned proto)
+int cert_observe_result(struct obs_result *r, const struct certcheck *c, unsigned proto)
 {
 	return co_emit(c, proto, co_sink_result, r);
 }

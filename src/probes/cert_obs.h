@@ -12,6 +12,6 @@ void cert_observe(struct engine *e, struct probe_inst *pi, const struct certchec
 
 /* The same observations appended to a result (tests, and callers without an engine). Returns 0,
  * or -1 when out of memory. */
-int cert_observe_result(struct engine_result *r, const struct certcheck *c, unsigned proto);
+int cert_observe_result(struct obs_result *r, const struct certcheck *c, unsigned proto);
 
 #endif

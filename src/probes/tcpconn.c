@@ -48,7 +48,7 @@ static void observe(struct tcpconn *c, struct engine *e, struct probe_inst *pi, 
 	}
 	engine_observe(e, pi, &o);
 	char s[160];
-	fmt_into(s, sizeof s, "TCP %u %s (%s)", c->port, engine_obs_kind_name(kind), c->what);
+	fmt_into(s, sizeof s, "TCP %u %s (%s)", c->port, obs_kind_name(kind), c->what);
 	engine_packet(e, pi, kind == OBS_TCP_CONNECTED ? '<' : '!', &c->dst, s);
 }
 

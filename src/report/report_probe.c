@@ -85,7 +85,7 @@ static struct json_object *finding_json(const struct finding *f, const struct kb
 static struct json_object *obs_json(const struct obs *ob)
 {
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "kind", json_object_new_string(engine_obs_kind_name(ob->kind)));
+	json_object_object_add(o, "kind", json_object_new_string(obs_kind_name(ob->kind)));
 	json_object_object_add(o, "protocol", str_or_null(proto_name(ob->proto)));
 	json_object_object_add(o, "port", ob->port ? json_object_new_int(ob->port) : NULL);
 	json_object_object_add(o, "natt", json_object_new_boolean(ob->natt));
@@ -102,7 +102,7 @@ static struct json_object *tri(int v)
 	return v < 0 ? NULL : json_object_new_boolean(v != 0);
 }
 
-struct json_object *report_json(const struct engine_result *r, const struct diagnosis *d, const struct kb *kb,
+struct json_object *report_json(const struct obs_result *r, const struct diagnosis *d, const struct kb *kb,
 				bool with_packets)
 {
 	struct json_object *root = json_object_new_object();
@@ -158,7 +158,7 @@ struct json_object *report_json(const struct engine_result *r, const struct diag
 	if (with_packets) {
 		struct json_object *pk = json_object_new_array();
 		for (size_t i = 0; i < r->npkts; i++) {
-			const struct engine_pkt *p = &r->pkts[i];
+			const struct obs_pkt *p = &r->pkts[i];
 			struct json_object *o = json_object_new_object();
 			char dir[2] = {p->dir, 0};
 			json_object_object_add(o, "t_ms", json_object_new_int64(p->t_ms));
@@ -214,7 +214,7 @@ static void print_command(FILE *out, const char *cmd)
 	}
 }
 
-void report_text(FILE *out, const struct engine_result *r, const struct diagnosis *d, const struct kb *kb,
+void report_text(FILE *out, const struct obs_result *r, const struct diagnosis *d, const struct kb *kb,
 		 bool colour)
 {
 	struct style st = {colour};
@@ -287,10 +287,10 @@ void report_text(FILE *out, const struct engine_result *r, const struct diagnosi
 	}
 }
 
-void report_packets(FILE *out, const struct engine_result *r)
+void report_packets(FILE *out, const struct obs_result *r)
 {
 	for (size_t i = 0; i < r->npkts; i++) {
-		const struct engine_pkt *p = &r->pkts[i];
+		const struct obs_pkt *p = &r->pkts[i];
 		const char *proto = proto_name(p->proto);
 		fprintf(out, "%7.3f %c %-6s %-24s %s\n", p->t_ms / 1000.0, p->dir, proto ? proto : "-", p->peer, p->summary);
 	}
@@ -298,7 +298,7 @@ void report_packets(FILE *out, const struct engine_result *r)
 
 /* ---------------------------------------------------------------- monitoring */
 
-int report_monitoring(FILE *out, const struct engine_result *r, const struct diagnosis *d)
+int report_monitoring(FILE *out, const struct obs_result *r, const struct diagnosis *d)
 {
 	static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 	int state = d->monitoring_state;

@@ -19,17 +19,17 @@
 
 /* The whole report as one JSON object. with_packets adds "packets" (--verbose). kb may be NULL
  * (titles are then null). */
-struct json_object *report_json(const struct engine_result *r, const struct diagnosis *d, const struct kb *kb,
+struct json_object *report_json(const struct obs_result *r, const struct diagnosis *d, const struct kb *kb,
 				bool with_packets);
 
 /* The text report: verdict table, findings with evidence and fixes, NAT, recommendation. */
-void report_text(FILE *out, const struct engine_result *r, const struct diagnosis *d, const struct kb *kb,
+void report_text(FILE *out, const struct obs_result *r, const struct diagnosis *d, const struct kb *kb,
 		 bool colour);
 
 /* The packets in the order sent and received, one line each (--verbose). */
-void report_packets(FILE *out, const struct engine_result *r);
+void report_packets(FILE *out, const struct obs_result *r);
 
 /* Writes "VPNDIAG STATE - ... | perfdata" and a newline; returns d->monitoring_state (0..3). */
-int report_monitoring(FILE *out, const struct engine_result *r, const struct diagnosis *d);
+int report_monitoring(FILE *out, const struct obs_result *r, const struct diagnosis *d);
 
 #endif

@@ -12,7 +12,7 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-const struct obs *rules_find_obs(const struct engine_result *r, enum obs_kind k, unsigned proto, int natt)
+const struct obs *rules_find_obs(const struct obs_result *r, enum obs_kind k, unsigned proto, int natt)
 {
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *o = &r->obs[i];
@@ -22,7 +22,7 @@ const struct obs *rules_find_obs(const struct engine_result *r, enum obs_kind k,
 	return NULL;
 }
 
-size_t rules_count_obs(const struct engine_result *r, enum obs_kind k, unsigned proto)
+size_t rules_count_obs(const struct obs_result *r, enum obs_kind k, unsigned proto)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->nobs; i++)
@@ -61,7 +61,7 @@ void rules_fix(struct finding *f, const char *text, const char *command)
 }
 
 /* 868: the name does not resolve [D]. Every selected protocol fails: there is no address. */
-static void rule_dns(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_dns(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = rules_find_obs(r, OBS_DNS_FAILED, 0, -1);
 	if (!o)
@@ -131,7 +131,7 @@ const char *rules_severity_name(enum severity s)
 
 /* ---------------------------------------------------------------- verdicts */
 
-void rules_evaluate(const struct engine_result *r, struct diagnosis *d)
+void rules_evaluate(const struct obs_result *r, struct diagnosis *d)
 {
 	memset(d, 0, sizeof *d);
 	d->recommended = -1;

@@ -67,10 +67,10 @@ struct diagnosis {
 };
 
 /* Runs every rule over r, then the result step. Pure. */
-void rules_evaluate(const struct engine_result *r, struct diagnosis *d);
+void rules_evaluate(const struct obs_result *r, struct diagnosis *d);
 /* The result step: per-protocol RTTs, the exit code and the monitoring state, from r and the
  * verdicts already in d (rules_evaluate calls it last). */
-void rules_result(const struct engine_result *r, struct diagnosis *d);
+void rules_result(const struct obs_result *r, struct diagnosis *d);
 
 const char *rules_verdict_name(enum verdict v);   /* "works" "fails" "unknown" "not probed" */
 const char *rules_severity_name(enum severity s); /* "info" "warning" "failure" */

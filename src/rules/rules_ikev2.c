@@ -8,7 +8,7 @@
 #include "profile/profile.h"
 #include "util/fmt.h"
 
-static void ignored_evidence(const struct engine_result *r, struct finding *f, unsigned proto)
+static void ignored_evidence(const struct obs_result *r, struct finding *f, unsigned proto)
 {
 	size_t n = rules_count_obs(r, OBS_IKE_IGNORED, proto);
 	const struct obs *o = rules_find_obs(r, OBS_IKE_IGNORED, proto, -1);
@@ -19,7 +19,7 @@ static void ignored_evidence(const struct engine_result *r, struct finding *f, u
 	}
 }
 
-static bool port_answered(const struct engine_result *r, unsigned proto, bool natt)
+static bool port_answered(const struct obs_result *r, unsigned proto, bool natt)
 {
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *o = &r->obs[i];
@@ -35,7 +35,7 @@ static bool port_answered(const struct engine_result *r, unsigned proto, bool na
 /* Something answered from the server's address and port, though not (or not only) with IKEv2
  * (issue 11): a datagram that does not parse, or one too large to keep. Then the port is not
  * filtered, whatever else is missing. */
-static const struct obs *port_spoke(const struct engine_result *r, unsigned proto, bool natt)
+static const struct obs *port_spoke(const struct obs_result *r, unsigned proto, bool natt)
 {
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *o = &r->obs[i];
@@ -45,12 +45,12 @@ static const struct obs *port_spoke(const struct engine_result *r, unsigned prot
 	return NULL;
 }
 
-static bool port_heard(const struct engine_result *r, unsigned proto, bool natt)
+static bool port_heard(const struct obs_result *r, unsigned proto, bool natt)
 {
 	return port_answered(r, proto, natt) || port_spoke(r, proto, natt);
 }
 
-static bool ike_spoke_only_junk(const struct engine_result *r)
+static bool ike_spoke_only_junk(const struct obs_result *r)
 {
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *o = &r->obs[i];
@@ -65,7 +65,7 @@ static bool ike_spoke_only_junk(const struct engine_result *r)
 
 
 /* 809: ICMP unreachable for UDP 500 (nothing listens, or a firewall rejects) [D for 809]. */
-static void rule_udp500_unreachable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_udp500_unreachable(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = rules_find_obs(r, OBS_UDP_ICMP, KB_P_IKEV2, 0);
 	if (!o || port_heard(r, KB_P_IKEV2, false))
@@ -89,7 +89,7 @@ static void rule_udp500_unreachable(const struct engine_result *r, struct diagno
 
 /* 809: no answer on UDP 500 after every retransmission [D]. Silence is "no answer", never
  * "closed": a filter, a dead host and a host without IKE look the same. */
-static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_udp500_filtered(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = rules_find_obs(r, OBS_UDP_NO_ANSWER, KB_P_IKEV2, 0);
 	if (!o || port_heard(r, KB_P_IKEV2, false) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_IKEV2, 0))
@@ -109,7 +109,7 @@ static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis
  * address and port that do not parse (lying lengths, zero-length payloads, another protocol, a
  * middlebox), or too large to keep. Never "filtered", never "works": unknown, with what would
  * decide it. Windows discards such datagrams and keeps retransmitting [I]. */
-static void rule_malformed(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_malformed(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	if (!ike_spoke_only_junk(r))
 		return;
@@ -134,7 +134,7 @@ static void rule_malformed(const struct engine_result *r, struct diagnosis *d, c
 		  "ss -ulpn 'sport = :500 or sport = :4500'\ntcpdump -ni any -X 'udp port 500 or udp port 4500'");
 }
 
-static const struct obs *first_alt_accepted(const struct engine_result *r)
+static const struct obs *first_alt_accepted(const struct obs_result *r)
 {
 	return rules_find_obs(r, OBS_IKE_ALT_ACCEPTED, KB_P_IKEV2, -1);
 }
@@ -148,7 +148,7 @@ static bool is_policy_command(const char *cmd)
  * names, else (no name, or a profile file) the default client. Its proposal sets hold the client
  * change each set implies; an observation names only the set. Heap (a struct profile is large);
  * NULL when it cannot be loaded. */
-static struct profile *ikev2_profile(const struct engine_result *r)
+static struct profile *ikev2_profile(const struct obs_result *r)
 {
 	char err[300];
 	struct profile *p = calloc(1, sizeof *p);
@@ -174,7 +174,7 @@ static const char *set_fix(const struct profile *p, const struct obs *o, bool co
 
 /* The client changes the accepted alternative sets imply: the first set's fix (its exact custom
  * policy when the set is one), and a custom policy from a second set when the first is not one. */
-static void alt_fixes(const struct engine_result *r, struct finding *f, const struct obs *acc)
+static void alt_fixes(const struct obs_result *r, struct finding *f, const struct obs *acc)
 {
 	struct profile *prof = ikev2_profile(r);
 	const char *acc_cmd = set_fix(prof, acc, true);
@@ -206,7 +206,7 @@ static void alt_fixes(const struct engine_result *r, struct finding *f, const st
 
 /* 13868: NO_PROPOSAL_CHOSEN (or an INVALID_KE for a group Windows does not offer) to the default
  * proposals [V]. The alternative sets tell which client change makes it work. */
-static void rule_proposal_mismatch(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_proposal_mismatch(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = NULL;
 	for (size_t i = 0; i < r->nobs && !o; i++) {
@@ -248,7 +248,7 @@ static void rule_proposal_mismatch(const struct engine_result *r, struct diagnos
 }
 
 /* Any other error notify to IKE_SA_INIT: the SA is refused; the Windows error is not known [I]. */
-static void rule_error_notify(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_error_notify(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = NULL;
 	for (size_t i = 0; i < r->nobs && !o; i++) {
@@ -269,7 +269,7 @@ static void rule_error_notify(const struct engine_result *r, struct diagnosis *d
 	rules_fix(f, "Read the server's IKE log for why it refused the request (the notify names the reason).", NULL);
 }
 
-static bool nat_seen(const struct engine_result *r)
+static bool nat_seen(const struct obs_result *r)
 {
 	const struct obs *c = rules_find_obs(r, OBS_NAT_CLIENT, KB_P_IKEV2, -1);
 	const struct obs *s = rules_find_obs(r, OBS_NAT_SERVER, KB_P_IKEV2, -1);
@@ -278,7 +278,7 @@ static bool nat_seen(const struct engine_result *r)
 
 /* 809: UDP 500 answers, UDP 4500 does not. Behind NAT Windows moves IKE_AUTH and ESP to 4500
  * (RFC 7296 2.23) and times out [D/V]; without NAT it stays on 500, so it is a warning. */
-static void rule_udp4500(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_udp4500(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	if (!rules_find_obs(r, OBS_IKE_ACCEPTED, KB_P_IKEV2, 0) || port_heard(r, KB_P_IKEV2, true))
 		return;
@@ -308,7 +308,7 @@ static void rule_udp4500(const struct engine_result *r, struct diagnosis *d, con
 
 /* ---------------------------------------------------------------- IKE_AUTH and the certificate */
 
-static const struct obs *ike_obs(const struct engine_result *r, enum obs_kind k)
+static const struct obs *ike_obs(const struct obs_result *r, enum obs_kind k)
 {
 	return rules_find_obs(r, k, KB_P_IKEV2, -1);
 }
@@ -342,7 +342,7 @@ static int answered(const struct obs *o)
  * the server [V: DrayTek "IKEv2 EAP VPN log analysis": Windows 10's IKE_AUTH carries its list of
  * CAs and is big enough to be fragmented; Hicks: 809 when IKE fragments are dropped; facts 2.6].
  * Windows fragments its request itself only for a server that sent IKEV2_FRAGMENTATION_SUPPORTED. */
-static void rule_request_fragments_dropped(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_request_fragments_dropped(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *na = ike_obs(r, OBS_IKE_AUTH_NO_ANSWER), *rq = ike_obs(r, OBS_IKE_AUTH_SMALL_REQ);
 	if (!na || ike_obs(r, OBS_IKE_AUTH_REPLY) || answered(rq) != 1)
@@ -378,7 +378,7 @@ static void rule_request_fragments_dropped(const struct engine_result *r, struct
  * (IP fragments dropped) [V: Hicks "Always On VPN and IKEv2 Fragmentation", facts 2.6]. Without
  * the third exchange's answer the lost part (request or reply) is not known, and the finding says
  * so. */
-static void rule_fragments_dropped(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_fragments_dropped(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *na = ike_obs(r, OBS_IKE_AUTH_NO_ANSWER), *sm = ike_obs(r, OBS_IKE_AUTH_SMALL);
 	const struct obs *rq = ike_obs(r, OBS_IKE_AUTH_SMALL_REQ);
@@ -410,7 +410,7 @@ static void rule_fragments_dropped(const struct engine_result *r, struct diagnos
 
 /* 809: IKE_SA_INIT answered, IKE_AUTH never answered, and nothing shows the size is to blame
  * [I: Windows then times out like for a lost IKE_SA_INIT]. */
-static void rule_auth_no_answer(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_auth_no_answer(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *na = ike_obs(r, OBS_IKE_AUTH_NO_ANSWER), *sm = ike_obs(r, OBS_IKE_AUTH_SMALL);
 	const struct obs *rq = ike_obs(r, OBS_IKE_AUTH_SMALL_REQ);
@@ -434,7 +434,7 @@ static void rule_auth_no_answer(const struct engine_result *r, struct diagnosis 
 /* An error notify in the IKE_AUTH reply, before any EAP [I: no public source maps these for the
  * first IKE_AUTH; facts 7: TS_UNACCEPTABLE 842, INTERNAL_ADDRESS_FAILURE 840, FAILED_CP_REQUIRED
  * 841, AUTHENTICATION_FAILED 13801]. */
-static void rule_auth_refused(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_auth_refused(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_ERROR);
 	if (!o)
@@ -464,7 +464,7 @@ static void rule_auth_refused(const struct engine_result *r, struct diagnosis *d
 }
 
 /* 13806: the server answers without a usable certificate [D/V: AOVPN troubleshooting, facts 1.3, 7]. */
-static void rule_no_server_cert(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_no_server_cert(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_NO_CERT);
 	const struct obs *u = rules_find_obs(r, OBS_CERT_UNPARSABLE, KB_P_IKEV2, -1);
@@ -495,7 +495,7 @@ static bool issuer_unknown_leaf_only(const struct obs *mi)
 	return mi && mi->value <= 1 && mi->text[0] == 0;
 }
 
-static void rule_cert_untrusted(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_cert_untrusted(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = rules_find_obs(r, OBS_CERT_UNTRUSTED_ROOT, KB_P_IKEV2, -1);
 	const struct obs *mi = rules_find_obs(r, OBS_CERT_MISSING_INTERMEDIATE, KB_P_IKEV2, -1);
@@ -529,7 +529,7 @@ static void rule_cert_untrusted(const struct engine_result *r, struct diagnosis 
 	    NULL);
 }
 
-static void rule_cert_missing_intermediate(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_cert_missing_intermediate(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = rules_find_obs(r, OBS_CERT_MISSING_INTERMEDIATE, KB_P_IKEV2, -1);
 	if (!o || issuer_unknown_leaf_only(o))
@@ -683,7 +683,7 @@ static const struct rule ikev2_rules[] = {
  * certificate's key over the real exchange; the certificate passes every Windows rule (chain to a
  * trusted root, dates, name, EKU, key: a cert-chain-ok and no cert-* problem); the server asked
  * for EAP. Revocation is not checked: IKEEXT's default soft-fails it (facts 2.8) [inferred]. */
-static void ikev2_settle(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p)
+static void ikev2_settle(const struct obs_result *r, const struct diagnosis *d, struct proto_verdict *p)
 {
 	const struct obs *acc = rules_find_obs(r, OBS_IKE_ACCEPTED, KB_P_IKEV2, 0);
 	if (!acc)

@@ -4,7 +4,7 @@
 
 #include "rules/rules.h"
 
-typedef void (*rule_fn)(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row);
+typedef void (*rule_fn)(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row);
 
 /* ---- rules that one observation decides, as data (applied by rules_apply_one) ----
  * A row finds the first observation of `kind` of its protocol (natt and port filters), tests it,
@@ -64,7 +64,7 @@ struct rules_proto {
 	unsigned proto; /* KB_P_* bit */
 	const struct rule *rules;
 	size_t nrules;
-	void (*settle)(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p);
+	void (*settle)(const struct obs_result *r, const struct diagnosis *d, struct proto_verdict *p);
 };
 
 /* The firewall fix both IKE protocols (IKEv2, L2TP/IPsec) give for UDP 500/4500, and its commands. */
@@ -81,8 +81,8 @@ struct rules_proto {
 #undef PROTO_X
 
 /* The first observation of kind k for proto (0 = any) and natt (-1 = either), or NULL. */
-const struct obs *rules_find_obs(const struct engine_result *r, enum obs_kind k, unsigned proto, int natt);
-size_t rules_count_obs(const struct engine_result *r, enum obs_kind k, unsigned proto);
+const struct obs *rules_find_obs(const struct obs_result *r, enum obs_kind k, unsigned proto, int natt);
+size_t rules_count_obs(const struct obs_result *r, enum obs_kind k, unsigned proto);
 /* A new finding for row about proto (NULL when the diagnosis is full). */
 struct finding *rules_add(struct diagnosis *d, const struct rules_row *row, unsigned proto);
 void rules_evidence(struct finding *f, const char *text);
@@ -93,7 +93,7 @@ void rules_fix(struct finding *f, const char *text, const char *command);
 struct finding *rules_found(struct diagnosis *d, const struct rules_row *row, unsigned proto, const struct obs *o,
 			    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Applies a single-observation rule for row->protos (one KB_P_* bit). Pure. */
-void rules_apply_one(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row,
+void rules_apply_one(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row,
 		     const struct rule_one *one);
 
 #endif

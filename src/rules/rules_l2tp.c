@@ -6,12 +6,12 @@
 
 #include "util/fmt.h"
 
-static const struct obs *find(const struct engine_result *r, enum obs_kind k, int natt)
+static const struct obs *find(const struct obs_result *r, enum obs_kind k, int natt)
 {
 	return rules_find_obs(r, k, KB_P_L2TP, natt);
 }
 
-static const struct obs *find_port(const struct engine_result *r, enum obs_kind k, uint16_t port)
+static const struct obs *find_port(const struct obs_result *r, enum obs_kind k, uint16_t port)
 {
 	for (size_t i = 0; i < r->nobs; i++)
 		if (r->obs[i].kind == k && r->obs[i].proto == KB_P_L2TP && r->obs[i].port == port)
@@ -20,7 +20,7 @@ static const struct obs *find_port(const struct engine_result *r, enum obs_kind 
 }
 
 /* The main exchange's MM1 on UDP 500 got an IKE answer (accepted or refused with a notify). */
-static bool ike500_answered(const struct engine_result *r)
+static bool ike500_answered(const struct obs_result *r)
 {
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *o = &r->obs[i];
@@ -39,7 +39,7 @@ static bool ike500_answered(const struct engine_result *r)
  * retransmission of the server's previous message (6: normal IKE behaviour), a wrong source (8),
  * a NAT keepalive (9). Then the port is not "filtered" or
  * "silent" and the verdict is at most unknown, unless a reply decided it. */
-static const struct obs *answered_badly(const struct engine_result *r, int natt)
+static const struct obs *answered_badly(const struct obs_result *r, int natt)
 {
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *o = &r->obs[i];
@@ -55,7 +55,7 @@ static const struct obs *answered_badly(const struct engine_result *r, int natt)
 
 
 /* 809: ICMP unreachable for UDP 500 [V]. */
-static void rule_udp500_unreachable(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_udp500_unreachable(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0);
 	if (!o || o->port == 1701 || ike500_answered(r) || answered_badly(r, 0))
@@ -70,7 +70,7 @@ static void rule_udp500_unreachable(const struct engine_result *r, struct diagno
 }
 
 /* 809: no answer on UDP 500 [V]. */
-static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_udp500_filtered(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find_port(r, OBS_UDP_NO_ANSWER, 500);
 	if (!o || o->natt || ike500_answered(r) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0) || answered_badly(r, 0))
@@ -84,7 +84,7 @@ static void rule_udp500_filtered(const struct engine_result *r, struct diagnosis
 	rules_fix(f, "On a Linux firewall or server:", RULES_IKE_FW_LINUX);
 }
 
-static const struct obs *main_refused(const struct engine_result *r)
+static const struct obs *main_refused(const struct obs_result *r)
 {
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *o = &r->obs[i];
@@ -95,7 +95,7 @@ static const struct obs *main_refused(const struct engine_result *r)
 	return NULL;
 }
 
-static const struct obs *alt_accepted(const struct engine_result *r)
+static const struct obs *alt_accepted(const struct obs_result *r)
 {
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *o = &r->obs[i];
@@ -106,7 +106,7 @@ static const struct obs *alt_accepted(const struct engine_result *r)
 }
 
 /* Windows' own transforms accepted (on 500 or on the 4500 probe). */
-static bool default_accepted(const struct engine_result *r)
+static bool default_accepted(const struct obs_result *r)
 {
 	for (size_t i = 0; i < r->nobs; i++)
 		if (r->obs[i].kind == OBS_L2TP_MM_ACCEPTED && r->obs[i].proto == KB_P_L2TP &&
@@ -115,7 +115,7 @@ static bool default_accepted(const struct engine_result *r)
 	return false;
 }
 
-static void alt_evidence(const struct engine_result *r, struct finding *f)
+static void alt_evidence(const struct obs_result *r, struct finding *f)
 {
 	for (size_t i = 0; i < r->nobs; i++) {
 		const struct obs *o = &r->obs[i];
@@ -129,7 +129,7 @@ static const char *const basis_788 =
 	"Which of 788 and 789 Windows shows for a Main Mode proposal mismatch is not documented; 788 (\"the L2TP connection attempt failed because the security layer could not negotiate compatible parameters with the remote computer\") is the closer match [inferred, facts sheet 7]";
 
 /* 788 [I]: NO-PROPOSAL-CHOSEN to Windows' transforms, and to every transform we could offer. */
-static void rule_ikev1_not_offered(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_ikev1_not_offered(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = main_refused(r);
 	if (!o || alt_accepted(r) || default_accepted(r))
@@ -144,7 +144,7 @@ static void rule_ikev1_not_offered(const struct engine_result *r, struct diagnos
 }
 
 /* 788 [I]: NO-PROPOSAL-CHOSEN to Windows' transforms, while other transforms are accepted. */
-static void rule_proposal_mismatch(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_proposal_mismatch(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = main_refused(r), *a = alt_accepted(r);
 	if (!o || !a || default_accepted(r))
@@ -160,7 +160,7 @@ static void rule_proposal_mismatch(const struct engine_result *r, struct diagnos
 
 /* 809 [D]: NAT-D shows the server behind NAT; Windows then needs AssumeUDPEncapsulationContextOnSendRule
  * (1 server behind NAT, 2 both behind NAT) and a reboot (facts 2.7, KB 926179). */
-static void rule_server_nat(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_server_nat(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find(r, OBS_NAT_SERVER, -1);
 	if (!o || o->value != 1)
@@ -187,7 +187,7 @@ static void rule_server_nat(const struct engine_result *r, struct diagnosis *d, 
 }
 
 /* 809 [V]: NAT detected, Main Mode moved to UDP 4500 and nothing answers there. */
-static void rule_udp4500(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_udp4500(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *mv = find(r, OBS_L2TP_MOVED_4500, -1), *sil = NULL;
 	for (size_t i = 0; i < r->nobs; i++)
@@ -215,7 +215,7 @@ static const char *const psk_cmd =
 	"Set-VpnConnection -Name '<VPN name>' -L2tpPsk '<the server key>' -Force   # run it interactively; do not store the key in scripts";
 
 /* 789 [V]: the key does not verify (a notify, an MM6 or Informational that does not decrypt). */
-static void rule_psk_mismatch(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_psk_mismatch(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find(r, OBS_L2TP_PSK_MISMATCH, -1);
 	if (!o || find(r, OBS_L2TP_PSK_MATCH, -1))
@@ -228,7 +228,7 @@ static void rule_psk_mismatch(const struct engine_result *r, struct diagnosis *d
 }
 
 /* 789 [I]: MM1-MM4 answered, then silence after MM5 (on a port that answers IKE). */
-static void rule_psk_silence(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_psk_silence(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *sil = NULL;
 	for (size_t i = 0; i < r->nobs; i++)
@@ -251,7 +251,7 @@ static void rule_psk_silence(const struct engine_result *r, struct diagnosis *d,
 }
 
 /* Info: client behind NAT is fine for L2TP/IPsec (NAT-T) with the default registry [D, facts 8.6]. */
-static void rule_client_nat(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_client_nat(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find(r, OBS_NAT_CLIENT, -1), *s = find(r, OBS_NAT_SERVER, -1);
 	if (!o || o->value != 1 || (s && s->value == 1))
@@ -305,7 +305,7 @@ static const struct rule l2tp_rules[] = {
 };
 
 /* What was decided, for the summary: reachability, transform, NAT. */
-static void decided(const struct engine_result *r, char *s, size_t n)
+static void decided(const struct obs_result *r, char *s, size_t n)
 {
 	const struct obs *a = find(r, OBS_L2TP_MM_ACCEPTED, 0);
 	const struct obs *c = find(r, OBS_NAT_CLIENT, -1), *sv = find(r, OBS_NAT_SERVER, -1);
@@ -319,7 +319,7 @@ static void decided(const struct engine_result *r, char *s, size_t n)
 		fmt_append(s, n, "; MM5 sent on UDP 4500");
 }
 
-static void l2tp_settle(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p)
+static void l2tp_settle(const struct obs_result *r, const struct diagnosis *d, struct proto_verdict *p)
 {
 	const struct obs *m = find(r, OBS_L2TP_PSK_MATCH, -1);
 	const struct obs *sv = find(r, OBS_NAT_SERVER, -1);
@@ -339,7 +339,7 @@ static void l2tp_settle(const struct engine_result *r, const struct diagnosis *d
 		const struct obs *b = answered_badly(r, -1);
 		fmt_into(p->summary, sizeof p->summary,
 			 "undecided: something answers on UDP %u, but not with a valid IKEv1 reply (%s: %s)%s%s", b->port,
-			 engine_obs_kind_name(b->kind), b->text, s[0] ? "; decided: " : "", s);
+			 obs_kind_name(b->kind), b->text, s[0] ? "; decided: " : "", s);
 	} else if (s[0]) {
 		const struct obs *na = find(r, OBS_L2TP_NO_ANSWER, -1);
 		fmt_into(p->summary, sizeof p->summary, "undecided: %s; not decided: %s", s,

@@ -19,7 +19,7 @@ static int natt_arg(enum rule_natt n)
 	return n == RULE_NATT_EITHER ? -1 : n == RULE_NATT_YES;
 }
 
-static const struct obs *find(const struct engine_result *r, enum obs_kind k, unsigned proto, enum rule_natt n,
+static const struct obs *find(const struct obs_result *r, enum obs_kind k, unsigned proto, enum rule_natt n,
 			      uint16_t port)
 {
 	int natt = natt_arg(n);
@@ -67,7 +67,7 @@ static void expand(char *out, size_t n, const char *t, const struct obs *o)
 	}
 }
 
-static void add_evidence(struct finding *f, const struct engine_result *r, const struct rule_one *one,
+static void add_evidence(struct finding *f, const struct obs_result *r, const struct rule_one *one,
 			 const struct rule_ev *ev, const struct obs *o)
 {
 	bool self_listed = false;
@@ -90,7 +90,7 @@ static void add_evidence(struct finding *f, const struct engine_result *r, const
 	}
 }
 
-void rules_apply_one(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row,
+void rules_apply_one(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row,
 		     const struct rule_one *one)
 {
 	unsigned proto = row->protos;

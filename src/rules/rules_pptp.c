@@ -18,12 +18,12 @@
 
 #define P KB_P_PPTP
 
-static const struct obs *find(const struct engine_result *r, enum obs_kind k)
+static const struct obs *find(const struct obs_result *r, enum obs_kind k)
 {
 	return rules_find_obs(r, k, P, -1);
 }
 
-static void rule_rejected(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_rejected(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *sc = find(r, OBS_PPTP_SCCRP), *oc = find(r, OBS_PPTP_OCRP);
 	const struct obs *o = NULL;
@@ -53,7 +53,7 @@ static void rule_rejected(const struct engine_result *r, struct diagnosis *d, co
 		  "Get-VpnServerConfiguration; Get-RemoteAccessConnectionStatistics   # RRAS\njournalctl -u pptpd   # Linux");
 }
 
-static void rule_gre(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_gre(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find(r, OBS_GRE_NO_REPLY), *oc = find(r, OBS_PPTP_OCRP);
 	if (!o || !oc || oc->code != 1 || find(r, OBS_GRE_REPLY))
@@ -79,7 +79,7 @@ static void rule_gre(const struct engine_result *r, struct diagnosis *d, const s
 	rules_fix(f, "Or stop using PPTP: IKEv2 (UDP 500/4500) or SSTP (TCP 443) cross NATs and firewalls without GRE.", NULL);
 }
 
-static void rule_insecure(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_insecure(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	if (!find(r, OBS_TCP_CONNECTED) && !find(r, OBS_TCP_REFUSED) && !find(r, OBS_TCP_NO_ANSWER) && !find(r, OBS_TCP_UNREACHABLE))
 		return;
@@ -118,7 +118,7 @@ static const struct rule pptp_rules[] = {
 };
 
 /* Works only when the control connection, the call and GRE were all checked. */
-static void pptp_settle(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p)
+static void pptp_settle(const struct obs_result *r, const struct diagnosis *d, struct proto_verdict *p)
 {
 	const struct obs *sc = find(r, OBS_PPTP_SCCRP), *oc = find(r, OBS_PPTP_OCRP), *gre = find(r, OBS_GRE_REPLY);
 	const struct obs *x;

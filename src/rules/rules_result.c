@@ -6,7 +6,7 @@
 
 /* The round trip to a protocol's own service port (its first default port: UDP 500 for IKEv2 and
  * L2TP/IPsec, not the side checks on 1701), or for the TCP protocols the connect time; -1 = none. */
-static int64_t rtt_of(const struct engine_result *r, int idx)
+static int64_t rtt_of(const struct obs_result *r, int idx)
 {
 	unsigned bit = proto_table[idx].bit;
 	uint16_t port = proto_table[idx].ports[0];
@@ -63,7 +63,7 @@ static int monitoring_state(const struct diagnosis *d)
 	return warn ? VD_MON_WARNING : VD_MON_OK;
 }
 
-void rules_result(const struct engine_result *r, struct diagnosis *d)
+void rules_result(const struct obs_result *r, struct diagnosis *d)
 {
 	d->dns_failed = r->resolve_failed || rules_find_obs(r, OBS_DNS_FAILED, 0, -1) != NULL;
 	for (int i = 0; i < PROTO_COUNT; i++)

@@ -29,7 +29,7 @@
 
 #define P KB_P_SSTP
 
-static const struct obs *find(const struct engine_result *r, enum obs_kind k)
+static const struct obs *find(const struct obs_result *r, enum obs_kind k)
 {
 	return rules_find_obs(r, k, P, -1);
 }
@@ -39,7 +39,7 @@ static const char *const no_rev_check =
 
 /* ---------------------------------------------------------------- certificate */
 
-static void rule_missing_intermediate(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_missing_intermediate(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find(r, OBS_CERT_MISSING_INTERMEDIATE);
 	if (!o)
@@ -98,7 +98,7 @@ static bool is_rev_set(const struct obs *x)
 	return x->proto == P && (strcmp(x->set, "crl") == 0 || strcmp(x->set, "ocsp") == 0);
 }
 
-static void rev_facts(const struct engine_result *r, struct rev_facts *f)
+static void rev_facts(const struct obs_result *r, struct rev_facts *f)
 {
 	memset(f, 0, sizeof *f);
 	for (size_t i = 0; i < r->nobs; i++) {
@@ -140,7 +140,7 @@ static void rev_facts(const struct engine_result *r, struct rev_facts *f)
 	}
 }
 
-static void rule_revoked(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_revoked(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find(r, OBS_CERT_REVOKED);
 	if (!o)
@@ -156,7 +156,7 @@ static void rule_revoked(const struct engine_result *r, struct diagnosis *d, con
 		  "Get-RemoteAccess | Select-Object SslCertificate");
 }
 
-static void rule_crl(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_crl(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	struct rev_facts rf;
 	rev_facts(r, &rf);
@@ -196,7 +196,7 @@ static void rule_crl(const struct engine_result *r, struct diagnosis *d, const s
 	rules_fix(f, "Only as a stopgap (turns off revocation checking for SSTP on that client; reboot after):", no_rev_check);
 }
 
-static void rule_rev_unchecked(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_rev_unchecked(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	struct rev_facts rf;
 	rev_facts(r, &rf);
@@ -213,7 +213,7 @@ static void rule_rev_unchecked(const struct engine_result *r, struct diagnosis *
 
 /* ---------------------------------------------------------------- SSTP handshake */
 
-static void rule_not_sstp(const struct engine_result *r, struct diagnosis *d, const struct rules_row *row)
+static void rule_not_sstp(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *http = find(r, OBS_SSTP_HTTP);
 	const struct obs *bad = find(r, OBS_SSTP_HTTP_BAD);
@@ -357,7 +357,7 @@ static const struct rule sstp_rules[] = {
 
 /* Works only when every step Windows takes before PPP was checked and passed: TLS, the certificate
  * by Windows' rules (chain, name, dates, EKU), revocation reachable, HTTP 200, Call Connect Ack. */
-static void sstp_settle(const struct engine_result *r, const struct diagnosis *d, struct proto_verdict *p)
+static void sstp_settle(const struct obs_result *r, const struct diagnosis *d, struct proto_verdict *p)
 {
 	const struct obs *tls = find(r, OBS_TLS_HANDSHAKE), *ack = find(r, OBS_SSTP_ACK);
 	const struct obs *http = find(r, OBS_SSTP_HTTP), *chain = find(r, OBS_CERT_CHAIN_OK);

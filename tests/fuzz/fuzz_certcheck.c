@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct certcheck c;
 	struct certcheck_der d[MAX_PIECES];
 	struct certcheck_input in;
-	struct engine_result r;
+	struct obs_result r;
 	char err[128];
 	size_t n = 0, off = 1;
 
@@ -83,6 +83,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)certcheck_run(&in, &c, err, sizeof err);
 	memset(&r, 0, sizeof r);
 	(void)cert_observe_result(&r, &c, KB_P_SSTP);
-	engine_result_free(&r);
+	obs_result_free(&r);
 	return 0;
 }

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct engine_result r;
+	static struct obs_result r;
 	static struct diagnosis d;
 	memset(&r, 0, sizeof r);
 	snprintf(r.host, sizeof r.host, "fuzz.example");
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			o.prop.t[i].id = (uint16_t)(o.text[(i + 1) % 8] & 0x1f);
 		}
 		off += tl;
-		if (engine_result_add(&r, &o) != 0)
+		if (obs_result_add(&r, &o) != 0)
 			break;
 	}
 	rules_evaluate(&r, &d);
@@ -66,6 +66,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	json_object_put(j);
 	(void)d.exit_code;
-	engine_result_free(&r);
+	obs_result_free(&r);
 	return 0;
 }

@@ -125,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_t th;
 	if (pthread_create(&th, NULL, serve, &s) != 0)
 		goto out;
-	struct engine_result *r = calloc(1, sizeof *r);
+	struct obs_result *r = calloc(1, sizeof *r);
 	struct diagnosis *d = calloc(1, sizeof *d);
 	char err[200];
 	if (r && d && engine_run(&o, r, err, sizeof err) == 0) {
@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.stop = 1;
 	pthread_join(th, NULL);
 	if (r)
-		engine_result_free(r);
+		obs_result_free(r);
 	free(r);
 	free(d);
 out:

@@ -60,7 +60,7 @@ int th_vdl(struct th_run *r, const char *first, ...)
 	return th_vd(r, args);
 }
 
-struct obs *th_obs(struct engine_result *r, enum obs_kind k, unsigned proto, uint16_t port, bool natt, int32_t code,
+struct obs *th_obs(struct obs_result *r, enum obs_kind k, unsigned proto, uint16_t port, bool natt, int32_t code,
 		   int64_t value, const char *text)
 {
 	struct obs o;
@@ -72,7 +72,7 @@ struct obs *th_obs(struct engine_result *r, enum obs_kind k, unsigned proto, uin
 	o.code = code;
 	o.value = value;
 	fmt_into(o.text, sizeof o.text, "%s", text ? text : "");
-	fmt_into(o.evidence, sizeof o.evidence, "evidence of %s", engine_obs_kind_name(k));
-	assert_int_equal(engine_result_add(r, &o), 0);
+	fmt_into(o.evidence, sizeof o.evidence, "evidence of %s", obs_kind_name(k));
+	assert_int_equal(obs_result_add(r, &o), 0);
 	return &r->obs[r->nobs - 1];
 }

@@ -24,7 +24,7 @@ int th_vdl(struct th_run *r, const char *first, ...);
 
 /* Adds one observation of kind k about proto (a PROTO_B_* bit, 0 = the target) to r, with an
  * evidence sentence naming the kind; fails the calling test when out of memory. */
-struct obs *th_obs(struct engine_result *r, enum obs_kind k, unsigned proto, uint16_t port, bool natt, int32_t code,
+struct obs *th_obs(struct obs_result *r, enum obs_kind k, unsigned proto, uint16_t port, bool natt, int32_t code,
 		   int64_t value, const char *text);
 
 #endif

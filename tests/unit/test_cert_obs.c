@@ -11,7 +11,7 @@
 
 #include "probes/cert_obs.h"
 
-static size_t count(const struct engine_result *r, enum obs_kind k)
+static size_t count(const struct obs_result *r, enum obs_kind k)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->nobs; i++)
@@ -29,14 +29,14 @@ static void truncated_chain_no_chain_verdict(void **state)
 	c.nchecked = 64;
 	c.chain_too_long = true;
 	c.missing_intermediate = true; /* what verifying the first 64 alone concludes */
-	struct engine_result r;
+	struct obs_result r;
 	memset(&r, 0, sizeof r);
 	assert_int_equal(cert_observe_result(&r, &c, PROTO_B_SSTP), 0);
 	assert_int_equal(count(&r, OBS_CERT_CHAIN_TOO_LONG), 1);
 	assert_int_equal(count(&r, OBS_CERT_MISSING_INTERMEDIATE), 0);
 	assert_int_equal(count(&r, OBS_CERT_UNTRUSTED_ROOT), 0);
 	assert_int_equal(count(&r, OBS_CERT_CHAIN_INVALID), 0);
-	engine_result_free(&r);
+	obs_result_free(&r);
 
 	/* the same facts without the cut: the missing intermediate is reported */
 	c.chain_too_long = false;
@@ -44,7 +44,7 @@ static void truncated_chain_no_chain_verdict(void **state)
 	memset(&r, 0, sizeof r);
 	assert_int_equal(cert_observe_result(&r, &c, PROTO_B_SSTP), 0);
 	assert_int_equal(count(&r, OBS_CERT_MISSING_INTERMEDIATE), 1);
-	engine_result_free(&r);
+	obs_result_free(&r);
 }
 
 int main(void)

@@ -257,7 +257,7 @@ static void test_good_chain(void **state)
 	assert_false(c.untrusted_root || c.missing_intermediate);
 
 	/* the same facts through the observation layer */
-	struct engine_result r;
+	struct obs_result r;
 	memset(&r, 0, sizeof r);
 	assert_int_equal(cert_observe_result(&r, &c, KB_P_SSTP), 0);
 	bool leaf = false, ok = false;
@@ -270,13 +270,13 @@ static void test_good_chain(void **state)
 			    r.obs[i].kind == OBS_CERT_REVOCATION_URLS);
 	}
 	assert_true(leaf && ok);
-	assert_string_equal(engine_obs_kind_name(OBS_CERT_CHAIN_OK), "cert-chain-ok");
-	engine_result_free(&r);
+	assert_string_equal(obs_kind_name(OBS_CERT_CHAIN_OK), "cert-chain-ok");
+	obs_result_free(&r);
 }
 
 static bool has_kind(const struct certcheck *c, enum obs_kind k, struct obs *found)
 {
-	struct engine_result r;
+	struct obs_result r;
 	bool hit = false;
 	memset(&r, 0, sizeof r);
 	assert_int_equal(cert_observe_result(&r, c, KB_P_IKEV2), 0);
@@ -286,7 +286,7 @@ static bool has_kind(const struct certcheck *c, enum obs_kind k, struct obs *fou
 			if (found)
 				*found = r.obs[i];
 		}
-	engine_result_free(&r);
+	obs_result_free(&r);
 	return hit;
 }
 

@@ -412,12 +412,12 @@ static void auth_verify(void **state)
 
 /* ---- rules: observations in, findings out ---- */
 
-static struct engine_result R;
+static struct obs_result R;
 static struct diagnosis D;
 
 static void reset(void)
 {
-	engine_result_free(&R);
+	obs_result_free(&R);
 	memset(&R, 0, sizeof R);
 	R.selected = KB_P_IKEV2;
 	R.probed = KB_P_IKEV2;
@@ -434,8 +434,8 @@ static void add(enum obs_kind k, int32_t code, int64_t value, const char *text)
 	o.code = code;
 	o.value = value;
 	snprintf(o.text, sizeof o.text, "%s", text ? text : "");
-	snprintf(o.evidence, sizeof o.evidence, "evidence of %s", engine_obs_kind_name(k));
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	snprintf(o.evidence, sizeof o.evidence, "evidence of %s", obs_kind_name(k));
+	assert_int_equal(obs_result_add(&R, &o), 0);
 }
 
 static void healthy_obs(void)
@@ -450,7 +450,7 @@ static void healthy_obs(void)
 	o.proto = KB_P_IKEV2;
 	o.port = 4500;
 	o.natt = true;
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	assert_int_equal(obs_result_add(&R, &o), 0);
 	add(OBS_IKE_AUTH_REPLY, 0, 1236, "ID(FQDN vpn.lab.test) CERTx1 AUTH EAP");
 	add(OBS_IKE_AUTH_SIGNATURE, 1, 1, "RSA");
 }
@@ -597,7 +597,7 @@ static void rules_auth_paths(void **state)
 	add(OBS_IKE_AUTH_ERROR, IKE2_N_AUTHENTICATION_FAILED, 0, "AUTHENTICATION_FAILED");
 	assert_string_equal(verdict_cause(), "ike-auth-refused");
 	assert_int_equal(D.p[0].windows_error, 13801);
-	engine_result_free(&R);
+	obs_result_free(&R);
 	memset(&R, 0, sizeof R);
 }
 

@@ -437,7 +437,7 @@ static void auth_verify_vectors(void **state)
 
 /* ---- rules: something answers, but not with IKEv2 ---- */
 
-static struct engine_result R;
+static struct obs_result R;
 static struct diagnosis D;
 
 static void obs(enum obs_kind k, uint16_t port, bool natt, int32_t code, int64_t value, const char *text)
@@ -447,7 +447,7 @@ static void obs(enum obs_kind k, uint16_t port, bool natt, int32_t code, int64_t
 
 static void reset(void)
 {
-	engine_result_free(&R);
+	obs_result_free(&R);
 	memset(&R, 0, sizeof R);
 	snprintf(R.host, sizeof R.host, "vpn.example.test");
 	R.selected = R.probed = KB_P_IKEV2;
@@ -513,7 +513,7 @@ static void rules_malformed_not_filtered(void **state)
 	rules_evaluate(&R, &D);
 	assert_non_null(find("udp500-filtered"));
 	assert_null(find("ike-malformed-reply"));
-	engine_result_free(&R);
+	obs_result_free(&R);
 }
 
 int main(void)

@@ -32,7 +32,7 @@
 #define SLACK_MS 500u
 #define BIG 64000 /* an IKE_SA_INIT reply of 64 KB: over the old 8,192-byte buffer */
 
-static struct engine_result R;
+static struct obs_result R;
 static struct diagnosis D;
 
 enum mode {
@@ -264,7 +264,7 @@ static void run_against(enum mode m)
 	close(fd);
 	close(fd2);
 	close(fd3);
-	engine_result_free(&R);
+	obs_result_free(&R);
 	struct engine_opts o;
 	memset(&o, 0, sizeof o);
 	o.host = "127.0.0.1";
@@ -441,7 +441,7 @@ static void reply_from_another_port_never_counts(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	engine_result_free(&R);
+	obs_result_free(&R);
 	return 0;
 }
 

@@ -51,7 +51,7 @@ enum mode {
 	M_MM2_LOOP,      /* MM2 again and again, never MM4 */
 };
 
-static struct engine_result R;
+static struct obs_result R;
 
 static int bind_udp(uint16_t *port)
 {
@@ -304,7 +304,7 @@ static void run_mode(enum mode mode)
 		responder(mode, fd, fspoof);
 		_exit(0);
 	}
-	engine_result_free(&R);
+	obs_result_free(&R);
 	struct engine_opts o;
 	memset(&o, 0, sizeof o);
 	o.host = "127.0.0.1";
@@ -349,7 +349,7 @@ static const struct obs *need(enum obs_kind k)
 {
 	const struct obs *o = first(k);
 	if (!o) {
-		fail_msg("no %s observation", engine_obs_kind_name(k));
+		fail_msg("no %s observation", obs_kind_name(k));
 		abort();
 	}
 	return o;
@@ -501,6 +501,6 @@ int main(void)
 		cmocka_unit_test(test_mm2_retransmitted_forever),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	engine_result_free(&R);
+	obs_result_free(&R);
 	return rc;
 }

@@ -14,12 +14,12 @@
 #include "util/fmt.h"
 #include "wire/ikev1.h"
 
-static struct engine_result R;
+static struct obs_result R;
 static struct diagnosis D;
 
 static void reset(void)
 {
-	engine_result_free(&R);
+	obs_result_free(&R);
 	memset(&R, 0, sizeof R);
 	R.selected = R.probed = KB_P_L2TP;
 	R.timeout_ms = 6000;
@@ -37,8 +37,8 @@ static void add(enum obs_kind k, uint16_t port, bool natt, int32_t code, int64_t
 	o.value = value;
 	fmt_into(o.set, sizeof o.set, "%s", set ? set : "");
 	fmt_into(o.text, sizeof o.text, "%s", text ? text : "");
-	fmt_into(o.evidence, sizeof o.evidence, "evidence %s", engine_obs_kind_name(k));
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	fmt_into(o.evidence, sizeof o.evidence, "evidence %s", obs_kind_name(k));
+	assert_int_equal(obs_result_add(&R, &o), 0);
 }
 
 static const struct proto_verdict *l2(void)
@@ -283,7 +283,7 @@ static void test_profile_is_windows_mm1(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	engine_result_free(&R);
+	obs_result_free(&R);
 	return 0;
 }
 

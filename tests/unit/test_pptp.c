@@ -396,7 +396,7 @@ static void test_stream_framing(void **state)
 #define RUN_TIMEOUT_MS 2500u
 #define SLACK_MS 600u
 
-static struct engine_result R;
+static struct obs_result R;
 
 enum hostile { H_STALL, H_ZERO_LEN, H_LYING_LONG, H_LYING_SHORT, H_SLOW, H_FLOOD, H_SCCRP_RESET, H_REFLECT };
 
@@ -509,7 +509,7 @@ static void run_hostile(enum hostile h)
 	if (pid == 0)
 		serve(lfd, h);
 	close(lfd);
-	engine_result_free(&R);
+	obs_result_free(&R);
 	struct engine_opts o;
 	memset(&o, 0, sizeof o);
 	o.host = "127.0.0.1";
@@ -612,7 +612,7 @@ static void test_hostile_gre_reflection(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	engine_result_free(&R);
+	obs_result_free(&R);
 	return 0;
 }
 

@@ -30,7 +30,7 @@
 #define TIMEOUT_MS 1500u
 #define SLACK_MS 400u
 
-static struct engine_result R;
+static struct obs_result R;
 
 static int bind_udp(int family, uint16_t *port)
 {
@@ -66,7 +66,7 @@ static const char *loop_addr(int family)
 
 static void run(int family, uint16_t p500, uint16_t p4500)
 {
-	engine_result_free(&R);
+	obs_result_free(&R);
 	struct engine_opts o;
 	memset(&o, 0, sizeof o);
 	o.host = loop_addr(family);
@@ -452,7 +452,7 @@ static void tcp_accept_then_close(void **state)
 		_exit(0);
 	}
 	close(ls);
-	engine_result_free(&R);
+	obs_result_free(&R);
 	struct engine_opts o;
 	memset(&o, 0, sizeof o);
 	o.host = "127.0.0.1";
@@ -495,7 +495,7 @@ static void flood_keeps_other_protocols(void **state)
 		responder(M_FLOOD, fd, fd2);
 	close(fd);
 	close(fd2);
-	engine_result_free(&R);
+	obs_result_free(&R);
 	struct engine_opts o;
 	memset(&o, 0, sizeof o);
 	o.host = "127.0.0.1";
@@ -536,7 +536,7 @@ static void flood_keeps_other_protocols(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	engine_result_free(&R);
+	obs_result_free(&R);
 	return 0;
 }
 

@@ -22,13 +22,13 @@
 #include "report/report_probe.h"
 #include "rules/rules.h"
 
-static struct engine_result R;
+static struct obs_result R;
 static struct diagnosis D;
 static struct kb KB;
 
 static void base(void)
 {
-	engine_result_free(&R);
+	obs_result_free(&R);
 	memset(&R, 0, sizeof R);
 	snprintf(R.host, sizeof R.host, "vpn.example.test");
 	R.selected = KB_P_ALL;
@@ -136,7 +136,7 @@ static void json_shape_unknown(void **state)
 	assert_int_equal(D.exit_code, VD_EXIT_UNKNOWN);
 }
 
-static char *capture(int (*fn)(FILE *, const struct engine_result *, const struct diagnosis *), int *ret)
+static char *capture(int (*fn)(FILE *, const struct obs_result *, const struct diagnosis *), int *ret)
 {
 	static char buf[8192];
 	FILE *f = fmemopen(buf, sizeof buf, "w");
@@ -179,12 +179,12 @@ static void monitoring_line(void **state)
 	o.proto = KB_P_L2TP;
 	o.port = 1701;
 	o.value = 3;
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	assert_int_equal(obs_result_add(&R, &o), 0);
 	o.kind = OBS_TCP_CONNECTED;
 	o.proto = KB_P_SSTP;
 	o.port = 443;
 	o.value = 7;
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	assert_int_equal(obs_result_add(&R, &o), 0);
 	R.probed |= KB_P_L2TP | KB_P_SSTP; /* perfdata lists the protocols that were probed */
 	rules_evaluate(&R, &D);
 	line = capture(report_monitoring, &st);
@@ -283,7 +283,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	engine_result_free(&R);
+	obs_result_free(&R);
 	kb_free(&KB);
 	return 0;
 }

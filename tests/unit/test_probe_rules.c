@@ -14,12 +14,12 @@
 #include "profile/profile.h"
 #include "rules/rules.h"
 
-static struct engine_result R;
+static struct obs_result R;
 static struct diagnosis D;
 
 static void reset(unsigned selected, unsigned probed)
 {
-	engine_result_free(&R);
+	obs_result_free(&R);
 	memset(&R, 0, sizeof R);
 	snprintf(R.host, sizeof R.host, "vpn.example.test");
 	R.selected = selected;
@@ -39,8 +39,8 @@ static void obs(enum obs_kind k, uint16_t port, bool natt, int32_t code, int64_t
 	o.value = value;
 	snprintf(o.set, sizeof o.set, "%s", set ? set : "");
 	snprintf(o.text, sizeof o.text, "%s", text ? text : "");
-	snprintf(o.evidence, sizeof o.evidence, "evidence of %s", engine_obs_kind_name(k));
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	snprintf(o.evidence, sizeof o.evidence, "evidence of %s", obs_kind_name(k));
+	assert_int_equal(obs_result_add(&R, &o), 0);
 }
 
 static struct ike2_proposal prop(uint16_t encr, uint16_t keylen, uint16_t integ, uint16_t prf, uint16_t dh)
@@ -359,7 +359,7 @@ static void errors_and_causes_known(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	engine_result_free(&R);
+	obs_result_free(&R);
 	return 0;
 }
 

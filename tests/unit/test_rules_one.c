@@ -14,13 +14,13 @@
 #include "obs/obs.h"
 #include "rules/rules_internal.h"
 
-static struct engine_result R;
+static struct obs_result R;
 static struct diagnosis D;
 static const struct rules_row ROW = {"test-cause", KB_P_PPTP, 800, KB_VENDOR, SEV_FAILURE};
 
 static void reset(void)
 {
-	engine_result_free(&R);
+	obs_result_free(&R);
 	memset(&R, 0, sizeof R);
 	memset(&D, 0, sizeof D);
 }
@@ -38,7 +38,7 @@ static void add(enum obs_kind k, unsigned proto, uint16_t port, bool natt, int32
 	o.value = value;
 	snprintf(o.text, sizeof o.text, "%s", text);
 	snprintf(o.evidence, sizeof o.evidence, "%s", evidence);
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	assert_int_equal(obs_result_add(&R, &o), 0);
 }
 
 static const struct rule_one REFUSED = {
@@ -167,7 +167,7 @@ static void otherwise_row(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	engine_result_free(&R);
+	obs_result_free(&R);
 	return 0;
 }
 

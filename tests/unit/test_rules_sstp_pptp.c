@@ -17,12 +17,12 @@
 #define SSTP 2 /* protocol index */
 #define PPTP 3
 
-static struct engine_result R;
+static struct obs_result R;
 static struct diagnosis D;
 
 static void reset(void)
 {
-	engine_result_free(&R);
+	obs_result_free(&R);
 	memset(&R, 0, sizeof R);
 	snprintf(R.host, sizeof R.host, "vpn.example.test");
 	R.selected = R.probed = KB_P_SSTP | KB_P_PPTP;
@@ -40,8 +40,8 @@ static void obs(unsigned proto, enum obs_kind k, int32_t code, int64_t value, co
 	o.value = value;
 	snprintf(o.set, sizeof o.set, "%s", set ? set : "");
 	snprintf(o.text, sizeof o.text, "%s", text ? text : "");
-	snprintf(o.evidence, sizeof o.evidence, "evidence of %s", engine_obs_kind_name(k));
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	snprintf(o.evidence, sizeof o.evidence, "evidence of %s", obs_kind_name(k));
+	assert_int_equal(obs_result_add(&R, &o), 0);
 }
 #define S(k, c, v, set, t) obs(KB_P_SSTP, k, c, v, set, t)
 #define Q(k, c, v, set, t) obs(KB_P_PPTP, k, c, v, set, t)
@@ -361,21 +361,21 @@ static void cert_chain_too_long(void **state)
 		o.value = 1;
 		o.code = 1;
 		snprintf(o.text, sizeof o.text, "x");
-		assert_int_equal(engine_result_add(&R, &o), 0);
+		assert_int_equal(obs_result_add(&R, &o), 0);
 	}
 	rules_evaluate(&R, &D);
 	assert_int_equal(D.p[0].verdict, VERDICT_WORKS); /* the baseline: these make IKEv2 work */
 	o.kind = OBS_CERT_CHAIN_TOO_LONG;
 	o.value = 20;
 	o.code = 12;
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	assert_int_equal(obs_result_add(&R, &o), 0);
 	rules_evaluate(&R, &D);
 	assert_int_not_equal(D.p[0].verdict, VERDICT_WORKS);
 	assert_non_null(find("cert-chain-too-long"));
 	/* a revoked certificate seen on IKEv2: a warning (IKEEXT soft-fails by default) */
 	R.nobs--;
 	o.kind = OBS_CERT_REVOKED;
-	assert_int_equal(engine_result_add(&R, &o), 0);
+	assert_int_equal(obs_result_add(&R, &o), 0);
 	rules_evaluate(&R, &D);
 	assert_non_null(find("cert-revoked"));
 	assert_int_equal(find("cert-revoked")->severity, SEV_WARNING);
@@ -561,7 +561,7 @@ static void predicted_errors_in_kb(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	engine_result_free(&R);
+	obs_result_free(&R);
 	return 0;
 }
 
