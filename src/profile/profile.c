@@ -32,6 +32,26 @@ int profile_err(char *err, size_t errlen, const char *name, unsigned lineno, con
 	return -1;
 }
 
+struct profile_lines *profile_lines_open(const uint8_t *buf, size_t len, const char *name, char *err, size_t errlen)
+{
+	if (!buf && len) {
+		profile_err(err, errlen, name, 0, "no data");
+		return NULL;
+	}
+	if (len > PROFILE_MAX_FILE) {
+		profile_err(err, errlen, name, 0, "file larger than %u bytes", PROFILE_MAX_FILE);
+		return NULL;
+	}
+	struct profile_lines *lr = calloc(1, sizeof *lr);
+	if (!lr) {
+		profile_err(err, errlen, name, 0, "out of memory");
+		return NULL;
+	}
+	lr->buf = buf;
+	lr->len = len;
+	return lr;
+}
+
 int profile_lines_next(struct profile_lines *lr, char **key, char **value, const char *name, char *err, size_t errlen)
 {
 	while (lr->off < lr->len) {
@@ -686,15 +706,9 @@ int profile_parse(const char *name, const uint8_t *buf, size_t len, struct profi
 	memset(out, 0, sizeof *out);
 	out->nonce_basis = KB_INFERRED;
 	out->retransmit_basis = KB_INFERRED;
-	if (!buf && len)
-		return profile_err(err, errlen, name, 0, "no data");
-	if (len > PROFILE_MAX_FILE)
-		return profile_err(err, errlen, name, 0, "file larger than %u bytes", PROFILE_MAX_FILE);
-	struct profile_lines *lr = calloc(1, sizeof *lr);
+	struct profile_lines *lr = profile_lines_open(buf, len, name, err, errlen);
 	if (!lr)
-		return profile_err(err, errlen, name, 0, "out of memory");
-	lr->buf = buf;
-	lr->len = len;
+		return -1;
 	while ((rc = profile_lines_next(lr, &key, &v, name, err, errlen)) == 1) {
 		const struct krow *k = find_key(key, c.set != NULL);
 		if (!k && c.set)

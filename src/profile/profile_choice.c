@@ -69,15 +69,9 @@ int profile_index_parse(const char *name, const uint8_t *buf, size_t len, struct
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (!buf && len)
-		return profile_err(err, errlen, name, 0, "no data");
-	if (len > PROFILE_MAX_FILE)
-		return profile_err(err, errlen, name, 0, "file larger than %u bytes", PROFILE_MAX_FILE);
-	struct profile_lines *lr = calloc(1, sizeof *lr);
+	struct profile_lines *lr = profile_lines_open(buf, len, name, err, errlen);
 	if (!lr)
-		return profile_err(err, errlen, name, 0, "out of memory");
-	lr->buf = buf;
-	lr->len = len;
+		return -1;
 	while ((rc = profile_lines_next(lr, &key, &v, name, err, errlen)) == 1) {
 		const char *why = index_line(out, &cl, key, v, &have_format);
 		if (why) {

@@ -19,6 +19,10 @@ struct profile_lines {
 	char line[PROFILE_MAX_LINE + 1];
 };
 
+/* A new reader over buf[0..len) (len at most PROFILE_MAX_FILE), or NULL with the reason in err
+ * ("NAME: ..."); free it with free(). */
+struct profile_lines *profile_lines_open(const uint8_t *buf, size_t len, const char *name, char *err, size_t errlen);
+
 /* Next non-blank, non-comment line, split into key and value (both trimmed, in lr->line).
  * Returns 1 with a line, 0 at the end, -1 on error ("NAME line N: reason" in err). */
 int profile_lines_next(struct profile_lines *lr, char **key, char **value, const char *name, char *err,
