@@ -99,15 +99,23 @@ def main():
         # The TCP copies first: when the client's Outgoing-Call-Request and its first GRE packet
         # are both queued, the call id must be learnt before the GRE is answered (else the answer
         # goes out keyed with call id 0, which a careful client rightly refuses).
-        for s in sorted(r, key=lambda x: x is gre):
+        # Every queued TCP copy is read (one recv per wake-up left the Outgoing-Call-Request
+        # behind the SYN/ACK/SCCRQ copies under load), then the GRE.
+        if tcp in r:
+            for _ in range(256):
+                try:
+                    pkt = tcp.recv(65535, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    break
+                p = parse_ip(pkt)
+                if p is not None:
+                    learn_call_id(p[1], p[0], calls)
+        for s in [x for x in r if x is gre]:
             pkt = s.recv(65535)
             p = parse_ip(pkt)
             if p is None:
                 continue
             src, payload = p
-            if s is tcp:
-                learn_call_id(payload, src, calls)
-                continue
             if len(payload) < 8:
                 continue
             if a.mode in ("reflect", "own-call-id"):
@@ -142,6 +150,11 @@ def main():
             if sent_in_window >= 50:
                 continue
             sent_in_window += 2
+            if src not in calls and a.mode != "wrong-call":
+                # A real server always knows the call id it gave out; the client sends its
+                # Configure-Request again, by then the copy of the Outgoing-Call-Request is read.
+                log("LCP Configure-Request from %s before its Outgoing-Call-Request was seen: not answered" % src)
+                continue
             call_id = calls.get(src, 0)
             if a.mode == "wrong-call":
                 call_id = (call_id + 0x1111) & 0xFFFF
