@@ -13,6 +13,10 @@
 
 #include "util/fmt.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 int th_vd(struct th_run *r, const char *const *args)
 {
 	const char *argv[40] = {"vpndiag"};
@@ -75,4 +79,31 @@ struct obs *th_obs(struct obs_result *r, enum obs_kind k, unsigned proto, uint16
 	fmt_into(o.evidence, sizeof o.evidence, "evidence of %s", obs_kind_name(k));
 	assert_int_equal(obs_result_add(r, &o), 0);
 	return &r->obs[r->nobs - 1];
+}
+
+int th_bind_udp(int family, uint16_t *port)
+{
+	int fd = socket(family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t len;
+	if (family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+		s->sin_family = AF_INET;
+		s->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof *s;
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+		s->sin6_family = AF_INET6;
+		s->sin6_addr = in6addr_loopback;
+		len = sizeof *s;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
 }

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "engine/engine.h"
 #include "kb/kb.h"
 #include "rules/rules.h"
@@ -49,23 +51,6 @@ enum mode {
 	H_EMPTY_NONCE,  /* an acceptance with a zero-length nonce */
 };
 
-static int bind_udp(uint16_t *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_in s;
-	memset(&s, 0, sizeof s);
-	s.sin_family = AF_INET;
-	s.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof s;
-	if (bind(fd, (struct sockaddr *)&s, len) != 0 || getsockname(fd, (struct sockaddr *)&s, &len) != 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(s.sin_port);
-	return fd;
-}
 
 /* Payloads of an IKE_SA_INIT reply: SA (3DES/SHA1/MODP1024), KE, Nr[, V]. */
 static size_t accept_reply(uint8_t *out, size_t cap, uint64_t spi_i, uint64_t spi_r, uint8_t flags, size_t nonce_len,
@@ -255,7 +240,7 @@ static void responder(enum mode m, int fd, int fd2, int other)
 static void run_against(enum mode m)
 {
 	uint16_t p1, p2, p3;
-	int fd = bind_udp(&p1), fd2 = bind_udp(&p2), fd3 = bind_udp(&p3);
+	int fd = th_bind_udp(AF_INET, &p1), fd2 = th_bind_udp(AF_INET, &p2), fd3 = th_bind_udp(AF_INET, &p3);
 	assert_true(fd >= 0 && fd2 >= 0 && fd3 >= 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);

@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "crypto/ike1_keys.h"
 #include "engine/engine.h"
 #include "kb/kb.h"
@@ -53,22 +55,6 @@ enum mode {
 
 static struct obs_result R;
 
-static int bind_udp(uint16_t *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in s;
-	socklen_t len = sizeof s;
-	memset(&s, 0, sizeof s);
-	s.sin_family = AF_INET;
-	s.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&s, len) != 0 || getsockname(fd, (struct sockaddr *)&s, &len) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	*port = ntohs(s.sin_port);
-	return fd;
-}
 
 /* ---- the responder (child process) ---- */
 
@@ -296,7 +282,7 @@ static void responder(enum mode mode, int fd, int spoof_fd)
 static void run_mode(enum mode mode)
 {
 	uint16_t p500, p4500, p1701, pspoof;
-	int fd = bind_udp(&p500), f4500 = bind_udp(&p4500), f1701 = bind_udp(&p1701), fspoof = bind_udp(&pspoof);
+	int fd = th_bind_udp(AF_INET, &p500), f4500 = th_bind_udp(AF_INET, &p4500), f1701 = th_bind_udp(AF_INET, &p1701), fspoof = th_bind_udp(AF_INET, &pspoof);
 	assert_true(fd >= 0 && f4500 >= 0 && f1701 >= 0 && fspoof >= 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);

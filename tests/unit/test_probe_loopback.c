@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "crypto/ike2_keys.h"
 #include "engine/engine.h"
 #include "kb/kb.h"
@@ -32,32 +34,6 @@
 
 static struct obs_result R;
 
-static int bind_udp(int family, uint16_t *port)
-{
-	int fd = socket(family, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	socklen_t len;
-	if (family == AF_INET) {
-		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
-		s->sin_family = AF_INET;
-		s->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof *s;
-	} else {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
-		s->sin6_family = AF_INET6;
-		s->sin6_addr = in6addr_loopback;
-		len = sizeof *s;
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return fd;
-}
 
 static const char *loop_addr(int family)
 {
@@ -91,7 +67,7 @@ static const struct obs *find(enum obs_kind k, bool natt)
 static bool have_ipv6(void)
 {
 	uint16_t p;
-	int fd = bind_udp(AF_INET6, &p);
+	int fd = th_bind_udp(AF_INET6, &p);
 	if (fd < 0)
 		return false;
 	close(fd);
@@ -103,9 +79,9 @@ static bool have_ipv6(void)
 static void silent_and_closed(int family)
 {
 	uint16_t ps, pc;
-	int silent = bind_udp(family, &ps);
+	int silent = th_bind_udp(family, &ps);
 	assert_true(silent >= 0);
-	int closed = bind_udp(family, &pc);
+	int closed = th_bind_udp(family, &pc);
 	assert_true(closed >= 0);
 	close(closed); /* nothing listens on pc now */
 
@@ -321,7 +297,7 @@ static void responder(enum mode m, int fd, int fd2)
 static void with_responder(int family, enum mode m)
 {
 	uint16_t p1, p2;
-	int fd = bind_udp(family, &p1), fd2 = bind_udp(family, &p2);
+	int fd = th_bind_udp(family, &p1), fd2 = th_bind_udp(family, &p2);
 	assert_true(fd >= 0 && fd2 >= 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -480,7 +456,7 @@ static void flood_keeps_other_protocols(void **state)
 {
 	(void)state;
 	uint16_t p1, p2;
-	int fd = bind_udp(AF_INET, &p1), fd2 = bind_udp(AF_INET, &p2);
+	int fd = th_bind_udp(AF_INET, &p1), fd2 = th_bind_udp(AF_INET, &p2);
 	assert_true(fd >= 0 && fd2 >= 0);
 	/* PPTP: a TCP port whose listener never accepts nor answers (the kernel completes the connect). */
 	int ls = socket(AF_INET, SOCK_STREAM, 0);
