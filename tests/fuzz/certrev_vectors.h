@@ -14,6 +14,11 @@
 #ifndef VPNDIAG_TESTS_CERTREV_VECTORS_H
 #define VPNDIAG_TESTS_CERTREV_VECTORS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
 #define CERTREV_VEC_NOW ((time_t)1796406563)
 #define CERTREV_VEC_NEXT_UPDATE ((time_t)2111762963) /* of the CRLs */
 
@@ -180,5 +185,25 @@ static const char vec_root_pem[] =
 	"8fuoBDeiO2aZsDSIVSzN32YAEF+i+QXbKXM=\n"
 	"-----END CERTIFICATE-----\n"
 	;
+
+/* The fuzz targets' variant selector (fuzz_crl, fuzz_ocsp): a leading byte 0xF0-0xFF picks the
+ * check time (now, after nextUpdate, before thisUpdate) or (0x?3) an unknown issuer; any other
+ * input is the answer itself, checked now with the issuer. Consumes the selector byte. */
+static inline void vec_select(const uint8_t **data, size_t *size, time_t *now, const uint8_t **issuer,
+			      size_t *issuer_len)
+{
+	static const time_t times[] = {CERTREV_VEC_NOW, CERTREV_VEC_NEXT_UPDATE + 1, CERTREV_VEC_NOW - 86400 * 2};
+	uint8_t sel = *size ? (*data)[0] : 0;
+	if (*size && sel >= 0xf0) {
+		(*data)++;
+		(*size)--;
+	} else {
+		sel = 0;
+	}
+	*now = times[(sel & 0x0f) % 3];
+	bool no_issuer = (sel & 0x0f) == 3;
+	*issuer = no_issuer ? NULL : vec_inter_der;
+	*issuer_len = no_issuer ? 0 : sizeof vec_inter_der;
+}
 
 #endif
