@@ -28,7 +28,7 @@ _Static_assert(OBS_MAX_ADDRS >= NET_MAX_ADDRS && OBS_ADDRSTRLEN >= NET_ADDRSTRLE
  * a correct SSTP server was reported "unknown"). A normal run records well under 100 per protocol. */
 #define OBS_PER_PROTO 160
 #define PKTS_PER_PROTO 160
-#define NBUDGET (ENGINE_NPROTO + 1)
+#define NBUDGET (PROTO_COUNT + 1)
 
 struct watch {
 	int fd;
@@ -45,10 +45,10 @@ struct engine {
 	uint8_t secret[32];
 	struct watch w[MAX_WATCH];
 	size_t nw;
-	struct probe_inst inst[ENGINE_NPROTO];
+	struct probe_inst inst[PROTO_COUNT];
 	size_t ninst;
 	bool oom;
-	/* per budget (protocol index, ENGINE_NPROTO = the engine): how many recorded, and where the
+	/* per budget (protocol index, PROTO_COUNT = the engine): how many recorded, and where the
 	 * obs-budget-exhausted observation sits once the budget is spent (SIZE_MAX before) */
 	uint32_t nobs[NBUDGET], npkts[NBUDGET];
 	size_t exhausted_at[NBUDGET];
@@ -90,7 +90,7 @@ const struct engine_opts *engine_options(const struct engine *e)
 
 uint16_t engine_port(const struct engine *e, const struct probe_inst *pi, size_t i)
 {
-	if (i >= ENGINE_MAX_PORTS)
+	if (i >= PROTO_MAX_PORTS)
 		return 0;
 	uint16_t o = e->opts->port_override[pi->index][i];
 	return o ? o : proto_table[pi->index].ports[i];
@@ -144,10 +144,10 @@ void engine_done(struct probe_inst *pi)
 /* The budget an observation or packet of proto (a KB_P_* bit, 0 = the engine's) counts against. */
 static size_t budget_of(unsigned proto)
 {
-	for (size_t i = 0; i < ENGINE_NPROTO; i++)
+	for (size_t i = 0; i < PROTO_COUNT; i++)
 		if (proto == (1u << i))
 			return i;
-	return ENGINE_NPROTO;
+	return PROTO_COUNT;
 }
 
 void engine_observe(struct engine *e, struct probe_inst *pi, const struct obs *o)
@@ -266,7 +266,7 @@ static bool all_done(const struct engine *e)
 static int engine_prepare_and_drop(struct engine *e, char *err, size_t errlen)
 {
 	const struct engine_opts *o = e->opts;
-	for (size_t i = 0; i < PROTO_COUNT && e->ninst < ENGINE_NPROTO; i++) {
+	for (size_t i = 0; i < PROTO_COUNT && e->ninst < PROTO_COUNT; i++) {
 		const struct probe_module *m = probe_modules[i]; /* indexed like proto_table */
 		if (!m || !(o->protocols & proto_table[i].bit))
 			continue;

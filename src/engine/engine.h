@@ -17,8 +17,6 @@
 #include "obs/obs.h"
 #include "proto/proto.h"
 
-#define ENGINE_NPROTO PROTO_COUNT /* indices as in proto/proto.def */
-#define ENGINE_MAX_PORTS PROTO_MAX_PORTS
 #define ENGINE_MAX_TIMEOUT_MS 300000u
 
 struct certcheck_trust;
@@ -46,7 +44,7 @@ struct engine_opts {
 	/* Tests only: a smaller per-protocol observation budget (0 = the default, 160). */
 	uint32_t obs_budget;
 	/* Tests only: replaces a module's default ports (0 = keep), indexed like proto_table. */
-	uint16_t port_override[ENGINE_NPROTO][ENGINE_MAX_PORTS];
+	uint16_t port_override[PROTO_COUNT][PROTO_MAX_PORTS];
 };
 
 /* Runs the probes. Returns 0 (the result may still hold a DNS failure), or -1 on a local error

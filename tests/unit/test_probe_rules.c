@@ -74,7 +74,7 @@ static const struct finding *find(const char *cause)
 
 static void assert_never_works(void)
 {
-	for (int i = 0; i < ENGINE_NPROTO; i++)
+	for (int i = 0; i < PROTO_COUNT; i++)
 		assert_int_not_equal(D.p[i].verdict, VERDICT_WORKS);
 	assert_int_equal(D.recommended, -1);
 }
@@ -85,7 +85,7 @@ static void dns_failure(void **state)
 	reset(KB_P_ALL, KB_P_IKEV2);
 	obs(OBS_DNS_FAILED, 0, false, 1, 0, NULL, "Name or service not known");
 	rules_evaluate(&R, &D);
-	for (int i = 0; i < ENGINE_NPROTO; i++) {
+	for (int i = 0; i < PROTO_COUNT; i++) {
 		assert_int_equal(D.p[i].verdict, VERDICT_FAILS);
 		assert_int_equal(D.p[i].windows_error, 868);
 		assert_string_equal(D.p[i].cause, "dns-failure");
