@@ -23,10 +23,18 @@ help:
 deps:
 	@sh tools/deps.sh
 
-$(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_C_COMPILER=$(CC) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+# Configure once; the stamp is the generated Makefile, so a configure that failed half-way (a
+# CMakeCache.txt and no Makefile) is run again next time. A failed configure removes what it left
+# and says what to install.
+$(BUILD)/Makefile:
+	@command -v cmake >/dev/null 2>&1 || { sh tools/deps.sh --check || true; \
+	  echo "make: cmake is not installed; run 'sh tools/deps.sh' as root (or 'make deps'), then 'make $(MAKECMDGOALS)' again" >&2; exit 1; }
+	@cmake -S . -B $(BUILD) -DCMAKE_C_COMPILER=$(CC) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >$(BUILD).configure.log 2>&1 || { \
+	  rm -rf $(BUILD)/CMakeCache.txt $(BUILD)/CMakeFiles; sh tools/deps.sh --check || true; \
+	  echo "make: configuring $(BUILD) failed (log: $(BUILD).configure.log); install the dependencies with 'sh tools/deps.sh' as root (or 'make deps'), then 'make $(MAKECMDGOALS)' again" >&2; exit 1; }
+	@rm -f $(BUILD).configure.log
 
-build: $(BUILD)/CMakeCache.txt
+build: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
 
 check: build
@@ -51,4 +59,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build.configure.log build-asan.configure.log

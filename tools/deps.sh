@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs the Debian 12 packages that the build and the tests need. Idempotent, quiet when
 # nothing is missing. The lab's server packages are listed in tests/lab/packages.txt.
+# `deps.sh --check` only lists what is missing (exit 1 when something is), for the Makefile.
 set -eu
+check_only=0
+[ "${1:-}" = --check ] && check_only=1
 here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev libssl-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev
       man-db iproute2 nftables openssl ca-certificates"
@@ -14,6 +17,10 @@ for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
+if [ "$check_only" = 1 ]; then
+  echo "deps: missing packages:$missing" >&2
+  exit 1
+fi
 if [ "$(id -u)" != 0 ]; then
   echo "deps: missing packages:$missing; run 'make deps' as root" >&2
   exit 1
