@@ -6,7 +6,7 @@ PREFIX   ?= /usr/local
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: all deps build check asan fuzz-long demo wiki install clean help
+.PHONY: all deps build check asan fuzz-long demo wiki install deb clean help
 
 all: build
 
@@ -18,7 +18,8 @@ help:
 	@echo "make fuzz-long  run every libFuzzer target FUZZ_MINUTES (default 30) minutes each, ASan build"
 	@echo "make demo     show vpndiag at work"
 	@echo "make wiki     build the error wiki (a static web site) into $(BUILD)/wiki"
-	@echo "make install  install vpndiag and its man page under $(PREFIX)"
+	@echo "make install  install vpndiag, its man page and bash completion under $(PREFIX)"
+	@echo "make deb      build the Debian package into $(BUILD)/ (dpkg-buildpackage, lintian)"
 
 deps:
 	@sh tools/deps.sh
@@ -57,6 +58,9 @@ wiki: build
 
 install: build
 	cmake --install $(BUILD)
+
+deb:
+	sh tools/deb.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build.configure.log build-asan.configure.log
