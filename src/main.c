@@ -9,6 +9,8 @@ const struct cli_command cli_commands[] = {
 	{"explain", "explain a Windows VPN error: meaning, causes, steps, fixes", cli_explain, cli_explain_help},
 	{"wiki", "build the knowledge base as a static web site: wiki build DIR", cli_wiki, cli_wiki_help},
 	{"probe", "probe a VPN server as the Windows client would: verdict, error, fix per protocol", cli_probe, cli_probe_help},
+	{"scan", "find every IKEv2 gateway of a network, stateless, with the Windows verdict per responder", cli_scan, cli_scan_help},
+	{"exporter", "serve probes to Prometheus: /probe?target=HOST, /metrics", cli_exporter, cli_exporter_help},
 	{NULL, NULL, NULL, NULL},
 };
 

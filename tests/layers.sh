@@ -20,6 +20,8 @@ allowed() {
     probes)  echo "probes engine obs net wire crypto profile proto kb util" ;;
     engine)  echo "engine probes obs net profile proto kb util" ;;
     local)   echo "local net obs proto kb util" ;;
+    exporter) echo "exporter proto util" ;;
+    scan)    echo "scan probes rules obs net wire crypto profile proto kb util" ;;
     cli)     echo "*" ;;
     *)       echo "?" ;;
   esac

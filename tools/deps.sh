@@ -7,6 +7,7 @@ check_only=0
 [ "${1:-}" = --check ] && check_only=1
 here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev libssl-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev
+      libmicrohttpd-dev libyaml-dev
       man-db iproute2 nftables openssl ca-certificates bash-completion"
 # Package lists of the parts that need more: the lab's servers, the wiki's checkers.
 for list in "$here/tests/lab/packages.txt" "$here/tools/packages-wiki.txt" "$here/tools/packages-deb.txt"; do

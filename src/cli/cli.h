@@ -47,7 +47,11 @@ void cli_explain_help(FILE *out);
 
 int cli_probe(int argc, char **argv);
 void cli_probe_help(FILE *out);
+int cli_scan(int argc, char **argv);
+void cli_scan_help(FILE *out);
 int cli_wiki(int argc, char **argv);
 void cli_wiki_help(FILE *out);
+int cli_exporter(int argc, char **argv);
+void cli_exporter_help(FILE *out);
 
 #endif

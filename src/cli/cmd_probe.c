@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/probe_html.h"
 #include "crypto/certcheck.h"
 #include "engine/engine.h"
 #include "kb/kb.h"
@@ -23,8 +24,10 @@
 #include "util/secret.h"
 
 enum { OPT_PROTOCOLS = 1000, OPT_TIMEOUT, OPT_JSON, OPT_MONITORING, OPT_VERBOSE, OPT_PSK_FILE, OPT_CA_FILE };
-enum { OPT_USER = 1099 }; /* --user: privileges (net/priv.h) */
+enum { OPT_RUN_AS = 1099 }; /* --run-as: privileges (net/priv.h) */
+enum { OPT_EAP_USER = 1120, OPT_PASSWORD_FILE }; /* the VPN user's credentials (IKEv2 EAP-MSCHAPv2) */
 enum { OPT_PROFILE = 1110, OPT_LIST_PROFILES }; /* the client profile (profile/profile.h) */
+enum { OPT_HTML = 1130, OPT_WIKI_URL }; /* the HTML report (cli/probe_html.h) */
 
 static const struct cli_option probe_opts[] = {
 	{{"ipv4", no_argument, NULL, '4'}, NULL, "use IPv4 only (A records)"},
@@ -38,7 +41,11 @@ static const struct cli_option probe_opts[] = {
 	{{"ca-file", required_argument, NULL, OPT_CA_FILE}, "PATH", "PEM roots the clients trust, instead of the system store"},
 	{{"profile", required_argument, NULL, OPT_PROFILE}, "NAME|PATH", "the Windows client to be: a built-in profile (default windows-10), or a profile file (a path, with '/' or '.') that replaces its IKEv2 or its L2TP/IPsec part; give it twice to replace both"},
 	{{"list-profiles", no_argument, NULL, OPT_LIST_PROFILES}, NULL, "list the built-in profiles, one a line (name, what it covers, description), and exit"},
-	{{"user", required_argument, NULL, OPT_USER}, "NAME", "when run as root: the user to become once the raw sockets are open (default nobody)"},
+	{{"user", required_argument, NULL, OPT_EAP_USER}, "NAME", "the VPN user name (as typed in Windows, DOMAIN\\user or user): IKEv2 then signs in with EAP-MSCHAPv2 as Windows does; needs --password-file"},
+	{{"password-file", required_argument, NULL, OPT_PASSWORD_FILE}, "PATH", "the VPN user's password, first line of PATH ('-' = stdin); or set VPNDIAG_PASSWORD. Never on the command line"},
+	{{"run-as", required_argument, NULL, OPT_RUN_AS}, "NAME", "when run as root: the user to become once the raw sockets are open (default nobody)"},
+	{{"html", required_argument, NULL, OPT_HTML}, "FILE", "also write the report as one self-contained HTML page to FILE (atomically); '-': the page on stdout instead of the text report"},
+	{{"wiki-url", required_argument, NULL, OPT_WIKI_URL}, "URL", "with --html: where the error wiki lives (vpndiag wiki build), for the links to its articles (default: relative, errors/CODE.html)"},
 	{{"help", no_argument, NULL, 'h'}, NULL, "this help"},
 	{{NULL, 0, NULL, 0}, NULL, NULL},
 };
@@ -48,8 +55,9 @@ void cli_probe_help(FILE *out)
 	fprintf(out,
 		"usage: vpndiag probe HOST [-4|-6] [--protocols LIST] [--timeout SECONDS]\n"
 		"                          [--json | --monitoring] [--verbose]\n"
-		"                          [--psk-file PATH] [--ca-file PATH] [--user NAME]\n"
-		"                          [--profile NAME|PATH]...\n"
+		"                          [--psk-file PATH] [--ca-file PATH] [--run-as NAME]\n"
+		"                          [--user NAME --password-file PATH]\n"
+		"                          [--profile NAME|PATH]... [--html FILE|- [--wiki-url URL]]\n"
 		"       vpndiag probe --list-profiles\n\n"
 		"Probes the VPN server HOST (a name, an IPv4 or an IPv6 address) as the Windows built-in\n"
 		"client would and reports, per protocol, a verdict:\n"
@@ -127,7 +135,10 @@ static uint64_t mono_ms(void)
 /* A CA bundle of a few thousand roots is a few MB of PEM; past this it is not a trust store. */
 #define CA_FILE_MAX (32u << 20)
 
-static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem, size_t *ca_pem_len);
+struct probe_secrets {
+	struct secret psk, password; /* wiped on every path (cli_probe) */
+};
+static int probe_run(int argc, char **argv, struct probe_secrets *sec, uint8_t **ca_pem, size_t *ca_pem_len);
 
 /* --profile: at most one built-in name and one file per part. The choice is large (two profiles),
  * so it lives here, filled once per process before the run. */
@@ -158,18 +169,19 @@ static int list_profiles(void)
 
 int cli_probe(int argc, char **argv)
 {
-	struct secret psk = {NULL, 0};
+	struct probe_secrets sec = {{NULL, 0}, {NULL, 0}};
 	uint8_t *ca_pem = NULL;
 	size_t ca_pem_len = 0;
-	int rc = probe_run(argc, argv, &psk, &ca_pem, &ca_pem_len);
-	secret_wipe(&psk); /* on every path */
+	int rc = probe_run(argc, argv, &sec, &ca_pem, &ca_pem_len);
+	secret_wipe(&sec.psk); /* on every path */
+	secret_wipe(&sec.password);
 	free(ca_pem);
 	return rc;
 }
 
 /* What the command line asked for. */
 struct probe_args {
-	const char *host, *psk_file, *ca_file, *user;
+	const char *host, *psk_file, *ca_file, *run_as, *eap_user, *password_file;
 	int family;
 	unsigned protocols;
 	uint32_t timeout_ms;
@@ -177,6 +189,7 @@ struct probe_args {
 	const char *profiles[MAX_PROFILE_ARGS];
 	size_t nprofiles;
 	int usage; /* the exit code of a usage error: 2, or 3 (UNKNOWN) in monitoring mode */
+	const char *html, *wiki_url; /* --html FILE|-, --wiki-url URL */
 };
 
 /* Parses argv into *a. Returns -1 to go on, or the exit code to end with (help printed, or a usage
@@ -209,7 +222,9 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
 		case OPT_VERBOSE: a->verbose = true; break;
 		case OPT_PSK_FILE: a->psk_file = optarg; break;
 		case OPT_CA_FILE: a->ca_file = optarg; break;
-		case OPT_USER: a->user = optarg; break;
+		case OPT_RUN_AS: a->run_as = optarg; break;
+		case OPT_EAP_USER: a->eap_user = optarg; break;
+		case OPT_PASSWORD_FILE: a->password_file = optarg; break;
 		case OPT_PROFILE:
 			if (a->nprofiles >= MAX_PROFILE_ARGS) {
 				cli_error("probe", "--profile: at most one built-in name and one file per part");
@@ -218,6 +233,8 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
 			a->profiles[a->nprofiles++] = optarg;
 			break;
 		case OPT_LIST_PROFILES: a->list = true; break;
+		case OPT_HTML: a->html = optarg; break;
+		case OPT_WIKI_URL: a->wiki_url = optarg; break;
 		case 'h': cli_probe_help(stdout); return VD_EXIT_OK;
 		default: return a->usage;
 		}
@@ -230,6 +247,16 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
 	}
 	if (a->json && a->monitoring) {
 		cli_error("probe", "--json and --monitoring exclude each other");
+		return a->usage;
+	}
+	if (cli_probe_html_args(a->html, a->wiki_url, a->json, a->monitoring) != 0)
+		return a->usage;
+	if (a->eap_user && (!a->eap_user[0] || strlen(a->eap_user) > 255)) {
+		cli_error("probe", "--user takes the VPN user name (1 to 255 bytes)");
+		return a->usage;
+	}
+	if (a->password_file && !a->eap_user) {
+		cli_error("probe", "--password-file is the password of --user NAME: give both");
 		return a->usage;
 	}
 	if (optind >= argc) {
@@ -258,7 +285,7 @@ static int parse_args(int argc, char **argv, struct probe_args *a)
  * run's own --timeout (a FIFO nobody writes to is an error, not a hang): the CA bundle (and the
  * trust store built from it), the key, the --profile files. Sets o->timeout_ms to what is left.
  * Returns 0, or an exit code (the error said). *trust is the caller's to free either way. */
-static int read_inputs(const struct probe_args *a, struct engine_opts *o, struct secret *psk, uint8_t **ca_pem,
+static int read_inputs(const struct probe_args *a, struct engine_opts *o, struct probe_secrets *sec, uint8_t **ca_pem,
 		       size_t *ca_pem_len, struct certcheck_trust **trust)
 {
 	char err[400];
@@ -269,10 +296,27 @@ static int read_inputs(const struct probe_args *a, struct engine_opts *o, struct
 	}
 	/* The key: from --psk-file, else from VPNDIAG_PSK (taken out of the environment at once). */
 	uint32_t spent = (uint32_t)(mono_ms() - t0);
-	if (a->psk_file ? secret_read_file(psk, a->psk_file, spent < a->timeout_ms ? a->timeout_ms - spent : 1, err,
+	if (a->psk_file ? secret_read_file(&sec->psk, a->psk_file, spent < a->timeout_ms ? a->timeout_ms - spent : 1, err,
 					   sizeof err) != 0
-			: secret_from_env(psk, "VPNDIAG_PSK", err, sizeof err) < 0) {
+			: secret_from_env(&sec->psk, "VPNDIAG_PSK", err, sizeof err) < 0) {
 		cli_error("probe", "%s", err);
+		return a->usage;
+	}
+	/* The user's password: from --password-file, else VPNDIAG_PASSWORD (taken out at once, also
+	 * without --user, so that it never lingers in the environment). */
+	spent = (uint32_t)(mono_ms() - t0);
+	if (a->password_file ? secret_read_file(&sec->password, a->password_file,
+						spent < a->timeout_ms ? a->timeout_ms - spent : 1, err, sizeof err) != 0
+			     : secret_from_env(&sec->password, "VPNDIAG_PASSWORD", err, sizeof err) < 0) {
+		cli_error("probe", "--password-file: %s", err);
+		return a->usage;
+	}
+	if (sec->password.p && !a->eap_user) {
+		cli_error("probe", "VPNDIAG_PASSWORD is the password of --user NAME: give --user too");
+		return a->usage;
+	}
+	if (a->eap_user && !sec->password.p) {
+		cli_error("probe", "--user needs the password: --password-file PATH or VPNDIAG_PASSWORD");
 		return a->usage;
 	}
 	/* The client the probes speak as: built-in parts and --profile files, read and checked here. */
@@ -294,44 +338,52 @@ static int read_inputs(const struct probe_args *a, struct engine_opts *o, struct
 	}
 	*o = (struct engine_opts){.host = a->host, .family = a->family, .protocols = a->protocols,
 				  .timeout_ms = a->timeout_ms - spent, .ca_file = a->ca_file, .ca_pem = *ca_pem,
-				  .ca_pem_len = *ca_pem_len, .trust = *trust, .psk = psk->p, .psk_len = psk->len,
-				  .drop_privileges = true, /* every capability, and root for --user (net/priv.h) */
-				  .user = a->user, .profile = &probe_profile};
+				  .ca_pem_len = *ca_pem_len, .trust = *trust, .psk = sec->psk.p, .psk_len = sec->psk.len,
+				  .eap_user = a->eap_user, .password = sec->password.p, .password_len = sec->password.len,
+				  .drop_privileges = true, /* every capability, and root for --run-as (net/priv.h) */
+				  .user = a->run_as, .profile = &probe_profile};
 	return 0;
 }
 
-/* Prints the report in the asked form; returns the exit code. */
-static int render(const struct probe_args *a, const struct obs_result *r, const struct diagnosis *d)
+/* Prints the report in the asked form; returns the exit code. A name with several addresses: the
+ * name-level verdicts, then each address (report_probe.h); with one, the single-address report. */
+static int render(const struct probe_args *a, const struct obs_name *n, const struct name_diagnosis *nd)
 {
 	struct kb kb;
 	char err[300];
 	bool have_kb = kb_load_builtin(&kb, err, sizeof err) == 0;
 	if (!have_kb)
 		cli_error("probe", "knowledge base: %s (error titles left out)", err);
-	int rc = d->exit_code;
+	int rc = nd->name.exit_code;
 	if (a->verbose && !a->json) {
 		if (!a->monitoring)
 			fprintf(stderr, "packets (seconds since start, > sent, < received, ! ICMP error, - ignored):\n");
-		report_packets(stderr, r);
+		report_packets_name(stderr, n);
 		if (!a->monitoring)
 			fputc('\n', stderr);
 	}
-	if (a->monitoring) {
-		rc = report_monitoring(stdout, r, d);
+	/* --html: the page first (to FILE, or instead of the report on stdout with "-"). */
+	bool html_failed = a->html && cli_probe_html(a->html, a->wiki_url, n, nd, have_kb ? &kb : NULL) != 0;
+	if (a->html && strcmp(a->html, "-") == 0) {
+		/* the page was the report */
+	} else if (a->monitoring) {
+		rc = report_monitoring_name(stdout, n, nd);
 	} else if (a->json) {
-		struct json_object *j = report_json(r, d, have_kb ? &kb : NULL, a->verbose);
+		struct json_object *j = report_json_name(n, nd, have_kb ? &kb : NULL, a->verbose);
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
-		report_text(stdout, r, d, have_kb ? &kb : NULL, cli_use_colour(stdout));
+		report_text_name(stdout, n, nd, have_kb ? &kb : NULL, cli_use_colour(stdout));
 	}
 	fflush(stdout);
+	if (html_failed)
+		rc = a->monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
 	if (have_kb)
 		kb_free(&kb);
 	return rc;
 }
 
-static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem, size_t *ca_pem_len)
+static int probe_run(int argc, char **argv, struct probe_secrets *sec, uint8_t **ca_pem, size_t *ca_pem_len)
 {
 	struct probe_args a;
 	int rc = parse_args(argc, argv, &a);
@@ -341,25 +393,36 @@ static int probe_run(int argc, char **argv, struct secret *psk, uint8_t **ca_pem
 		return list_profiles();
 	struct engine_opts o;
 	struct certcheck_trust *trust = NULL;
-	rc = read_inputs(&a, &o, psk, ca_pem, ca_pem_len, &trust);
-	struct obs_result *r = rc == 0 ? calloc(1, sizeof *r) : NULL;
-	struct diagnosis *d = rc == 0 ? calloc(1, sizeof *d) : NULL;
+	rc = read_inputs(&a, &o, sec, ca_pem, ca_pem_len, &trust);
+	/* Every address of the name (issue 13): one result and one diagnosis per address, and the
+	 * name-level diagnosis (rules/rules.h). */
+	struct obs_name *n = rc == 0 ? calloc(1, sizeof *n) : NULL;
+	struct name_diagnosis *nd = rc == 0 ? calloc(1, sizeof *nd) : NULL;
 	char err[300];
-	if (rc == 0 && (!r || !d)) {
+	if (rc == 0 && (!n || !nd)) {
 		cli_error("probe", "out of memory");
 		rc = a.monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
-	} else if (rc == 0 && engine_run(&o, r, err, sizeof err) != 0) {
+	} else if (rc == 0 && engine_run_name(&o, n, err, sizeof err) != 0) {
 		cli_error("probe", "%s", err);
 		rc = a.monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
 	} else if (rc == 0) {
-		r->timeout_ms = a.timeout_ms; /* the user's bound (the engine had it less the file reads) */
-		rules_evaluate(r, d);
-		rc = render(&a, r, d);
+		/* the user's bound (the engine had it less the file reads) */
+		n->name.timeout_ms = a.timeout_ms;
+		for (size_t i = 0; i < n->ntargets; i++)
+			n->target[i]->timeout_ms = a.timeout_ms;
+		if (rules_name_evaluate(n, nd) != 0) {
+			cli_error("probe", "out of memory");
+			rc = a.monitoring ? VD_MON_UNKNOWN : VD_EXIT_INTERNAL;
+		} else {
+			rc = render(&a, n, nd);
+		}
 	}
 	certcheck_trust_free(trust);
-	if (r)
-		obs_result_free(r);
-	free(r);
-	free(d);
+	if (n)
+		obs_name_free(n);
+	if (nd)
+		rules_name_free(nd);
+	free(n);
+	free(nd);
 	return rc;
 }

@@ -89,8 +89,9 @@ static int cc_parse_ip(const char *host, size_t hlen, unsigned char out[16])
 /* RFC 6125 §6.4 matching of a DNS host against a presented dNSName/CN: ASCII case-insensitive,
  * one trailing dot ignored on either side, a wildcard only as the whole left-most label, matching
  * exactly one non-empty label, and never in a pattern with fewer than three labels ("*.com").
- * Partial-label wildcards ("w*.example.com") are not accepted [I: Windows behaviour unconfirmed]. */
-static bool cc_dns_match(const char *host, const char *pat)
+ * Partial-label wildcards ("w*.example.com") are not accepted [I: Windows behaviour unconfirmed].
+ * Returns 0 (no match), 1 (exact match) or 2 (matched through the wildcard). */
+static int cc_dns_match(const char *host, const char *pat)
 {
 	size_t hl = strlen(host), pl = strlen(pat);
 	const char *hdot, *prest;
@@ -101,22 +102,22 @@ static bool cc_dns_match(const char *host, const char *pat)
 	if (pl && pat[pl - 1] == '.')
 		pl--;
 	if (hl == 0 || pl == 0)
-		return false;
+		return 0;
 	if (!(pat[0] == '*' && pl > 2 && pat[1] == '.')) {
 		if (memchr(pat, '*', pl))
-			return false;
-		return hl == pl && strncasecmp(host, pat, hl) == 0;
+			return 0;
+		return hl == pl && strncasecmp(host, pat, hl) == 0 ? 1 : 0;
 	}
 	prest = pat + 1; /* ".example.com" */
 	for (i = 1; i < pl; i++)
 		if (pat[i] == '.')
 			dots++;
 	if (dots < 2 || memchr(prest, '*', pl - 1))
-		return false;
+		return 0;
 	hdot = memchr(host, '.', hl);
 	if (!hdot || hdot == host) /* the wildcard must match a non-empty label */
-		return false;
-	return (size_t)(host + hl - hdot) == pl - 1 && strncasecmp(hdot, prest, pl - 1) == 0;
+		return 0;
+	return (size_t)(host + hl - hdot) == pl - 1 && strncasecmp(hdot, prest, pl - 1) == 0 ? 2 : 0;
 }
 
 static void cc_sans(X509 *x, struct certcheck *c)
@@ -176,8 +177,11 @@ static void cc_names(X509 *x, const char *host, struct certcheck *c)
 		bool in_ipsan = false;
 		/* an IP written as a dNSName: compare as addresses, so "::1" matches "0::1" */
 		for (i = 0; i < c->ndns; i++)
-			if (cc_parse_ip(c->dns[i], strlen(c->dns[i]), sip) == iplen && memcmp(sip, hip, (size_t)iplen) == 0)
-				c->name_in_dns_san = true;
+			if (cc_parse_ip(c->dns[i], strlen(c->dns[i]), sip) == iplen && memcmp(sip, hip, (size_t)iplen) == 0) {
+				if (!c->name_in_dns_san)
+					fmt_into(c->name_pattern, sizeof c->name_pattern, "%s", c->dns[i]);
+				c->name_in_dns_san = c->name_exact_dns_san = true;
+			}
 		if (cc_parse_ip(c->subject_cn, strlen(c->subject_cn), sip) == iplen &&
 		    memcmp(sip, hip, (size_t)iplen) == 0)
 			c->name_in_cn = true;
@@ -187,11 +191,24 @@ static void cc_names(X509 *x, const char *host, struct certcheck *c)
 		c->ip_only_in_ipaddress_san = in_ipsan && !c->name_in_dns_san;
 		c->name_ok = c->name_in_dns_san;
 	} else {
-		for (i = 0; i < c->ndns; i++)
-			if (cc_dns_match(host, c->dns[i]))
-				c->name_in_dns_san = true;
-		if (c->subject_cn[0] && cc_dns_match(host, c->subject_cn))
-			c->name_in_cn = true;
+		int best = 0, m, cn;
+		for (i = 0; i < c->ndns; i++) {
+			m = cc_dns_match(host, c->dns[i]);
+			if (m && (best == 0 || m < best)) {
+				best = m;
+				fmt_into(c->name_pattern, sizeof c->name_pattern, "%s", c->dns[i]);
+			}
+		}
+		c->name_in_dns_san = best != 0;
+		c->name_exact_dns_san = best == 1;
+		c->name_wildcard_dns_san = best == 2;
+		cn = c->subject_cn[0] ? cc_dns_match(host, c->subject_cn) : 0;
+		c->name_in_cn = cn != 0;
+		/* the CN counts only where no SAN matched exactly (it says no more than the SAN then) */
+		c->name_exact_cn = cn == 1 && !c->name_exact_dns_san;
+		c->name_wildcard_cn = cn == 2 && !c->name_in_dns_san;
+		if (!best && cn)
+			fmt_into(c->name_pattern, sizeof c->name_pattern, "%s", c->subject_cn);
 		c->name_ok = c->name_in_dns_san || c->name_in_cn;
 	}
 }
@@ -205,8 +222,11 @@ static void cc_eku(X509 *x, struct certcheck *c)
 	if (!c->has_eku_ext)
 		return;
 	eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
-	if (!eku)
-		return; /* present but unreadable: no purpose is granted */
+	if (!eku) {
+		c->eku_unreadable = true; /* present but unreadable: no purpose is granted */
+		ERR_clear_error();
+		return;
+	}
 	n = sk_ASN1_OBJECT_num(eku);
 	for (i = 0; i < n; i++) {
 		char oid[64];
@@ -222,6 +242,75 @@ static void cc_eku(X509 *x, struct certcheck *c)
 			c->eku_client_auth = true;
 	}
 	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+}
+
+/* Key Usage, and the critical extensions this verifier does not support (issue 13). */
+static void cc_ku_critical(X509 *x, struct certcheck *c)
+{
+	int i, n = X509_get_ext_count(x);
+
+	c->has_ku_ext = X509_get_ext_by_NID(x, NID_key_usage, -1) >= 0;
+	if (c->has_ku_ext) {
+		uint32_t ku = X509_get_key_usage(x); /* UINT32_MAX: absent or unreadable */
+		c->ku_bits = ku == UINT32_MAX ? 0 : (unsigned)ku;
+	}
+	for (i = 0; i < n; i++) {
+		X509_EXTENSION *ex = X509_get_ext(x, i);
+		if (!ex || !X509_EXTENSION_get_critical(ex) || X509_supported_extension(ex))
+			continue;
+		if (c->ncritical_unknown++ == 0 &&
+		    OBJ_obj2txt(c->critical_unknown, sizeof c->critical_unknown, X509_EXTENSION_get_object(ex), 1) <= 0)
+			fmt_into(c->critical_unknown, sizeof c->critical_unknown, "(unreadable OID)");
+	}
+	ERR_clear_error();
+}
+
+/* The signature hash of x, lower case ("sha1"), and whether it is MD2/MD4/MD5/SHA-1. */
+static bool cc_sig_hash(X509 *x, char *out, size_t outlen)
+{
+	int md = NID_undef, pk = NID_undef, i;
+	const char *sn;
+
+	if (!OBJ_find_sigid_algs(X509_get_signature_nid(x), &md, &pk)) {
+		fmt_into(out, outlen, "unknown");
+		return false;
+	}
+	if (md == NID_undef) {
+		/* EdDSA hashes internally; RSA-PSS names its hash in parameters */
+		fmt_into(out, outlen, "%s", pk == NID_ED25519 || pk == NID_ED448 ? "intrinsic" : "unknown");
+		return false;
+	}
+	sn = OBJ_nid2sn(md);
+	cc_copy(out, outlen, (const unsigned char *)(sn ? sn : "unknown"), strlen(sn ? sn : "unknown"));
+	for (i = 0; out[i]; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+	return md == NID_md5 || md == NID_md4 || md == NID_md2 || md == NID_sha1;
+}
+
+/* The first CA certificate after the leaf signed with a weak hash: in the verified chain (its last
+ * certificate, the trust anchor, excluded: its self-signature is not checked), else among the
+ * certificates the server sent (self-signed ones excluded). */
+static void cc_ca_sigs(X509_STORE_CTX *ctx, STACK_OF(X509) *untrusted, struct certcheck *c)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	STACK_OF(X509) *list = chain && sk_X509_num(chain) > 1 ? chain : untrusted;
+	int i, n = sk_X509_num(list), first = list == chain ? 1 : 0;
+
+	if (list == chain)
+		n--; /* the anchor */
+	for (i = first; i < n && !c->ca_sig_weak; i++) {
+		X509 *x = sk_X509_value(list, i);
+		char h[32];
+		if (list != chain && X509_check_issued(x, x) == X509_V_OK)
+			continue;
+		if (cc_sig_hash(x, h, sizeof h)) {
+			c->ca_sig_weak = true;
+			c->ca_sig_weak_depth = list == chain ? i : i + 1;
+			fmt_into(c->ca_sig_hash, sizeof c->ca_sig_hash, "%s", h);
+			cc_name(c->ca_sig_weak_subject, sizeof c->ca_sig_weak_subject, X509_get_subject_name(x));
+		}
+	}
+	ERR_clear_error();
 }
 
 static time_t cc_time(const ASN1_TIME *t, bool *ok)
@@ -295,26 +384,7 @@ static void cc_key(X509 *x, struct certcheck *c)
 
 static void cc_sig(X509 *x, struct certcheck *c)
 {
-	int md = NID_undef, pk = NID_undef, i;
-	const char *sn;
-
-	if (!OBJ_find_sigid_algs(X509_get_signature_nid(x), &md, &pk)) {
-		fmt_into(c->sig_hash, sizeof c->sig_hash, "unknown");
-		return;
-	}
-	if (md == NID_undef) {
-		/* EdDSA hashes internally; RSA-PSS names its hash in parameters */
-		if (pk == NID_ED25519 || pk == NID_ED448)
-			fmt_into(c->sig_hash, sizeof c->sig_hash, "intrinsic");
-		else
-			fmt_into(c->sig_hash, sizeof c->sig_hash, "unknown");
-		return;
-	}
-	sn = OBJ_nid2sn(md);
-	cc_copy(c->sig_hash, sizeof c->sig_hash, (const unsigned char *)(sn ? sn : "unknown"), strlen(sn ? sn : "unknown"));
-	for (i = 0; c->sig_hash[i]; i++)
-		c->sig_hash[i] = (char)tolower((unsigned char)c->sig_hash[i]);
-	c->sig_weak = md == NID_md5 || md == NID_md4 || md == NID_md2 || md == NID_sha1;
+	c->sig_weak = cc_sig_hash(x, c->sig_hash, sizeof c->sig_hash);
 }
 
 static void cc_add_uri(char (*dst)[256], size_t *n, const GENERAL_NAME *g)
@@ -555,6 +625,7 @@ static int cc_verify(const struct certcheck_input *in, X509 *leaf, STACK_OF(X509
 	 * sent nor trusted. An untrusted self-signed root also ends the search, so both flags are
 	 * possible only for distinct certificates. */
 	cc_issuer(ctx, leaf, untrusted, c);
+	cc_ca_sigs(ctx, untrusted, c);
 	rc = 0;
 out:
 	X509_STORE_CTX_free(ctx);
@@ -594,6 +665,7 @@ int certcheck_run(const struct certcheck_input *in, struct certcheck *out, char 
 	out->parsed = true;
 	cc_names(leaf, in->host, out);
 	cc_eku(leaf, out);
+	cc_ku_critical(leaf, out);
 	cc_dates(leaf, in->now, out);
 	cc_key(leaf, out);
 	cc_sig(leaf, out);

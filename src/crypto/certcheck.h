@@ -27,6 +27,7 @@
 #define CERTCHECK_MAX_ISSUER_DER 16384u          /* the leaf's issuer kept for revocation checks */
 #define CERTCHECK_MAX_URLS 8
 #define CERTCHECK_MAX_NAMES 16
+#define CERTCHECK_KU_DIGITAL_SIGNATURE 0x80u /* in ku_bits (OpenSSL's KU_DIGITAL_SIGNATURE) */
 
 struct certcheck_der {
 	const uint8_t *p; /* one DER certificate, as the server sent it */
@@ -78,6 +79,13 @@ struct certcheck {
 	 * through a dNSName SAN or the CN (the CN is accepted even when SANs exist [I]). Wildcards:
 	 * whole left-most label only, never "*.tld", never for IP hosts. False when no host given. */
 	bool name_ok;
+	/* Added (issue 13): HOW the name matched, for the rules of each protocol (Windows' IKEEXT and
+	 * CryptoAPI's SSL policy are not documented alike). Set only when name_ok. */
+	bool name_exact_dns_san;      /* host equals a dNSName SAN (no wildcard) */
+	bool name_wildcard_dns_san;   /* host matches a wildcard dNSName SAN only */
+	bool name_exact_cn;           /* host equals the CN (no wildcard) */
+	bool name_wildcard_cn;        /* host matches a wildcard CN only */
+	char name_pattern[128];       /* the SAN or CN that matched ("*.example.com") */
 
 	/* EKU */
 	bool has_eku_ext;             /* no EKU extension at all = any purpose */
@@ -85,6 +93,15 @@ struct certcheck {
 	bool eku_ike_intermediate;    /* 1.3.6.1.5.5.8.2.2 */
 	bool eku_any;                 /* 2.5.29.37.0 */
 	bool eku_client_auth;         /* added: 1.3.6.1.5.5.7.3.2 (a client certificate on a server) */
+	bool eku_unreadable;          /* added (issue 13): the EKU extension is present but does not decode */
+
+	/* Added (issue 13): Key Usage (RFC 5280 4.2.1.3) of the leaf. */
+	bool has_ku_ext;
+	unsigned ku_bits;             /* KU bits as OpenSSL numbers them (0x80 digitalSignature, 0x20 keyEncipherment...) */
+	/* Added (issue 13): critical extensions of the leaf that this verifier does not support
+	 * (RFC 5280: a relying party MUST reject such a certificate). */
+	size_t ncritical_unknown;
+	char critical_unknown[64];    /* the first one's OID, dotted */
 
 	/* Dates */
 	time_t not_before, not_after;
@@ -98,6 +115,12 @@ struct certcheck {
 	bool key_rejected_by_windows; /* P-521 or EdDSA (Ed25519/Ed448) */
 	char sig_hash[32];            /* "sha256", "sha1", "md5" ... of the leaf's signature; "intrinsic" for EdDSA */
 	bool sig_weak;                /* added: the leaf is signed with MD2/MD4/MD5/SHA-1 */
+	/* Added (issue 13): a CA certificate of the chain (an intermediate, not the trust anchor, whose
+	 * own signature is not checked) is signed with MD2/MD4/MD5/SHA-1. */
+	bool ca_sig_weak;
+	char ca_sig_hash[32];         /* "sha1" */
+	int ca_sig_weak_depth;        /* its chain position (1 = the leaf's issuer) */
+	char ca_sig_weak_subject[128];
 
 	/* Chain to the trust store */
 	bool chain_ok;                /* verifies to a trusted root (X509_verify_cert with the store) */

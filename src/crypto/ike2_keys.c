@@ -288,6 +288,17 @@ int ike2_auth_octets(const struct ike2_keys *k, bool responder, const uint8_t *f
 	return (int)(flen + nlen + pl);
 }
 
+int ike2_shared_key_auth(const struct ike2_keys *k, const uint8_t *key, size_t klen, const uint8_t *octets, size_t olen,
+			 uint8_t *out)
+{
+	static const char pad[] = "Key Pad for IKEv2";
+	uint8_t inner[IKE2_MAX_PRF_LEN];
+	int n = ike2_prf(k->s.prf, key, klen, (const uint8_t *)pad, sizeof pad - 1, inner);
+	int rc = n < 0 ? -1 : ike2_prf(k->s.prf, inner, (size_t)n, octets, olen, out);
+	OPENSSL_cleanse(inner, sizeof inner);
+	return rc;
+}
+
 /* ---- NAT detection ---- */
 
 void ike2_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t addr_len, uint16_t port,

@@ -75,6 +75,12 @@ int ike2_auth_octets(const struct ike2_keys *k, bool responder, const uint8_t *f
 		     const uint8_t *peer_nonce, size_t nlen, const uint8_t *id_body, size_t idlen, uint8_t *out,
 		     size_t cap);
 
+/* AUTH with a shared secret (RFC 7296 2.15, 2.16): prf(prf(key, "Key Pad for IKEv2"), octets), the
+ * key being the pre-shared key or the EAP MSK. out gets the PRF output (IKE2_MAX_PRF_LEN room).
+ * Returns its length or -1. */
+int ike2_shared_key_auth(const struct ike2_keys *k, const uint8_t *key, size_t klen, const uint8_t *octets, size_t olen,
+			 uint8_t *out);
+
 /* NAT detection data (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP | port). addr is 4 or 16 bytes,
  * port in host order. out gets 20 bytes (all zero if the digest failed). */
 void ike2_natd_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t *addr, size_t addr_len, uint16_t port,

@@ -21,30 +21,42 @@
 _Static_assert(OBS_MAX_ADDRS >= NET_MAX_ADDRS && OBS_ADDRSTRLEN >= NET_ADDRSTRLEN,
 	       "the result holds every resolved address as text");
 
-#define MAX_WATCH 64
+#define MAX_WATCH 64 /* per address probed */
 #define MAX_LOOPS 200000 /* a bound on wake-ups, far above what any run needs */
 /* Budgets per protocol (and one for the engine itself), so that one protocol's flood of junk can
  * never evict another protocol's observations (issue 11: a junk IKE flood filled a shared cap and
- * a correct SSTP server was reported "unknown"). A normal run records well under 100 per protocol. */
+ * a correct SSTP server was reported "unknown"). A normal run records well under 100 per protocol.
+ * The budgets are per address: each address's result stands alone (issue 13). */
 #define OBS_PER_PROTO 160
 #define PKTS_PER_PROTO 160
 #define NBUDGET (PROTO_COUNT + 1)
 
+struct engine;
+
 struct watch {
 	int fd;
+	struct engine *e;          /* the address the instance probes */
 	struct probe_inst *pi;
 	bool want_write;           /* also wake on POLLOUT (engine_watch_write) */
 };
 
-struct engine {
+/* What every address of one run shares: the clock, the bound, the options, the poll set. */
+struct engine_loop {
 	uint64_t t0;               /* monotonic ms at the start */
 	uint32_t end;              /* engine clock */
 	const struct engine_opts *opts;
+	struct watch *w;           /* MAX_WATCH per address (heap) */
+	size_t nw, capw;
+	bool oom;
+};
+
+/* One address being probed: its result, its probe instances and its budgets. The modules see only
+ * this (engine.h: `struct engine`), so a module probes one address without knowing of the others. */
+struct engine {
+	struct engine_loop *L;
 	struct obs_result *res;
 	struct net_addr target;
 	uint8_t secret[32];
-	struct watch w[MAX_WATCH];
-	size_t nw;
 	struct probe_inst inst[PROTO_COUNT];
 	size_t ninst;
 	bool oom;
@@ -63,14 +75,19 @@ static uint64_t mono_ms(void)
 
 /* ---- services for the modules ---- */
 
+static uint32_t loop_now(const struct engine_loop *L)
+{
+	return (uint32_t)(mono_ms() - L->t0);
+}
+
 uint32_t engine_now_ms(const struct engine *e)
 {
-	return (uint32_t)(mono_ms() - e->t0);
+	return loop_now(e->L);
 }
 
 uint32_t engine_end_ms(const struct engine *e)
 {
-	return e->end;
+	return e->L->end;
 }
 
 const struct net_addr *engine_target_addr(const struct engine *e)
@@ -85,14 +102,14 @@ const char *engine_target_host(const struct engine *e)
 
 const struct engine_opts *engine_options(const struct engine *e)
 {
-	return e->opts;
+	return e->L->opts;
 }
 
 uint16_t engine_port(const struct engine *e, const struct probe_inst *pi, size_t i)
 {
 	if (i >= PROTO_MAX_PORTS)
 		return 0;
-	uint16_t o = e->opts->port_override[pi->index][i];
+	uint16_t o = e->L->opts->port_override[pi->index][i];
 	return o ? o : proto_table[pi->index].ports[i];
 }
 
@@ -104,27 +121,31 @@ const uint8_t *engine_secret(const struct engine *e, size_t *len)
 
 int engine_watch(struct engine *e, struct probe_inst *pi, int fd)
 {
-	if (e->nw >= MAX_WATCH)
+	struct engine_loop *L = e->L;
+	size_t mine = 0;
+	for (size_t i = 0; i < L->nw; i++)
+		mine += L->w[i].e == e;
+	if (mine >= MAX_WATCH || L->nw >= L->capw)
 		return -1;
-	e->w[e->nw].fd = fd;
-	e->w[e->nw].pi = pi;
-	e->w[e->nw].want_write = false;
-	e->nw++;
+	L->w[L->nw] = (struct watch){.fd = fd, .e = e, .pi = pi, .want_write = false};
+	L->nw++;
 	return 0;
 }
 
 void engine_watch_write(struct engine *e, int fd, bool on)
 {
-	for (size_t i = 0; i < e->nw; i++)
-		if (e->w[i].fd == fd)
-			e->w[i].want_write = on;
+	struct engine_loop *L = e->L;
+	for (size_t i = 0; i < L->nw; i++)
+		if (L->w[i].fd == fd && L->w[i].e == e)
+			L->w[i].want_write = on;
 }
 
 void engine_unwatch(struct engine *e, int fd)
 {
-	for (size_t i = 0; i < e->nw; i++) {
-		if (e->w[i].fd == fd) {
-			e->w[i] = e->w[--e->nw];
+	struct engine_loop *L = e->L;
+	for (size_t i = 0; i < L->nw; i++) {
+		if (L->w[i].fd == fd && L->w[i].e == e) {
+			L->w[i] = L->w[--L->nw];
 			return;
 		}
 	}
@@ -156,7 +177,8 @@ void engine_observe(struct engine *e, struct probe_inst *pi, const struct obs *o
 	if (!c.proto && pi)
 		c.proto = proto_table[pi->index].bit;
 	size_t b = budget_of(c.proto);
-	uint32_t budget = e->opts->obs_budget && e->opts->obs_budget < OBS_PER_PROTO ? e->opts->obs_budget : OBS_PER_PROTO;
+	const struct engine_opts *opts = e->L->opts;
+	uint32_t budget = opts->obs_budget && opts->obs_budget < OBS_PER_PROTO ? opts->obs_budget : OBS_PER_PROTO;
 	if (e->nobs[b] >= budget) {
 		/* Spent: one observation says so (and counts what was dropped); nothing else of this
 		 * protocol is kept, and no other protocol is affected. */
@@ -231,9 +253,10 @@ static void observe_resolution(struct engine *e, const struct net_resolved *nr)
 		o.kind = OBS_DNS_FAILED;
 		o.code = (int32_t)nr->status;
 		fmt_into(o.text, sizeof o.text, "%s", nr->reason);
-		const char *what = e->opts->family == AF_INET ? "an IPv4 address (A)"
-				   : e->opts->family == AF_INET6 ? "an IPv6 address (AAAA)"
-								  : "an address (A or AAAA)";
+		int fam = e->L->opts->family;
+		const char *what = fam == AF_INET ? "an IPv4 address (A)"
+				   : fam == AF_INET6 ? "an IPv6 address (AAAA)"
+						     : "an address (A or AAAA)";
 		fmt_into(o.evidence, sizeof o.evidence, "%s does not resolve to %s: %s", e->res->host, what, nr->reason);
 	}
 	engine_observe(e, NULL, &o);
@@ -250,22 +273,22 @@ static void finish_all(struct engine *e, bool timed_out)
 	}
 }
 
-static bool all_done(const struct engine *e)
+static bool all_done(struct engine *const *tg, size_t n)
 {
-	for (size_t i = 0; i < e->ninst; i++)
-		if (e->inst[i].mod && !e->inst[i].done)
-			return false;
+	for (size_t t = 0; t < n; t++)
+		for (size_t i = 0; i < tg[t]->ninst; i++)
+			if (tg[t]->inst[i].mod && !tg[t]->inst[i].done)
+				return false;
 	return true;
 }
 
 /* ---- privileges (the PPTP engineer's part; see probes/probe.h prepare and net/priv.h) ---- */
 
-/* Sets up an instance of every selected module and calls its prepare (raw sockets, while the
- * privileges are still there); then, when the options ask for it, drops every privilege and
- * records what was dropped. Returns 0, or -1 with the reason in err (a failed drop ends the run). */
-static int engine_prepare_and_drop(struct engine *e, char *err, size_t errlen)
+/* Sets up an instance of every selected module for address e and calls its prepare (raw sockets,
+ * while the privileges are still there). Returns 0, or -1 (out of memory). */
+static int engine_prepare(struct engine *e)
 {
-	const struct engine_opts *o = e->opts;
+	const struct engine_opts *o = e->L->opts;
 	for (size_t i = 0; i < PROTO_COUNT && e->ninst < PROTO_COUNT; i++) {
 		const struct probe_module *m = probe_modules[i]; /* indexed like proto_table */
 		if (!m || !(o->protocols & proto_table[i].bit))
@@ -274,10 +297,18 @@ static int engine_prepare_and_drop(struct engine *e, char *err, size_t errlen)
 		pi->mod = m;
 		pi->index = i;
 		if (m->prepare && m->prepare(e, pi) != 0) {
-			snprintf(err, errlen, "out of memory");
+			pi->mod = NULL; /* it freed what it allocated */
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* When the options ask for it, drops every privilege and records what was dropped (through e, the
+ * name's own result). Returns 0, or -1 with the reason in err (a failed drop ends the run). */
+static int engine_drop(struct engine *e, char *err, size_t errlen)
+{
+	const struct engine_opts *o = e->L->opts;
 	if (!o->drop_privileges)
 		return 0;
 	struct priv_report rep;
@@ -302,28 +333,34 @@ static int engine_prepare_and_drop(struct engine *e, char *err, size_t errlen)
 	return 0;
 }
 
-/* The poll loop: wakes on readable/writable fds and on the instances' deadlines, until every
- * instance is done, the run's bound is reached, or MAX_LOOPS wake-ups (a bound no run needs). */
-static void run_loop(struct engine *e, char *err, size_t errlen)
+/* The poll loop over every address's instances: wakes on readable/writable fds and on the
+ * instances' deadlines, until every instance is done, the run's bound is reached, or MAX_LOOPS
+ * wake-ups (a bound no run needs). pfd and owner have room for L->capw entries. */
+static void run_loop(struct engine_loop *L, struct engine *const *tg, size_t ntg, struct pollfd *pfd,
+		     struct watch *owner, char *err, size_t errlen)
 {
-	struct pollfd pfd[MAX_WATCH];
-	struct probe_inst *owner[MAX_WATCH];
-	for (int loops = 0; loops < MAX_LOOPS && !e->oom; loops++) {
-		if (all_done(e))
+	for (int loops = 0; loops < MAX_LOOPS && !L->oom; loops++) {
+		bool oom = false;
+		for (size_t t = 0; t < ntg; t++)
+			oom = oom || tg[t]->oom;
+		if (oom || all_done(tg, ntg))
 			break;
-		uint32_t now = engine_now_ms(e);
-		if (now >= e->end)
+		uint32_t now = loop_now(L);
+		if (now >= L->end)
 			break;
-		uint32_t wake = e->end;
-		for (size_t i = 0; i < e->ninst; i++)
-			if (e->inst[i].mod && !e->inst[i].done && e->inst[i].deadline_ms && e->inst[i].deadline_ms < wake)
-				wake = e->inst[i].deadline_ms;
-		size_t n = e->nw;
+		uint32_t wake = L->end;
+		for (size_t t = 0; t < ntg; t++)
+			for (size_t i = 0; i < tg[t]->ninst; i++) {
+				const struct probe_inst *pi = &tg[t]->inst[i];
+				if (pi->mod && !pi->done && pi->deadline_ms && pi->deadline_ms < wake)
+					wake = pi->deadline_ms;
+			}
+		size_t n = L->nw;
 		for (size_t i = 0; i < n; i++) {
-			pfd[i].fd = e->w[i].fd;
-			pfd[i].events = (short)(POLLIN | (e->w[i].want_write ? POLLOUT : 0));
+			pfd[i].fd = L->w[i].fd;
+			pfd[i].events = (short)(POLLIN | (L->w[i].want_write ? POLLOUT : 0));
 			pfd[i].revents = 0;
-			owner[i] = e->w[i].pi;
+			owner[i] = L->w[i];
 		}
 		int ms = wake > now ? (int)(wake - now) : 0;
 		int k = poll(pfd, n, ms);
@@ -332,54 +369,109 @@ static void run_loop(struct engine *e, char *err, size_t errlen)
 			break;
 		}
 		for (size_t i = 0; k > 0 && i < n; i++) {
-			if (!pfd[i].revents || !owner[i]->mod || owner[i]->done)
+			struct probe_inst *pi = owner[i].pi;
+			if (!pfd[i].revents || !pi->mod || pi->done)
 				continue;
 			/* The module may have unwatched this fd while handling an earlier one. */
 			bool still = false;
-			for (size_t j = 0; j < e->nw; j++)
-				still = still || (e->w[j].fd == pfd[i].fd && e->w[j].pi == owner[i]);
+			for (size_t j = 0; j < L->nw; j++)
+				still = still || (L->w[j].fd == pfd[i].fd && L->w[j].pi == pi);
 			if (still)
-				owner[i]->mod->on_readable(e, owner[i], pfd[i].fd);
+				pi->mod->on_readable(owner[i].e, pi, pfd[i].fd);
 		}
-		now = engine_now_ms(e);
-		for (size_t i = 0; i < e->ninst; i++) {
-			struct probe_inst *pi = &e->inst[i];
-			if (pi->mod && !pi->done && pi->deadline_ms && pi->deadline_ms <= now) {
-				pi->deadline_ms = 0;
-				pi->mod->on_deadline(e, pi);
+		now = loop_now(L);
+		for (size_t t = 0; t < ntg; t++)
+			for (size_t i = 0; i < tg[t]->ninst; i++) {
+				struct probe_inst *pi = &tg[t]->inst[i];
+				if (pi->mod && !pi->done && pi->deadline_ms && pi->deadline_ms <= now) {
+					pi->deadline_ms = 0;
+					pi->mod->on_deadline(tg[t], pi);
+				}
 			}
-		}
 	}
 }
 
-int engine_run(const struct engine_opts *o, struct obs_result *r, char *err, size_t errlen)
+static struct engine *engine_new(struct engine_loop *L, struct obs_result *res, char *err, size_t errlen)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->L = L;
+	e->res = res;
+	for (size_t i = 0; i < NBUDGET; i++)
+		e->exhausted_at[i] = SIZE_MAX;
+	if (getrandom(e->secret, sizeof e->secret, 0) != (ssize_t)sizeof e->secret) {
+		snprintf(err, errlen, "no randomness: %s", strerror(errno));
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* Starts address i's result as a copy of the name's: host, profile, every address, the run's own
+ * observations (privileges, resolution), counted against e's engine budget as they were. */
+static int target_init(struct engine *e, const struct obs_result *name, size_t i)
+{
+	struct obs_result *r = e->res;
+	memset(r, 0, sizeof *r);
+	memcpy(r->host, name->host, sizeof r->host);
+	memcpy(r->profile, name->profile, sizeof r->profile);
+	r->selected = name->selected;
+	r->timeout_ms = name->timeout_ms;
+	r->naddrs = name->naddrs;
+	memcpy(r->addrs, name->addrs, sizeof r->addrs);
+	r->probed_addr = (int)i;
+	for (size_t k = 0; k < name->nobs; k++) {
+		e->nobs[budget_of(name->obs[k].proto)]++;
+		if (obs_result_add(r, &name->obs[k]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void result_init(struct obs_result *r, const struct engine_opts *o, uint32_t timeout)
 {
 	memset(r, 0, sizeof *r);
 	snprintf(r->host, sizeof r->host, "%s", o->host);
 	snprintf(r->profile, sizeof r->profile, "%s", profile_choice_label(o->profile));
 	r->probed_addr = -1;
 	r->selected = o->protocols;
+	r->timeout_ms = timeout;
+}
+
+/* The run behind engine_run and engine_run_name: resolve, probe at most max_targets addresses
+ * (in the resolver's order) at once in one loop. */
+static int run_name(const struct engine_opts *o, struct obs_name *n, size_t max_targets, char *err, size_t errlen)
+{
+	memset(n, 0, sizeof *n);
 	uint32_t timeout = o->timeout_ms;
 	if (timeout == 0 || timeout > ENGINE_MAX_TIMEOUT_MS)
 		timeout = timeout ? ENGINE_MAX_TIMEOUT_MS : 10000u;
-	r->timeout_ms = timeout;
+	result_init(&n->name, o, timeout);
+	if (max_targets > OBS_MAX_TARGETS)
+		max_targets = OBS_MAX_TARGETS;
+	if (max_targets == 0)
+		max_targets = 1;
 
-	struct engine *e = calloc(1, sizeof *e);
-	if (!e) {
+	struct engine_loop L = {.t0 = mono_ms(), .end = timeout, .opts = o, .capw = MAX_WATCH * max_targets};
+	struct engine *tg[OBS_MAX_TARGETS] = {0};
+	struct engine *ne = NULL;      /* records the run's own observations into n->name */
+	struct pollfd *pfd = NULL;
+	struct watch *owner = NULL;
+	size_t nprep = 0, ntg = 0;
+	int rc = -1;
+	L.w = calloc(L.capw, sizeof *L.w);
+	pfd = calloc(L.capw, sizeof *pfd);
+	owner = calloc(L.capw, sizeof *owner);
+	if (!L.w || !pfd || !owner) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
-	e->t0 = mono_ms();
-	e->end = timeout;
-	e->opts = o;
-	e->res = r;
-	for (size_t i = 0; i < NBUDGET; i++)
-		e->exhausted_at[i] = SIZE_MAX;
-	if (getrandom(e->secret, sizeof e->secret, 0) != (ssize_t)sizeof e->secret) {
-		snprintf(err, errlen, "no randomness: %s", strerror(errno));
-		free(e);
-		return -1;
-	}
+	ne = engine_new(&L, &n->name, err, errlen);
+	if (!ne)
+		goto out;
 
 	/* A server that closes while we (or OpenSSL, writing an alert) still send must give EPIPE, not
 	 * kill the process: ignored for the run, the caller's handler put back afterwards. */
@@ -387,46 +479,157 @@ int engine_run(const struct engine_opts *o, struct obs_result *r, char *err, siz
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old_pipe);
 
-	/* Privileged resources first (raw sockets), then every privilege goes, before any byte from
-	 * the network is read, name resolution included (engine_prepare_and_drop, below). */
-	if (engine_prepare_and_drop(e, err, errlen) != 0) {
-		finish_all(e, false);
-		free(e);
-		return -1;
+	/* Privileged resources first (raw sockets) for every address the name may resolve to (the
+	 * count is only known after resolution), then every privilege goes, before any byte from the
+	 * network is read, name resolution included. */
+	for (; nprep < max_targets; nprep++) {
+		struct obs_result *tr = calloc(1, sizeof *tr);
+		tg[nprep] = tr ? engine_new(&L, tr, err, errlen) : NULL;
+		if (!tg[nprep]) {
+			free(tr);
+			if (!tr)
+				snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		n->target[nprep] = tr;
+		result_init(tr, o, timeout);
+		if (engine_prepare(tg[nprep]) != 0) {
+			nprep++;
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
+	if (engine_drop(ne, err, errlen) != 0)
+		goto fail;
+
 	/* Name resolution gets the whole budget; it normally takes milliseconds. */
 	struct net_resolved nr;
 	net_resolve(o->host, o->family, timeout, &nr);
-	observe_resolution(e, &nr);
-	r->resolve_failed = nr.status != NET_RESOLVE_OK;
-	for (size_t i = 0; i < nr.n && r->naddrs < OBS_MAX_ADDRS; i++)
-		net_addr_str(&nr.addrs[i], r->addrs[r->naddrs++], OBS_ADDRSTRLEN);
-	for (size_t i = 0; r->resolve_failed && i < e->ninst; i++)
-		e->inst[i].done = true; /* prepared, never started: finish only frees */
-	if (!r->resolve_failed) {
-		r->probed_addr = 0;
-		e->target = nr.addrs[0];
+	observe_resolution(ne, &nr);
+	n->name.resolve_failed = nr.status != NET_RESOLVE_OK;
+	for (size_t i = 0; i < nr.n && n->name.naddrs < OBS_MAX_ADDRS; i++)
+		net_addr_str(&nr.addrs[i], n->name.addrs[n->name.naddrs++], OBS_ADDRSTRLEN);
+	ntg = n->name.resolve_failed ? 0 : nr.n < max_targets ? nr.n : max_targets;
+	/* Prepared, never started (no such address): finish only frees. */
+	for (size_t t = ntg; t < nprep; t++) {
+		for (size_t i = 0; i < tg[t]->ninst; i++)
+			tg[t]->inst[i].done = true;
+		finish_all(tg[t], false);
+	}
+	for (size_t t = 0; t < ntg; t++) {
+		struct engine *e = tg[t];
+		if (e->oom || target_init(e, &n->name, t) != 0) {
+			/* Out of memory: this address and the rest are not started (finish only frees). */
+			for (size_t u = t; u < ntg; u++) {
+				tg[u]->oom = true;
+				for (size_t i = 0; i < tg[u]->ninst; i++)
+					tg[u]->inst[i].done = true;
+			}
+			break;
+		}
+		e->target = nr.addrs[t];
 		for (size_t i = 0; i < e->ninst; i++) {
 			struct probe_inst *pi = &e->inst[i];
 			if (!pi->mod)
 				continue;
-			r->probed |= proto_table[pi->index].bit;
-			if (pi->mod->start(e, pi) != 0) {
-				/* The module recorded why; it has nothing to finish. */
-				pi->mod = NULL;
-			}
+			e->res->probed |= proto_table[pi->index].bit;
+			if (pi->mod->start(e, pi) != 0)
+				pi->mod = NULL; /* the module recorded why; it has nothing to finish */
 		}
-
-		run_loop(e, err, errlen);
 	}
-	finish_all(e, true);
+	run_loop(&L, tg, ntg, pfd, owner, err, errlen);
+	for (size_t t = 0; t < ntg; t++)
+		finish_all(tg[t], true);
+	uint32_t elapsed = loop_now(&L);
+	n->name.elapsed_ms = elapsed;
+	bool oom = L.oom || ne->oom;
+	for (size_t t = 0; t < ntg; t++) {
+		n->name.probed |= n->target[t]->probed;
+		n->target[t]->elapsed_ms = elapsed;
+		oom = oom || tg[t]->oom;
+	}
 	sigaction(SIGPIPE, &old_pipe, NULL);
-	r->elapsed_ms = engine_now_ms(e);
-	bool oom = e->oom;
-	free(e);
 	if (oom) {
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+	rc = 0;
+	goto out_free;
+
+fail:
+	for (size_t t = 0; t < nprep && tg[t]; t++) {
+		for (size_t i = 0; i < tg[t]->ninst; i++)
+			tg[t]->inst[i].done = true;
+		finish_all(tg[t], false);
+	}
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	ntg = 0;
+out_free:
+	/* The results of the addresses not probed go; the name keeps one per address probed (or,
+	 * when the name did not resolve or the run failed, one: a copy of its own). */
+	for (size_t t = ntg; t < OBS_MAX_TARGETS; t++) {
+		if (n->target[t]) {
+			obs_result_free(n->target[t]);
+			free(n->target[t]);
+			n->target[t] = NULL;
+		}
+	}
+	n->ntargets = ntg;
+	if (ntg == 0) {
+		struct obs_result *c = calloc(1, sizeof *c);
+		if (!c) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		} else {
+			*c = n->name;
+			c->obs = NULL;
+			c->pkts = NULL;
+			c->nobs = c->capobs = c->npkts = c->cappkts = 0;
+			for (size_t k = 0; k < n->name.nobs; k++)
+				if (obs_result_add(c, &n->name.obs[k]) != 0) {
+					snprintf(err, errlen, "out of memory");
+					rc = -1;
+					break;
+				}
+			n->target[0] = c;
+			n->ntargets = 1;
+		}
+	}
+out:
+	for (size_t t = 0; t < OBS_MAX_TARGETS; t++)
+		free(tg[t]);
+	free(ne);
+	free(L.w);
+	free(pfd);
+	free(owner);
+	return rc;
+}
+
+int engine_run_name(const struct engine_opts *o, struct obs_name *n, char *err, size_t errlen)
+{
+	size_t max = net_host_classify(o->host) == NET_HOST_NAME
+			     ? (o->family == AF_UNSPEC ? 2u : 1u) * OBS_MAX_PER_FAMILY
+			     : 1u;
+	return run_name(o, n, max, err, errlen);
+}
+
+int engine_run(const struct engine_opts *o, struct obs_result *r, char *err, size_t errlen)
+{
+	struct obs_name *n = calloc(1, sizeof *n);
+	if (!n) {
+		memset(r, 0, sizeof *r);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	return 0;
+	int rc = run_name(o, n, 1, err, errlen);
+	if (n->ntargets >= 1 && n->target[0]) {
+		*r = *n->target[0];
+		free(n->target[0]);
+		n->target[0] = NULL;
+	} else {
+		memset(r, 0, sizeof *r);
+	}
+	obs_name_free(n);
+	free(n);
+	return rc;
 }

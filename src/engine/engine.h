@@ -4,8 +4,11 @@
  *
  * Probes observe, rules diagnose (src/rules), renderers report (src/report): the engine's output
  * is the observation model of src/obs/obs.h (a struct obs_result holding typed observations,
- * each with an evidence sentence, and a log of the packets sent and received). Nothing here
- * decides a Windows error. */
+ * each with an evidence sentence, and a log of the packets sent and received), one per address
+ * probed (struct obs_name). Nothing here decides a Windows error.
+ *
+ * Several addresses: every address gets its own `struct engine` (its target, result, instances and
+ * budgets) and all share one loop (clock, bound, poll set); a module sees one address only. */
 #ifndef VPNDIAG_ENGINE_H
 #define VPNDIAG_ENGINE_H
 
@@ -35,9 +38,12 @@ struct engine_opts {
 						* before the run (profile/profile.h); NULL = the default */
 	const uint8_t *psk;        /* --psk-file / VPNDIAG_PSK: the pre-shared key, or NULL (never logged) */
 	size_t psk_len;
+	const char *eap_user;      /* --user: the VPN user name (EAP identity), or NULL */
+	const uint8_t *password;   /* --password-file / VPNDIAG_PASSWORD: the user's password, or NULL (never logged) */
+	size_t password_len;
 	/* Privileges (net/priv.h): when set, once the modules' prepare callbacks have opened their raw
 	 * sockets and before name resolution, the engine drops every capability, sets no_new_privs and,
-	 * when running as root, becomes `user` (NULL = "nobody"); a failure ends the run with an error.
+	 * when running as root, becomes `user` (--run-as; NULL = "nobody"); a failure ends the run with an error.
 	 * The CLI sets it; in-process tests leave it off (they keep their own credentials). */
 	bool drop_privileges;
 	const char *user;
@@ -47,8 +53,18 @@ struct engine_opts {
 	uint16_t port_override[PROTO_COUNT][PROTO_MAX_PORTS];
 };
 
-/* Runs the probes. Returns 0 (the result may still hold a DNS failure), or -1 on a local error
- * (out of memory) with a message in err. r must be freed with obs_result_free either way. */
+/* Runs the probes against every address the host resolves to (issue 13): at most
+ * OBS_MAX_PER_FAMILY A and as many AAAA records (o->family restricts), all probed at once in one
+ * loop inside o->timeout_ms, one struct obs_result per address (n->target[i] probed
+ * n->name.addrs[i], in the resolver's order). n->name holds the name, every address and the run's
+ * own observations (privileges, resolution). When the name does not resolve, n->ntargets is 1 and
+ * target[0] holds the DNS failure, as engine_run's result would. Returns 0, or -1 on a local error
+ * (out of memory) with a message in err. n must be freed with obs_name_free either way. */
+int engine_run_name(const struct engine_opts *o, struct obs_name *n, char *err, size_t errlen);
+
+/* Runs the probes against the host's first address only (the resolver's first; tests and tools
+ * that probe one address). Returns 0 (the result may still hold a DNS failure), or -1 on a local
+ * error (out of memory) with a message in err. r must be freed with obs_result_free either way. */
 int engine_run(const struct engine_opts *o, struct obs_result *r, char *err, size_t errlen);
 
 /* ---- the interface the probe modules use (see probes/probe.h) ---- */
@@ -66,7 +82,7 @@ const struct engine_opts *engine_options(const struct engine *e);
 uint16_t engine_port(const struct engine *e, const struct probe_inst *pi, size_t i);
 /* A random per-run key (for keyed reply matching). */
 const uint8_t *engine_secret(const struct engine *e, size_t *len);
-/* Calls pi's on_readable when fd is readable or has an error. At most 64 fds per run. */
+/* Calls pi's on_readable when fd is readable or has an error. At most 64 fds per address probed. */
 int engine_watch(struct engine *e, struct probe_inst *pi, int fd);
 void engine_unwatch(struct engine *e, int fd);
 /* Also calls on_readable when the watched fd is writable (a TCP connect completing, TLS wanting

@@ -10,6 +10,7 @@
 #include <linux/errqueue.h>
 #include <net/if.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,8 @@ struct gai_job {
 #define MAX_ABANDONED 16
 static struct gai_job *abandoned[MAX_ABANDONED];
 static size_t nabandoned;
+/* `vpndiag exporter` runs probes in several threads at once: the list is shared. */
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void add_results(struct net_resolved *out, const struct addrinfo *res)
 {
@@ -226,9 +229,12 @@ static void add_results(struct net_resolved *out, const struct addrinfo *res)
 		struct net_addr a = {.len = ai->ai_addrlen};
 		memcpy(&a.ss, ai->ai_addr, ai->ai_addrlen);
 		bool dup = false;
-		for (size_t i = 0; i < out->n; i++)
+		size_t same_family = 0;
+		for (size_t i = 0; i < out->n; i++) {
 			dup = dup || net_addr_equal(&out->addrs[i], &a);
-		if (!dup)
+			same_family += out->addrs[i].ss.ss_family == ai->ai_family;
+		}
+		if (!dup && same_family < NET_MAX_PER_FAMILY)
 			out->addrs[out->n++] = a;
 	}
 }
@@ -300,8 +306,11 @@ int net_resolve(const char *host, int family, uint32_t timeout_ms, struct net_re
 			if (gai_error(&job->cb) == 0 && job->cb.ar_result)
 				freeaddrinfo(job->cb.ar_result);
 			free(job);
-		} else if (nabandoned < MAX_ABANDONED) {
-			abandoned[nabandoned++] = job; /* the helper thread still writes into it */
+		} else {
+			pthread_mutex_lock(&abandoned_lock);
+			if (nabandoned < MAX_ABANDONED)
+				abandoned[nabandoned++] = job; /* the helper thread still writes into it */
+			pthread_mutex_unlock(&abandoned_lock);
 		}
 		return -1;
 	}

@@ -14,7 +14,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#define NET_MAX_ADDRS 8
+#define NET_MAX_PER_FAMILY 8 /* A and AAAA records kept, each */
+#define NET_MAX_ADDRS (2 * NET_MAX_PER_FAMILY)
 #define NET_ADDRSTRLEN 64 /* "[2001:db8::1]:65535" fits */
 
 struct net_addr {

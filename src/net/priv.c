@@ -143,20 +143,25 @@ static int caps_get(struct caps *c)
 	return 0;
 }
 
-static int caps_clear(void)
+/* Sets the effective and permitted sets to keep (0: none), the inheritable set to none. */
+static int caps_set_only(uint64_t keep)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct d[2];
 	memset(d, 0, sizeof d);
+	d[0].effective = d[0].permitted = (uint32_t)keep;
+	d[1].effective = d[1].permitted = (uint32_t)(keep >> 32);
 	return (int)syscall(SYS_capset, &h, d);
 }
 
 /* Empties the bounding set. Returns 1 when it is empty afterwards, 0 when not allowed (no
  * CAP_SETPCAP: the set stays, harmless once the other sets are empty and no_new_privs is set). */
-static int bounding_clear(bool *allowed)
+static int bounding_clear(uint64_t keep, bool *allowed)
 {
 	*allowed = true;
 	for (int cap = 0; cap <= MAX_CAP; cap++) {
+		if (keep >> cap & 1u)
+			continue;
 		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
 		if (r < 0)
 			break; /* past the kernel's last capability */
@@ -176,6 +181,11 @@ static int fail(char *err, size_t errlen, const char *what)
 
 int priv_drop(const char *user, struct priv_report *rep, char *err, size_t errlen)
 {
+	return priv_drop_keep(user, 0, rep, err, errlen);
+}
+
+int priv_drop_keep(const char *user, uint64_t keep, struct priv_report *rep, char *err, size_t errlen)
+{
 	memset(rep, 0, sizeof *rep);
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
@@ -194,6 +204,7 @@ int priv_drop(const char *user, struct priv_report *rep, char *err, size_t errle
 	rep->gid_before = (uint32_t)eg;
 	rep->prm_before = before.prm;
 	rep->eff_before = before.eff;
+	keep &= before.prm; /* only what is held can be kept */
 
 	uid_t nu = eu;
 	gid_t ng = eg;
@@ -203,12 +214,12 @@ int priv_drop(const char *user, struct priv_report *rep, char *err, size_t errle
 		static char pwbuf[16384];
 		int e = getpwnam_r(name, &pw, pwbuf, sizeof pwbuf, &res);
 		if (e != 0 || !res) {
-			fmt_into(err, errlen, "cannot drop privileges: no user '%s' to run as%s%s (give another with --user)", name,
+			fmt_into(err, errlen, "cannot drop privileges: no user '%s' to run as%s%s (give another with --run-as)", name,
 				 e ? ": " : "", e ? strerror(e) : "");
 			return -1;
 		}
 		if (pw.pw_uid == 0 || pw.pw_gid == 0) {
-			fmt_into(err, errlen, "cannot drop privileges: user '%s' has uid or gid 0 (give an unprivileged one with --user)", name);
+			fmt_into(err, errlen, "cannot drop privileges: user '%s' has uid or gid 0 (give an unprivileged one with --run-as)", name);
 			return -1;
 		}
 		nu = pw.pw_uid;
@@ -217,7 +228,7 @@ int priv_drop(const char *user, struct priv_report *rep, char *err, size_t errle
 	}
 
 	/* The bounding set and the ambient set first: both need the capabilities still held. */
-	rep->bounding_cleared = bounding_clear(&rep->bounding_allowed) == 1;
+	rep->bounding_cleared = bounding_clear(keep, &rep->bounding_allowed) == 1;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
 		return fail(err, errlen, "cannot clear the ambient capabilities");
 	if (rep->was_root) {
@@ -225,10 +236,15 @@ int priv_drop(const char *user, struct priv_report *rep, char *err, size_t errle
 			return fail(err, errlen, "cannot drop the supplementary groups");
 		if (setresgid(ng, ng, ng) != 0)
 			return fail(err, errlen, "cannot change the group id");
+		/* Kept capabilities survive the uid change only with KEEPCAPS (off again right after). */
+		if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+			return fail(err, errlen, "cannot keep capabilities across the uid change");
 		if (setresuid(nu, nu, nu) != 0)
 			return fail(err, errlen, "cannot change the user id");
+		if (keep && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0)
+			return fail(err, errlen, "cannot reset keep-capabilities");
 	}
-	if (caps_clear() != 0)
+	if (caps_set_only(keep) != 0)
 		return fail(err, errlen, "cannot clear the capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return fail(err, errlen, "cannot set no_new_privs");
@@ -245,7 +261,7 @@ int priv_drop(const char *user, struct priv_report *rep, char *err, size_t errle
 	/* Check with the kernel: nothing left, and no way back. */
 	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 || caps_get(&after) != 0)
 		return fail(err, errlen, "cannot read the credentials after the drop");
-	if (after.eff || after.prm || after.inh) {
+	if (after.eff != keep || after.prm != keep || after.inh) {
 		fmt_into(err, errlen, "capabilities still held after the drop (effective 0x%llx, permitted 0x%llx)",
 			 (unsigned long long)after.eff, (unsigned long long)after.prm);
 		return -1;
@@ -264,7 +280,8 @@ int priv_drop(const char *user, struct priv_report *rep, char *err, size_t errle
 	}
 	rep->uid_after = (uint32_t)eu;
 	rep->gid_after = (uint32_t)eg;
-	if (priv_status_read(&rep->after) == 0 && (rep->after.cap_eff || rep->after.cap_prm || rep->after.cap_amb)) {
+	if (priv_status_read(&rep->after) == 0 &&
+	    (rep->after.cap_eff != keep || rep->after.cap_prm != keep || rep->after.cap_amb)) {
 		fmt_into(err, errlen, "/proc/self/status still shows capabilities after the drop (CapEff %016llx)",
 			 (unsigned long long)rep->after.cap_eff);
 		return -1;

@@ -48,6 +48,12 @@ struct priv_report {
 /* Drops everything (see above). user: the account to become when running as root (NULL = the
  * default). Returns 0, or -1 with a one-line reason in err. */
 int priv_drop(const char *user, struct priv_report *rep, char *err, size_t errlen);
+/* Like priv_drop, but the capabilities in keep (a mask of 1 << CAP_*) stay effective and permitted
+ * (and in the bounding set) for the process's life; every other one goes, and the uid change and
+ * no_new_privs are the same. A kept capability that is not held is not an error (it stays absent).
+ * For `vpndiag exporter`, which drops once at start-up and opens a raw GRE socket per PPTP probe
+ * (keep = 1 << CAP_NET_RAW). The checks afterwards expect exactly keep. */
+int priv_drop_keep(const char *user, uint64_t keep, struct priv_report *rep, char *err, size_t errlen);
 /* One line for the report: "uid 0 -> 65534 (nobody) ...". */
 void priv_describe(const struct priv_report *rep, char *out, size_t outlen);
 

@@ -42,3 +42,16 @@ void obs_result_free(struct obs_result *r)
 	r->nobs = r->capobs = r->npkts = r->cappkts = 0;
 }
 
+
+void obs_name_free(struct obs_name *n)
+{
+	for (size_t i = 0; i < OBS_MAX_TARGETS; i++) {
+		if (n->target[i]) {
+			obs_result_free(n->target[i]);
+			free(n->target[i]);
+			n->target[i] = NULL;
+		}
+	}
+	n->ntargets = 0;
+	obs_result_free(&n->name);
+}

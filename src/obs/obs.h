@@ -15,7 +15,9 @@
 #include "obs/ike.h"
 #include "proto/proto.h"
 
-#define OBS_MAX_ADDRS 8
+#define OBS_MAX_PER_FAMILY 8 /* addresses probed per family (A, AAAA) */
+#define OBS_MAX_TARGETS (2 * OBS_MAX_PER_FAMILY)
+#define OBS_MAX_ADDRS OBS_MAX_TARGETS
 #define OBS_ADDRSTRLEN 64 /* "[2001:db8::1]:65535" fits */
 
 /* What a probe saw. The kinds are listed per protocol in obs_*.def, so that each probe
@@ -67,10 +69,24 @@ struct obs_result {
 	size_t npkts, cappkts;
 };
 
+/* One run against a host name that may resolve to several addresses (issue 13): the name's own
+ * result and one result per address probed. Each target[i] is a complete single-address result
+ * (host, every address, probed_addr = i, the run's own observations, then its probes'), so the
+ * rules run on each unchanged; the name-level verdict is rules/rules.h's rules_name_evaluate. */
+struct obs_name {
+	struct obs_result name;    /* host, every address, the run's own observations (privileges,
+				    * resolution), selected/probed, elapsed; probed_addr -1; no packets */
+	size_t ntargets;           /* addresses probed; 1 when the name did not resolve (target[0] then
+				    * holds the DNS failure, like a single-address run) */
+	struct obs_result *target[OBS_MAX_TARGETS]; /* heap, [0, ntargets) */
+};
+
 /* Appends an observation to a result (copies it). Returns 0 or -1 when out of memory. Also used
  * by tests to build results by hand. Bounded: past a hard cap the observation is dropped. */
 int obs_result_add(struct obs_result *r, const struct obs *o);
 void obs_result_free(struct obs_result *r);
+/* Frees every target result and the name's arrays (not n itself). */
+void obs_name_free(struct obs_name *n);
 /* The JSON name of a kind ("udp-no-answer"), "unknown" outside the list. */
 const char *obs_kind_name(enum obs_kind k);
 

@@ -27,7 +27,7 @@ static void co_date(char *out, size_t outlen, time_t t)
 static int co_eku_bits(const struct certcheck *c)
 {
 	return (c->eku_server_auth ? 1 : 0) | (c->eku_ike_intermediate ? 2 : 0) | (c->eku_any ? 4 : 0) |
-	       (c->eku_client_auth ? 8 : 0) | (c->has_eku_ext ? 0 : 16);
+	       (c->eku_client_auth ? 8 : 0) | (c->has_eku_ext ? 0 : 16) | (c->eku_unreadable ? 32 : 0);
 }
 
 static void co_sans(char *out, size_t outlen, const struct certcheck *c)
@@ -86,6 +86,19 @@ static int co_leaf_name(const struct certcheck *c, const struct co_out *x)
 			return -1;
 	}
 
+	if (c->host[0] && c->name_ok) {
+		co_init(&o, OBS_CERT_NAME_MATCH, x->proto);
+		fmt_into(o.text, sizeof o.text, "%s", c->name_pattern);
+		o.code = (c->name_exact_dns_san ? 1 : 0) | (c->name_wildcard_dns_san ? 2 : 0) | (c->name_exact_cn ? 4 : 0) |
+			 (c->name_wildcard_cn ? 8 : 0) | (c->host_is_ip ? 16 : 0) | (c->ndns ? 32 : 0);
+		fmt_into(o.evidence, sizeof o.evidence, "The server name \"%s\" matches the certificate's %s%s \"%s\"%s.", c->host,
+			 c->name_in_dns_san ? "dNSName SAN" : "subject CN",
+			 c->name_wildcard_dns_san || c->name_wildcard_cn ? " wildcard" : "", c->name_pattern,
+			 !c->name_in_dns_san && c->ndns ? " (no dNSName SAN matches it)" : !c->ndns ? " (the certificate has no dNSName SAN)" : "");
+		if (x->sink(x->ctx, &o))
+			return -1;
+	}
+
 	if (c->host[0] && !c->name_ok) {
 		if (c->ip_only_in_ipaddress_san) {
 			co_init(&o, OBS_CERT_IP_SAN, x->proto);
@@ -114,13 +127,28 @@ static int co_eku(const struct certcheck *c, const struct co_out *x)
 {
 	struct obs o;
 
-	if (c->has_eku_ext && !c->eku_server_auth && !c->eku_any) {
+	if (!c->has_eku_ext) {
+		co_init(&o, OBS_CERT_NO_EKU, x->proto);
+		o.code = co_eku_bits(c);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The certificate has no Extended Key Usage extension (RFC 5280 reads that as any purpose; it does not name Server Authentication, 1.3.6.1.5.5.7.3.1).");
+		if (x->sink(x->ctx, &o))
+			return -1;
+	} else if (c->eku_any && !c->eku_server_auth) {
+		co_init(&o, OBS_CERT_ANY_EKU_ONLY, x->proto);
+		o.code = co_eku_bits(c);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The certificate's Extended Key Usage is anyExtendedKeyUsage (2.5.29.37.0, \"Any Purpose\") without Server Authentication (1.3.6.1.5.5.7.3.1).");
+		if (x->sink(x->ctx, &o))
+			return -1;
+	} else if (c->has_eku_ext && !c->eku_server_auth && !c->eku_any) {
 		co_init(&o, OBS_CERT_NO_SERVER_AUTH_EKU, x->proto);
 		o.code = co_eku_bits(c);
 		o.value = c->eku_client_auth ? 1 : 0;
 		fmt_into(o.evidence, sizeof o.evidence,
 			 "The certificate's Extended Key Usage lacks Server Authentication (1.3.6.1.5.5.7.3.1)%s.",
-			 c->eku_client_auth ? "; it is a Client Authentication certificate" : "");
+			 c->eku_unreadable ? " (the extension does not decode)"
+			 : c->eku_client_auth ? "; it is a Client Authentication certificate" : "");
 		if (x->sink(x->ctx, &o))
 			return -1;
 	} else if (c->has_eku_ext && c->eku_server_auth && !c->eku_ike_intermediate && !c->eku_any) {
@@ -134,11 +162,64 @@ static int co_eku(const struct certcheck *c, const struct co_out *x)
 	return 0;
 }
 
+/* Issue 13: Key Usage, unsupported critical extensions, a short RSA key, a CA signed with a weak
+ * hash. 0, or -1. */
+static int co_usage_ext(const struct certcheck *c, const struct co_out *x)
+{
+	struct obs o;
+
+	if (c->has_ku_ext && !(c->ku_bits & CERTCHECK_KU_DIGITAL_SIGNATURE)) {
+		co_init(&o, OBS_CERT_KU_NO_SIGNATURE, x->proto);
+		o.code = (int32_t)c->ku_bits;
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The certificate's Key Usage (0x%02x) does not include digitalSignature, which signing IKE's AUTH and TLS (EC)DHE key exchanges use.",
+			 c->ku_bits);
+		if (x->sink(x->ctx, &o))
+			return -1;
+	}
+	if (c->ncritical_unknown) {
+		co_init(&o, OBS_CERT_CRITICAL_EXT, x->proto);
+		o.value = (int64_t)c->ncritical_unknown;
+		fmt_into(o.text, sizeof o.text, "%s", c->critical_unknown);
+		fmt_into(o.evidence, sizeof o.evidence,
+			 "The certificate has %zu critical extension%s this verifier does not know (first: %s); RFC 5280 requires a client to reject it.",
+			 c->ncritical_unknown, c->ncritical_unknown == 1 ? "" : "s", c->critical_unknown);
+		if (x->sink(x->ctx, &o))
+			return -1;
+	}
+	if (c->key_type == CERTCHECK_KEY_RSA && c->key_bits > 0 && c->key_bits < 2048) {
+		co_init(&o, OBS_CERT_RSA_SHORT, x->proto);
+		o.value = c->key_bits;
+		fmt_into(o.text, sizeof o.text, "%s", x->key);
+		fmt_into(o.evidence, sizeof o.evidence, "The certificate's RSA key has %d bits (under 2048).", c->key_bits);
+		if (x->sink(x->ctx, &o))
+			return -1;
+	}
+	if (c->ca_sig_weak) {
+		co_init(&o, OBS_CERT_CA_WEAK_SIGNATURE, x->proto);
+		o.value = c->ca_sig_weak_depth;
+		fmt_into(o.text, sizeof o.text, "%s", c->ca_sig_hash);
+		fmt_into(o.evidence, sizeof o.evidence, "The CA certificate \"%s\" (chain depth %d) is signed with %s, a deprecated hash.",
+			 c->ca_sig_weak_subject, c->ca_sig_weak_depth, c->ca_sig_hash);
+		if (x->sink(x->ctx, &o))
+			return -1;
+	}
+	return 0;
+}
+
 /* Validity dates, then the key and the signature hash. 0, or -1. */
 static int co_dates_key(const struct certcheck *c, const struct co_out *x)
 {
 	struct obs o;
 
+	if (c->dates_ok) { /* the expiry as a number (issue 17: the exporter's expiry gauge) */
+		co_init(&o, OBS_CERT_VALIDITY, x->proto);
+		o.value = (int64_t)c->not_after;
+		fmt_into(o.text, sizeof o.text, "%s", x->d2);
+		fmt_into(o.evidence, sizeof o.evidence, "The server certificate is valid from %s to %s.", x->d1, x->d2);
+		if (x->sink(x->ctx, &o))
+			return -1;
+	}
 	if (c->dates_ok && c->expired) {
 		co_init(&o, OBS_CERT_EXPIRED, x->proto);
 		o.value = (int64_t)c->not_after;
@@ -173,7 +254,7 @@ static int co_dates_key(const struct certcheck *c, const struct co_out *x)
 		if (x->sink(x->ctx, &o))
 			return -1;
 	}
-	return 0;
+	return co_usage_ext(c, x);
 }
 
 /* A chain that does not verify (not cut at the bound): untrusted root, missing intermediate, or

@@ -20,6 +20,7 @@
 #include "kb/kb.h"
 #include "net/net.h"
 #include "probes/ikev2_int.h"
+#include "probes/ikev2_reply.h"
 #include "probes/probe.h"
 #include "profile/profile.h"
 #include "util/fmt.h"
@@ -51,54 +52,45 @@ static const char *xchg_what(const struct xchg *x)
 	return x->kind == X_NATT ? "IKE_SA_INIT (non-ESP marker)" : "IKE_SA_INIT";
 }
 
-static bool set_has_group(const struct profile_set *s, uint16_t group)
-{
-	for (size_t i = 0; i < s->nproposals; i++)
-		for (size_t t = 0; t < s->proposals[i].ntransforms; t++)
-			if (s->proposals[i].t[t].type == IKE2_T_DH && s->proposals[i].t[t].id == group)
-				return true;
-	return false;
-}
-
 static void spi_hex(uint64_t spi, char out[17])
 {
 	snprintf(out, 17, "%016llx", (unsigned long long)spi);
 }
 
-/* Builds the IKE_SA_INIT for x into x->u.pkt (with the non-ESP marker on 4500). */
+/* Builds the IKE_SA_INIT for x into x->u.pkt (with the non-ESP marker on 4500): the request
+ * ikev2_build_request makes (probes/ikev2_reply.h, shared with `vpndiag scan`). */
 static int build(struct ike_state *st, struct xchg *x)
 {
-	const struct profile *p = st->g.prof;
-	const uint8_t *lip, *rip;
-	size_t ll = net_addr_bytes(&x->u.local, &lip), rl = net_addr_bytes(&x->u.dst, &rip);
-	uint8_t natd_src[20], natd_dst[20];
-	ike2_natd_hash(x->spi, 0, lip, ll, net_addr_port(&x->u.local), natd_src);
-	ike2_natd_hash(x->spi, 0, rip, rl, x->u.port, natd_dst);
-	struct ike2_blob vids[PROFILE_MAX_VIDS];
-	size_t nv = profile_vid_blobs(p, vids, PROFILE_MAX_VIDS);
-	struct ike2_sa_init in = {
-		.spi_i = x->spi,
-		.proposals = x->u.set->proposals,
-		.nproposals = x->u.set->nproposals,
-		.ke_group = x->ke_group,
-		.ke_data = x->key.pub,
-		.ke_len = x->key.pub_len,
-		.nonce = x->nonce,
-		.nonce_len = x->nonce_len,
-		.cookie = x->cookie_len ? x->cookie : NULL,
-		.cookie_len = x->cookie_len,
-		.natd_src = p->natd ? natd_src : NULL,
-		.natd_dst = p->natd ? natd_dst : NULL,
-		.frag_supported = p->frag_supported,
-		.vids = vids,
-		.nvids = nv,
-	};
 	struct wbuf w;
 	udpx_begin(&x->u, &w);
-	if (ike2_build_sa_init(&w, &in) != 0 || w.err)
+	if (ikev2_build_request(&w, st->g.prof, x->u.set, x->spi, x->ke_group, x->key.pub, x->key.pub_len, x->nonce,
+				x->nonce_len, x->cookie, x->cookie_len, &x->u.local, &x->u.dst, x->u.port) != 0)
 		return -1;
 	x->u.pkt_len = w.len;
 	return 0;
+}
+
+/* The observations of x's IKE_SA_INIT replies go to the engine (probes/ikev2_reply.h). */
+struct to_engine {
+	struct engine *e;
+	struct probe_inst *pi;
+};
+
+static void to_engine_sink(void *ctx, const struct obs *o)
+{
+	struct to_engine *t = ctx;
+	engine_observe(t->e, t->pi, o);
+}
+
+static struct ikev2_reply_ctx reply_ctx(const struct xchg *x, struct to_engine *t)
+{
+	struct ikev2_reply_ctx c = {
+		.proto = x->u.g->ops->proto, .port = x->u.port, .natt = x->u.natt, .alt = x->kind == X_ALT,
+		.main = x->kind == X_MAIN, .set = x->u.set, .what = xchg_what(x),
+		.rtt_ms = (int64_t)engine_now_ms(t->e) - (int64_t)x->u.last_send, .local = &x->u.local,
+		.sink = to_engine_sink, .sink_ctx = t,
+	};
+	return c;
 }
 
 static void log_sent(struct engine *e, struct probe_inst *pi, const struct ike_state *st, const struct xchg *x)
@@ -107,7 +99,9 @@ static void log_sent(struct engine *e, struct probe_inst *pi, const struct ike_s
 	spi_hex(x->spi, spi);
 	if (x->phase != PH_INIT) {
 		char what[120];
-		if (x->phase != PH_AUTH)
+		if (x->phase == PH_EAP)
+			fmt_into(what, sizeof what, "[SK{%s}]", ikev2_eap_what(x));
+		else if (x->phase != PH_AUTH)
 			fmt_into(what, sizeof what, "[SK{D}] (delete the IKE SA)");
 		else if (x->kind == X_SMALL)
 			fmt_into(what, sizeof what, "[SK{IDi N CP SA TSi TSr}] (no CERTREQ)");
@@ -115,7 +109,7 @@ static void log_sent(struct engine *e, struct probe_inst *pi, const struct ike_s
 			fmt_into(what, sizeof what, "[SK{IDi CERTREQ(%zu roots) N CP SA TSi TSr}] (no AUTH: EAP)",
 				 x->a ? x->a->certreq_hashes : 0);
 		fmt_into(s, sizeof s, "%s request SPIi=%s %s, %zu bytes%s%s, send %u",
-			 x->phase == PH_AUTH ? "IKE_AUTH" : "INFORMATIONAL", spi, what, x->u.pkt_len,
+			 x->phase == PH_DELETE ? "INFORMATIONAL" : "IKE_AUTH", spi, what, x->u.pkt_len,
 			 x->u.nfrags ? " in RFC 7383 fragments" : "", x->a && x->u.natt ? " (UDP 4500, non-ESP marker)" : "",
 			 x->u.sends);
 		engine_packet(e, pi, '>', &x->u.dst, s);
@@ -246,7 +240,7 @@ static void malformed(struct engine *e, struct probe_inst *pi, struct xchg *x, c
 	net_addr_str_port(from, peer, sizeof peer);
 	fmt_into(o.evidence, sizeof o.evidence,
 		 "a datagram of %zu bytes from the server (%s) after the %s on UDP %u is not a valid IKEv2 reply: %s", len,
-		 peer, x->phase == PH_INIT ? xchg_what(x) : x->phase == PH_AUTH ? "IKE_AUTH" : "INFORMATIONAL", o.port,
+		 peer, x->phase == PH_INIT ? xchg_what(x) : x->phase == PH_DELETE ? "INFORMATIONAL" : "IKE_AUTH", o.port,
 		 why);
 	engine_observe(e, pi, &o);
 }
@@ -262,139 +256,36 @@ void ikev2_ms_status(struct obs *o, const struct xchg *x, const struct ike2_noti
 
 bool ikev2_natd(const struct xchg *x, const struct ike2_msg *m, const struct net_addr *from, int *client, int *server)
 {
-	const uint8_t *ip;
-	size_t n;
-	uint8_t h[20];
-	*client = *server = -1;
-	/* Their DESTINATION hash covers our address as they see it. */
-	const struct ike2_notify *d = ike2_find_notify(m, IKE2_N_NAT_DETECTION_DESTINATION_IP);
-	if (d && d->data_len == 20) {
-		n = net_addr_bytes(&x->u.local, &ip);
-		ike2_natd_hash(m->hdr.spi_i, m->hdr.spi_r, ip, n, net_addr_port(&x->u.local), h);
-		*client = memcmp(h, d->data, 20) != 0;
-	}
-	/* Their SOURCE hash(es) cover the address they send from; compare with where it came from. */
-	n = net_addr_bytes(from, &ip);
-	ike2_natd_hash(m->hdr.spi_i, m->hdr.spi_r, ip, n, net_addr_port(from), h);
-	for (size_t i = 0; i < m->nnotifies; i++) {
-		const struct ike2_notify *sn = &m->notifies[i];
-		if (sn->type != IKE2_N_NAT_DETECTION_SOURCE_IP || sn->data_len != 20)
-			continue;
-		if (*server < 0)
-			*server = 1;
-		if (memcmp(h, sn->data, 20) == 0)
-			*server = 0;
-	}
-	return d || *server >= 0;
+	return ikev2_natd_addrs(&x->u.local, m, from, client, server);
 }
 
-static void record_nat(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
-		       const struct ike2_msg *m, const struct net_addr *from)
-{
-	if (st->nat_recorded || x->kind == X_NATT)
-		return; /* NAT-D of the first accepted exchange on UDP 500 (default or alternative set) */
-	int client, server;
-	bool any = ikev2_natd(x, m, from, &client, &server);
-	if (client >= 0)
-		udpx_nat(&x->u, e, pi, OBS_NAT_CLIENT, client, &x->u.local,
-			 client ? "the server's NAT_DETECTION_DESTINATION_IP does not match our address " :
-				  "the server's NAT_DETECTION_DESTINATION_IP matches our address ",
-			 client ? ": a NAT on our side rewrites it" : ": no NAT on our side");
-	if (server >= 0)
-		udpx_nat(&x->u, e, pi, OBS_NAT_SERVER, server, from,
-			 server ? "the server's NAT_DETECTION_SOURCE_IP does not match " :
-				  "the server's NAT_DETECTION_SOURCE_IP matches ",
-			 server ? ", the address the reply came from: the server is behind NAT (its own address differs)"
-				: ", the address the reply came from: the server is not behind NAT");
-	st->nat_recorded = st->nat_recorded || any;
-}
-
+/* NAT-D of the first accepted exchange on UDP 500 (default or alternative set) only. */
 static void record_accepted(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
 			    const struct ike2_msg *m, const struct net_addr *from)
 {
-	struct obs o;
-	char ps[160];
-	uint32_t now = engine_now_ms(e);
-	ike2_proposal_str(&m->proposals[0], ps, sizeof ps);
-	udpx_obs(&o, x->kind == X_ALT ? OBS_IKE_ALT_ACCEPTED : OBS_IKE_ACCEPTED, &x->u);
-	o.code = m->has_ke ? m->ke_group : 0;
-	o.has_prop = true;
-	o.prop = m->proposals[0];
-	fmt_into(o.text, sizeof o.text, "%s", ps);
-	if (x->kind == X_ALT) {
-		fmt_into(o.evidence, sizeof o.evidence, "with proposal set %s (%s) the server chose %s", x->u.set->name,
-			 x->u.set->title, ps);
-	} else {
-		fmt_into(o.evidence, sizeof o.evidence, "the server answered the %s on UDP %u and chose %s", xchg_what(x),
-			 x->u.port, ps);
-	}
-	engine_observe(e, pi, &o);
-
-	udpx_obs(&o, OBS_RTT, &x->u);
-	o.value = now - x->u.last_send;
-	fmt_into(o.evidence, sizeof o.evidence, "round trip %lld ms on UDP %u", (long long)o.value, x->u.port);
-	engine_observe(e, pi, &o);
-
-	if (x->kind != X_NATT)
-		record_nat(e, pi, st, x, m, from);
-	if (x->kind == X_ALT)
-		return;
-	if (x->kind == X_MAIN) {
-		udpx_obs(&o, OBS_IKE_FRAGMENTATION, &x->u);
-		o.value = ike2_find_notify(m, IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
-		fmt_into(o.evidence, sizeof o.evidence,
-			 o.value ? "the server sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383)"
-				 : "the server did not send IKEV2_FRAGMENTATION_SUPPORTED: it will not fragment IKE_AUTH");
-		engine_observe(e, pi, &o);
-		for (size_t i = 0; i < m->nvids; i++) {
-			udpx_obs(&o, OBS_IKE_VENDOR_ID, &x->u);
-			o.value = profile_vid_describe(m->vids[i].p, m->vids[i].len, o.text, sizeof o.text);
-			fmt_into(o.evidence, sizeof o.evidence, "the server sent vendor ID %s", o.text);
-			engine_observe(e, pi, &o);
-		}
-	}
-	for (size_t i = 0; i < m->nnotifies; i++) {
-		const struct ike2_notify *n = &m->notifies[i];
-		if (n->type == IKE2_N_NAT_DETECTION_SOURCE_IP || n->type == IKE2_N_NAT_DETECTION_DESTINATION_IP ||
-		    n->type == IKE2_N_IKEV2_FRAGMENTATION_SUPPORTED || n->type == IKE2_N_MS_STATUS)
-			continue;
-		udpx_obs(&o, OBS_IKE_NOTIFY, &x->u);
-		o.code = n->type;
-		fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(n->type));
-		fmt_into(o.evidence, sizeof o.evidence, "the server's IKE_SA_INIT response carries N(%s) (type %u)", o.text,
-			 (unsigned)n->type);
-		engine_observe(e, pi, &o);
-	}
+	struct to_engine t = {e, pi};
+	struct ikev2_reply_ctx c = reply_ctx(x, &t);
+	bool with_nat = !st->nat_recorded && x->kind != X_NATT;
+	bool any = ikev2_reply_accepted(&c, m, from, with_nat);
+	st->nat_recorded = st->nat_recorded || (with_nat && any);
 }
 
 static void record_ms_status(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike2_msg *m)
 {
-	const struct ike2_notify *n = ike2_find_notify(m, IKE2_N_MS_STATUS);
-	if (!n)
-		return;
-	struct obs o;
-	ikev2_ms_status(&o, x, n);
-	fmt_into(o.evidence, sizeof o.evidence, "the server sent Microsoft's status notify 12345 with Win32 code %lld",
-		 (long long)o.value);
-	engine_observe(e, pi, &o);
+	struct to_engine t = {e, pi};
+	struct ikev2_reply_ctx c = reply_ctx(x, &t);
+	ikev2_reply_ms_status(&c, m);
 }
 
 /* An error reply ends the exchange; returns true when the exchange goes on (a retry). */
 static bool handle_error(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
 			 const struct ike2_msg *m, const struct ike2_notify *err)
 {
-	struct obs o;
+	struct to_engine t = {e, pi};
+	struct ikev2_reply_ctx c = reply_ctx(x, &t);
 	if (err->type == IKE2_N_INVALID_KE_PAYLOAD) {
-		uint16_t want = err->data_len >= 2 ? (uint16_t)(err->data[0] << 8 | err->data[1]) : 0;
-		bool proposed = want && set_has_group(x->u.set, want);
-		udpx_obs(&o, OBS_IKE_INVALID_KE, &x->u);
-		o.code = want;
-		o.value = proposed;
-		fmt_into(o.text, sizeof o.text, "%s", ike2_transform_name(IKE2_T_DH, want));
-		fmt_into(o.evidence, sizeof o.evidence, "the server answered INVALID_KE_PAYLOAD: it wants DH group %u (%s)%s",
-			 (unsigned)want, o.text, proposed ? "" : ", which this proposal set does not offer");
-		engine_observe(e, pi, &o);
-		if (proposed && want != x->ke_group && x->ke_rounds < MAX_KE_ROUNDS && dh_group_supported(want)) {
+		uint16_t want = ikev2_reply_invalid_ke(&c, err);
+		if (want && want != x->ke_group && x->ke_rounds < MAX_KE_ROUNDS && dh_group_supported(want)) {
 			struct dh_key k;
 			if (dh_keygen(want, &k) == 0) {
 				dh_key_free(&x->key);
@@ -409,25 +300,7 @@ static bool handle_error(struct engine *e, struct probe_inst *pi, struct ike_sta
 			}
 		}
 	}
-	if (x->kind == X_ALT) {
-		udpx_obs(&o, OBS_IKE_ALT_REFUSED, &x->u);
-		o.code = err->type;
-		fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(err->type));
-		fmt_into(o.evidence, sizeof o.evidence, "with proposal set %s (%s) the server answered %s", x->u.set->name,
-			 x->u.set->title, o.text);
-		engine_observe(e, pi, &o);
-		return false;
-	}
-	udpx_obs(&o, OBS_IKE_REFUSED, &x->u);
-	o.code = err->type;
-	fmt_into(o.text, sizeof o.text, "%s", ike2_notify_name(err->type));
-	fmt_into(o.evidence, sizeof o.evidence, "the server answered the %s on UDP %u (proposal set %s) with %s (type %u)",
-		 xchg_what(x), x->u.port, x->u.set->name, o.text, (unsigned)err->type);
-	engine_observe(e, pi, &o);
-	udpx_obs(&o, OBS_RTT, &x->u);
-	o.value = engine_now_ms(e) - x->u.last_send;
-	fmt_into(o.evidence, sizeof o.evidence, "round trip %lld ms on UDP %u", (long long)o.value, x->u.port);
-	engine_observe(e, pi, &o);
+	ikev2_reply_refused(&c, err);
 	if (x->kind == X_MAIN && (err->type == IKE2_N_NO_PROPOSAL_CHOSEN || err->type == IKE2_N_INVALID_KE_PAYLOAD))
 		start_alternatives(e, pi, st, x->u.port);
 	(void)m;
@@ -483,7 +356,6 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 	record_ms_status(e, pi, x, m);
 
 	if (kind == IKE2_IR_COOKIE) {
-		struct obs o;
 		if (cookie->data_len < 1 || cookie->data_len > IKEV2_MAX_COOKIE || x->cookie_rounds >= MAX_COOKIE_ROUNDS) {
 			ikev2_ignore(e, pi, x, from,
 			       x->cookie_rounds >= MAX_COOKIE_ROUNDS ? "a COOKIE again after 2 rounds (an endless COOKIE loop): not followed"
@@ -491,12 +363,9 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 			goto out;
 		}
 		if (x->cookie_rounds == 0) {
-			udpx_obs(&o, OBS_IKE_COOKIE, &x->u);
-			o.value = (int64_t)cookie->data_len;
-			fmt_into(o.evidence, sizeof o.evidence,
-				 "the server answered with N(COOKIE) (%zu bytes): it asks for a return-routability check before it commits state",
-				 cookie->data_len);
-			engine_observe(e, pi, &o);
+			struct to_engine t = {e, pi};
+			struct ikev2_reply_ctx c = reply_ctx(x, &t);
+			ikev2_reply_cookie(&c, cookie->data_len);
 		}
 		memcpy(x->cookie, cookie->data, cookie->data_len);
 		x->cookie_len = cookie->data_len;
@@ -574,11 +443,10 @@ static void record_no_answer(struct engine *e, struct probe_inst *pi, struct xch
 		fmt_into(o.evidence, sizeof o.evidence, "with proposal set %s no answer to %u requests", x->u.set->name,
 			 x->u.total_sends);
 	} else if (x->cookie_len) {
-		udpx_obs(&o, OBS_IKE_NO_ANSWER_AFTER_COOKIE, &x->u);
-		o.value = x->u.sends;
-		fmt_into(o.evidence, sizeof o.evidence,
-			 "no answer to %u %s requests carrying the server's COOKIE on UDP %u within %.1f s", x->u.sends,
-			 xchg_what(x), x->u.port, (engine_now_ms(e) - x->u.first_send) / 1000.0);
+		struct to_engine t = {e, pi};
+		struct ikev2_reply_ctx c = reply_ctx(x, &t);
+		ikev2_reply_no_answer_after_cookie(&c, x->u.sends, (engine_now_ms(e) - x->u.first_send) / 1000.0);
+		return;
 	} else {
 		fmt_into(what, sizeof what, "%s request", xchg_what(x));
 		udpx_no_answer(&x->u, e, pi, what, cut_short);

@@ -35,6 +35,7 @@ void ikev2_auth_free(struct xchg *x)
 {
 	if (!x->a)
 		return;
+	ikev2_eap_free(x);
 	ike2_keys_wipe(&x->a->keys);
 	free(x->a);
 	x->a = NULL;
@@ -224,6 +225,16 @@ static int derive(struct engine *e, struct probe_inst *pi, struct ike_state *st,
 	a->spi_r = m->hdr.spi_r;
 	memcpy(a->init_resp, m->raw, m->raw_len);
 	a->init_resp_len = m->raw_len;
+	/* Our IKE_SA_INIT request as sent (still in x->u.pkt, behind the marker on 4500) and the
+	 * server's nonce: what our AUTH covers after EAP (RFC 7296 2.15). */
+	size_t mk = x->u.natt ? NATT_MARKER_LEN : 0;
+	if (x->u.pkt_len > mk && x->u.pkt_len - mk <= sizeof a->init_req && m->nonce.len <= sizeof a->nonce_r) {
+		memcpy(a->init_req, x->u.pkt + mk, x->u.pkt_len - mk);
+		a->init_req_len = x->u.pkt_len - mk;
+		memcpy(a->nonce_r, m->nonce.p, m->nonce.len);
+		a->nonce_r_len = m->nonce.len;
+	}
+	a->mid = 1;
 	int rc = ike2_derive(&suite, x->nonce, x->nonce_len, m->nonce.p, m->nonce.len, gir, (size_t)gl, m->hdr.spi_i,
 			     m->hdr.spi_r, &a->keys);
 	OPENSSL_cleanse(gir, sizeof gir);
@@ -265,6 +276,10 @@ static int build_request(struct engine *e, struct probe_inst *pi, struct ike_sta
 	struct ike2_ts ts[2];
 	for (size_t i = 0; i < p->nauth_ts && i < 2; i++)
 		ts_any(p->auth_ts[i], &ts[i]);
+	a->idi[0] = ll == 16 ? IKE2_ID_IPV6_ADDR : IKE2_ID_IPV4_ADDR;
+	memset(a->idi + 1, 0, 3);
+	memcpy(a->idi + 4, lip, ll <= 16 ? ll : 16);
+	a->idi_len = 4 + (ll <= 16 ? ll : 16);
 	struct ike2_auth_req req = {
 		.id_type = ll == 16 ? IKE2_ID_IPV6_ADDR : IKE2_ID_IPV4_ADDR,
 		.id = lip,
@@ -334,7 +349,8 @@ static void send_delete(struct engine *e, struct probe_inst *pi, struct ike_stat
 	struct wbuf w;
 	uint8_t first = 0;
 	wbuf_init(&w, inner, sizeof inner);
-	if (ike2_build_delete_inner(&w, &first) != 0 || seal(x, IKE2_INFORMATIONAL, 2, first, inner, w.len) != 0) {
+	x->a->mid++;
+	if (ike2_build_delete_inner(&w, &first) != 0 || seal(x, IKE2_INFORMATIONAL, x->a->mid, first, inner, w.len) != 0) {
 		x->u.active = false;
 		return;
 	}
@@ -379,6 +395,7 @@ static void verify_auth(struct engine *e, struct probe_inst *pi, struct xchg *x,
 			fmt_into(res.why, sizeof res.why, "the signed octets do not fit the buffer");
 		}
 		auth_obs(&o, OBS_IKE_AUTH_SIGNATURE, x);
+		a->server_proven = stt == IKE2_SIG_OK; /* and the certificate, below */
 		o.value = stt == IKE2_SIG_OK ? 1 : stt == IKE2_SIG_BAD ? 0 : -1;
 		o.code = in->auth_method;
 		fmt_into(o.text, sizeof o.text, "%s", res.alg);
@@ -412,6 +429,10 @@ static void verify_auth(struct engine *e, struct probe_inst *pi, struct xchg *x,
 		.trust = engine_options(e)->trust, .now = time(NULL),
 	};
 	if (certcheck_run(&ci, cc, err, sizeof err) == 0 || cc->parsed) {
+		/* Credentials go only to a server Windows would trust (ikev2_eap.c): never to one whose
+		 * certificate fails the checks that decide the connection. */
+		a->server_proven = a->server_proven && cc->parsed && cc->chain_ok && cc->name_ok && !cc->expired &&
+				   !cc->not_yet_valid && !cc->key_rejected_by_windows;
 		cert_observe(e, pi, cc, KB_P_IKEV2);
 	} else {
 		auth_obs(&o, OBS_IKE_AUTH_CERT_UNCHECKED, x);
@@ -444,6 +465,11 @@ static void auth_reply(struct engine *e, struct probe_inst *pi, struct ike_state
 	}
 	ike2_inner_str(in, s, sizeof s);
 	engine_packet(e, pi, '<', &x->u.dst, s);
+	if (x->phase == PH_EAP) {
+		ikev2_eap_reply(e, pi, st, x, in);
+		free(in);
+		return;
+	}
 	if (ikev2_is_side(x)) {
 		auth_obs(&o, ikev2_side_kind(x), x);
 		o.value = 1;
@@ -492,6 +518,15 @@ static void auth_reply(struct engine *e, struct probe_inst *pi, struct ike_state
 			 "the server asks for EAP (code %u, type %u%s) as it should for a Windows user tunnel; the probe stops here and deletes the IKE SA",
 			 (unsigned)in->eap_code, (unsigned)in->eap_type,
 			 in->eap_type == 1 ? " Identity" : in->eap_type == 26 ? " MSCHAPv2" : "");
+		if (ikev2_eap_start(e, pi, st, x, in)) {
+			fmt_into(o.evidence, sizeof o.evidence,
+				 "the server asks for EAP (code %u, type %u%s) as it should for a Windows user tunnel; the probe answers as Windows' EAP-MSCHAPv2 client with --user",
+				 (unsigned)in->eap_code, (unsigned)in->eap_type,
+				 in->eap_type == 1 ? " Identity" : in->eap_type == 26 ? " MSCHAPv2" : "");
+			engine_observe(e, pi, &o);
+			free(in);
+			return;
+		}
 		engine_observe(e, pi, &o);
 	}
 	free(in);
@@ -509,7 +544,7 @@ bool ikev2_auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_sta
 	struct ike2_msg *m = ikev2_parse(e, pi, x, buf, len, from);
 	if (!m)
 		return false;
-	enum ike2_auth_reply kind = ike2_auth_reply_kind(m, x->spi, a->spi_r, x->phase == PH_DELETE);
+	enum ike2_auth_reply kind = ike2_auth_reply_kind_mid(m, x->spi, a->spi_r, x->phase == PH_DELETE, a->mid);
 	switch (kind) {
 	case IKE2_AR_NOT_OURS:
 		ikev2_ignore(e, pi, x, from, "not a response of our IKE SA (other SPIs, or the R flag clear)");
@@ -522,10 +557,15 @@ bool ikev2_auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_sta
 		goto out;
 	case IKE2_AR_UNEXPECTED:
 		ikev2_ignore(e, pi, x, from,
-		       x->phase == PH_DELETE ? "not the INFORMATIONAL response (message 2)"
-					     : "not an IKE_AUTH response with message ID 1");
+		       x->phase == PH_DELETE ? "not the INFORMATIONAL response to our delete"
+					     : "not the IKE_AUTH response to our last request (message ID)");
 		goto out;
 	case IKE2_AR_PLAIN_ERROR:
+		if (x->phase == PH_EAP) {
+			ikev2_eap_plain_error(e, pi, x, ike2_first_error(m)->type);
+			send_delete(e, pi, st, x);
+			goto out;
+		}
 		if (!ikev2_is_side(x)) {
 			const struct ike2_notify *err = ike2_first_error(m);
 			struct obs o;
@@ -589,6 +629,10 @@ void ikev2_auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *
 	struct obs o;
 	if (x->phase == PH_DELETE)
 		return; /* the delete is a courtesy; its answer decides nothing */
+	if (x->phase == PH_EAP) {
+		ikev2_eap_no_answer(e, pi, x, cut_short);
+		return;
+	}
 	if (ikev2_is_side(x)) {
 		auth_obs(&o, ikev2_side_kind(x), x);
 		o.value = 0;
@@ -616,4 +660,22 @@ void ikev2_auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *
 		 a && a->too_big ? "; the path answered ICMP \"fragmentation needed\": the request is larger than the path MTU" : "",
 		 cut_short ? " (the run's --timeout ended the retransmissions)" : "");
 	engine_observe(e, pi, &o);
+}
+int ikev2_auth_next(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x, uint8_t first,
+		    const uint8_t *inner, size_t ilen)
+{
+	struct auth_ctx *a = x->a;
+	if (seal(x, IKE2_AUTH, a->mid + 1, first, inner, ilen) != 0)
+		return -1;
+	a->mid++;
+	ike2_frag_init(&a->frag);
+	x->phase = PH_EAP;
+	x->u.sends = 0;
+	ikev2_send(e, pi, st, x);
+	return 0;
+}
+
+void ikev2_auth_delete(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x)
+{
+	send_delete(e, pi, st, x);
 }

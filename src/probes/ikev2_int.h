@@ -10,6 +10,7 @@
 #include "crypto/ike2_keys.h"
 #include "probes/udpx.h"
 #include "wire/ike2_frag.h"
+#include "wire/ike2_inner.h"
 #include "wire/ikev2.h"
 
 #define IKEV2_MAX_XCHG (3 + PROFILE_MAX_SETS)
@@ -27,8 +28,11 @@
  *          is lost. */
 enum xchg_kind { X_MAIN, X_NATT, X_ALT, X_SMALL, X_ROOTS };
 /* PH_INIT: IKE_SA_INIT; PH_AUTH: IKE_AUTH sent (message 1); PH_DELETE: INFORMATIONAL delete
- * sent (message 2) after the first EAP request. */
-enum xchg_phase { PH_INIT, PH_AUTH, PH_DELETE };
+ * sent (the message after the last IKE_AUTH); PH_EAP: a later IKE_AUTH round sent (message 2...):
+ * an EAP response, or the AUTH from the EAP MSK (ikev2_eap.c, with --user and --password-file). */
+enum xchg_phase { PH_INIT, PH_AUTH, PH_DELETE, PH_EAP };
+
+struct ikev2_eap; /* ikev2_eap.c: the EAP state (heap, wiped: it holds the MSK) */
 
 /* IKE_AUTH state of one exchange (heap, only after an accepted IKE_SA_INIT). It owns copies of
  * everything it needs: the IKE_SA_INIT response as received (signed by the server's AUTH), the
@@ -47,6 +51,15 @@ struct auth_ctx {
 	size_t reply_bytes;
 	unsigned nfrag_msgs;
 	bool done_auth;
+	bool server_proven;         /* the server's AUTH verified with a certificate Windows accepts (name, chain, dates) */
+	uint32_t mid;               /* the message ID of the request outstanding (1: the first IKE_AUTH) */
+	uint8_t init_req[IKE2_MAX_MSG]; /* our IKE_SA_INIT request as sent (our AUTH covers it) */
+	size_t init_req_len;
+	uint8_t nonce_r[256];
+	size_t nonce_r_len;
+	uint8_t idi[4 + 16];        /* our IDi payload body (ID type, 3 reserved, address) */
+	size_t idi_len;
+	struct ikev2_eap *eap;
 	struct ike2_frag frag;
 	uint8_t plain[IKE2_MAX_MSG];
 	uint8_t whole[IKE2_FRAG_MAX_BYTES];
@@ -113,5 +126,27 @@ bool ikev2_auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_sta
 			 const uint8_t *buf, size_t len, const struct net_addr *from);
 void ikev2_auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *x, bool cut_short);
 void ikev2_auth_free(struct xchg *x);
+/* Seals inner (first payload type `first`) as the next IKE_AUTH request (message a->mid + 1) into
+ * x->u.pkt and sends it (phase PH_EAP). Returns 0 or -1. */
+int ikev2_auth_next(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x, uint8_t first,
+		    const uint8_t *inner, size_t ilen);
+/* Deletes the IKE SA (INFORMATIONAL, the next message ID); its answer decides nothing. */
+void ikev2_auth_delete(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x);
+
+/* ikev2_eap.c: IKE_AUTH past the server's EAP request, as Windows' EAP-MSCHAPv2 client. */
+/* The first IKE_AUTH reply in (lent for the call) asks for EAP: with --user and a password (and a
+ * server Windows would trust), answers it and returns true (x goes on in PH_EAP); otherwise
+ * records why not and returns false (the caller deletes the SA). */
+bool ikev2_eap_start(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+		     const struct ike2_inner *in);
+/* A later IKE_AUTH reply (in lent for the call). */
+void ikev2_eap_reply(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+		     const struct ike2_inner *in);
+/* An unprotected error notify n in answer to a later IKE_AUTH request. */
+void ikev2_eap_plain_error(struct engine *e, struct probe_inst *pi, struct xchg *x, uint16_t type);
+void ikev2_eap_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *x, bool cut_short);
+/* What the outstanding PH_EAP request carries, for the packet log ("EAP-Response/Identity"). */
+const char *ikev2_eap_what(const struct xchg *x);
+void ikev2_eap_free(struct xchg *x);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "util/fmt.h"
 
@@ -20,10 +21,14 @@ static void observe(struct tcpconn *c, struct engine *e, struct probe_inst *pi, 
 	char peer[NET_ADDRSTRLEN];
 	net_addr_str_port(&c->dst, peer, sizeof peer);
 	switch (kind) {
-	case OBS_TCP_CONNECTED:
+	case OBS_TCP_CONNECTED: {
+		struct net_addr local = {.len = sizeof local.ss};
+		if (c->fd >= 0 && getsockname(c->fd, (struct sockaddr *)&local.ss, &local.len) == 0)
+			net_addr_str_port(&local, o.text, sizeof o.text); /* our end (the report's vantage point) */
 		o.value = waited;
 		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: connected to %s in %u ms", c->port, peer, waited);
 		break;
+	}
 	case OBS_TCP_REFUSED:
 		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: the connection to %s was refused (reset)", c->port, peer);
 		break;

@@ -370,6 +370,7 @@ void udpx_nat(struct udpx *x, struct engine *e, struct probe_inst *pi, enum obs_
 	udpx_obs(&o, kind, x);
 	o.value = nat;
 	net_addr_str_port(a, s, sizeof s);
+	fmt_into(o.text, sizeof o.text, "%s", s); /* the address compared (the HTML report's vantage point) */
 	fmt_into(o.evidence, sizeof o.evidence, "%s%s%s", before, s, after);
 	engine_observe(e, pi, &o);
 }

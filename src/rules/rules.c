@@ -106,6 +106,8 @@ size_t rules_table(const struct rules_row **rows)
 	for (size_t s = 0; s < NSETS; s++)
 		for (size_t i = 0; i < rule_sets[s]->nrules && n < sizeof table / sizeof table[0]; i++)
 			table[n++] = rule_sets[s]->rules[i].row;
+	for (size_t i = 0; i < RULES_NAME_NROWS && n < sizeof table / sizeof table[0]; i++)
+		table[n++] = rules_name_rows[i];
 	*rows = table;
 	return n;
 }

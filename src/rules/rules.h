@@ -31,6 +31,8 @@ struct rules_fix {
 
 struct finding {
 	char cause[RULES_CAUSE_MAX]; /* stable id from data/README.md "Cause ids that probes confirm" */
+	char address[OBS_ADDRSTRLEN]; /* the name-level diagnosis (rules_name.c): the address it was found
+				       * on; "" for the name itself and in a single address's diagnosis */
 	unsigned proto;              /* the KB_P_* bit it is about */
 	enum verdict verdict;        /* what it implies: VERDICT_FAILS, or VERDICT_UNKNOWN (no effect) */
 	enum severity severity;
@@ -66,11 +68,51 @@ struct diagnosis {
 	int monitoring_state;        /* VD_MON_OK, _WARNING, _CRITICAL, _UNKNOWN */
 };
 
-/* Runs every rule over r, then the result step. Pure. */
+/* Runs every rule over r (one address's result), then the result step. Pure. */
 void rules_evaluate(const struct obs_result *r, struct diagnosis *d);
 /* The result step: per-protocol RTTs, the exit code and the monitoring state, from r and the
  * verdicts already in d (rules_evaluate calls it last). */
 void rules_result(const struct obs_result *r, struct diagnosis *d);
+
+/* The exit code and monitoring state from the verdicts and findings in d (and d->dns_failed). */
+void rules_result_codes(struct diagnosis *d);
+
+/* ---- the name layer (rules_name.c, issue 13) ----
+ * A name with several addresses: each address's result gets its own diagnosis (rules_evaluate,
+ * unchanged); the name-level diagnosis is what the Windows client would reach:
+ *  - Windows' order: RFC 6724 destination address selection with the default policy table (which
+ *    Windows uses [D]: IPv6 global unicast before IPv4, IPv4 before 6to4, ULA, Teredo...), for a PC
+ *    with IPv4 and global IPv6; within one precedence the resolver's order (which round-robin DNS
+ *    rotates from one query to the next [D]).
+ *  - No fallback to the next address is assumed [I]: no source says the RAS client tries another
+ *    address when the first fails.
+ *  - The addresses a common client may reach: Windows' first, every address of the same
+ *    precedence (DNS rotation), and every IPv4 address (a PC without IPv6 uses only those).
+ * Per protocol: `works` when every reachable address works; otherwise the first reachable address
+ * in Windows' order that fails (`fails`, its error) or is undecided (`unknown`). A protocol that
+ * works on one family and fails on the other also gets its own finding (ipv6-path-fails /
+ * ipv4-path-fails) with the firewall fix. With one address the name-level diagnosis is that
+ * address's, unchanged. */
+struct name_diagnosis {
+	size_t n;                              /* addresses (= the obs_name's ntargets) */
+	struct diagnosis *d[OBS_MAX_TARGETS];  /* per address, rules_evaluate of target[i] */
+	size_t order[OBS_MAX_TARGETS];         /* Windows' order: order[0] is the address it tries first */
+	int family[OBS_MAX_TARGETS];           /* 4 or 6 */
+	int precedence[OBS_MAX_TARGETS];       /* RFC 6724 default policy table */
+	bool reached[OBS_MAX_TARGETS];         /* a common Windows client may connect to it */
+	struct diagnosis name;                 /* the name-level verdicts, findings, exit code, monitoring */
+};
+
+/* Windows' order of n addresses (text) into order[0..n): stable, by RFC 6724 precedence; also fills
+ * family[] and precedence[] (each array has room for n). Pure. */
+void rules_name_order(const char (*addrs)[OBS_ADDRSTRLEN], size_t n, size_t *order, int *family, int *precedence);
+/* The name-level diagnosis (nd->name, order, family, reached) from nd->d[0..n) and the addresses
+ * names->addrs (the obs_name's name result; target i probed addrs[i]). Pure. */
+void rules_name_combine(const struct obs_result *names, struct name_diagnosis *nd);
+/* Allocates nd->d[] and runs rules_evaluate on each target, then rules_name_combine. Returns 0, or
+ * -1 when out of memory. Free with rules_name_free either way. */
+int rules_name_evaluate(const struct obs_name *n, struct name_diagnosis *nd);
+void rules_name_free(struct name_diagnosis *nd);
 
 const char *rules_verdict_name(enum verdict v);   /* "works" "fails" "unknown" "not probed" */
 const char *rules_severity_name(enum severity s); /* "info" "warning" "failure" */

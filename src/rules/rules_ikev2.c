@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "profile/profile.h"
+#include "rules/rules_ikev2_eap.h"
 #include "util/fmt.h"
 
 static void ignored_evidence(const struct obs_result *r, struct finding *f, unsigned proto)
@@ -551,6 +552,66 @@ static void rule_cert_missing_intermediate(const struct obs_result *r, struct di
 	    "Import-Certificate -FilePath .\\intermediate.cer -CertStoreLocation Cert:\\LocalMachine\\CA");
 }
 
+#define RSA_FIX_TEXT "Reissue the server certificate with an RSA 2048-bit (or larger) or ECDSA P-256/P-384 key:"
+#define RSA_FIX_CMD "openssl req -new -newkey rsa:3072 -nodes -keyout server.key -out server.csr"
+
+/* Issue 13: CertGetCertificateChain refuses RSA keys under 1024 bits [D: Microsoft KB 2661254, built
+ * into Windows 8 and later]; that IKEEXT then shows 13801 is inferred. */
+static void rule_rsa_blocked(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_RSA_SHORT, KB_P_IKEV2, -1);
+	if (!o || o->value >= 1024)
+		return;
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o,
+		"the server certificate's RSA key has %lld bits: Windows refuses RSA keys under 1024 bits in every certificate chain", (long long)o->value);
+	rules_evidence(f, "Microsoft KB 2661254: CertGetCertificateChain blocks RSA keys under 1024 bits (built into Windows 8 and later) "
+		       "[documented]; the IKEv2 error shown for it (13801) is inferred");
+	rules_fix(f, RSA_FIX_TEXT, RSA_FIX_CMD);
+}
+
+/* Issue 13: 1024-2047 bits: no source says IKEEXT refuses them (13881 ERROR_IPSEC_IKE_INVALID_CERT_KEYLEN
+ * exists): undecided, never "works". */
+static void rule_rsa_short(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_RSA_SHORT, KB_P_IKEV2, -1);
+	if (!o || o->value < 1024)
+		return;
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o,
+		"the server certificate's RSA key has only %lld bits: whether Windows' IKEv2 client accepts RSA keys under 2048 bits is not documented",
+		(long long)o->value);
+	rules_evidence(f, "Windows blocks RSA keys under 1024 bits (KB 2661254) [documented]; for 1024-2047 bits no source decides for IKEEXT "
+		       "(13881 ERROR_IPSEC_IKE_INVALID_CERT_KEYLEN exists) [inferred]. To decide: connect once from a Windows client");
+	rules_fix(f, RSA_FIX_TEXT, RSA_FIX_CMD);
+}
+
+/* Issue 13: the name matched only through a wildcard (dNSName SAN or CN). strongSwan's Windows
+ * requirements ask for the host name in the CN and/or a dNSName SAN [V] and say nothing of
+ * wildcards; one public report (strongswan/strongswan PR 44: Windows 7/8 connected with a
+ * "*.domain" certificate, its SAN not shown) [O] does not decide which field matched: undecided. */
+static void rule_wildcard_name(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = rules_find_obs(r, OBS_CERT_NAME_MATCH, KB_P_IKEV2, -1);
+	if (!o || !(o->code & (2 | 8)))
+		return;
+	struct finding *f = rules_found(d, row, KB_P_IKEV2, o,
+		"the server name matches the certificate only through the wildcard %s%s: whether Windows' IKEv2 client accepts wildcards is not documented",
+		o->text, o->code & 8 ? " in the subject CN" : "");
+	rules_evidence(f, "strongSwan's Windows certificate requirements ask for the host name in the CN and/or a dNSName SAN [vendor] and say "
+		       "nothing about wildcards; one user reports Windows 7/8 connecting with a wildcard certificate without showing which field "
+		       "held it [observed: strongswan/strongswan PR 44]. To decide: connect once from a Windows client");
+	rules_fix(f, "Add the exact server name as a dNSName SAN (keep the wildcard for other hosts):",
+		  "subjectAltName = DNS:vpn.example.com, DNS:*.example.com      # OpenSSL extension section");
+}
+
+/* The fix for a server certificate without a usable EKU (issue 13: no EKU extension, clientAuth only,
+ * Any Purpose only). */
+#define EKU_FIXES                                                                                                   \
+	{{"Reissue the server certificate with Extended Key Usage Server Authentication (1.3.6.1.5.5.7.3.1), and "        \
+	  "IP security IKE intermediate (1.3.6.1.5.5.8.2.2) as recommended. OpenSSL (extension section):",                \
+	  "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2"},                                                              \
+	 {"strongSwan pki / AD CS (certificate template: Application Policies > Server Authentication):",                  \
+	  "pki --issue ... --flag serverAuth --flag ikeIntermediate"}}
+
 /* Single-observation rules of IKEv2 (rules_apply_one) share this shape. */
 #define IKE_ONE(...) .one = &(const struct rule_one){__VA_ARGS__}
 
@@ -581,16 +642,61 @@ static const struct rule ikev2_rules[] = {
 		.summary = "the server's AUTH signature does not verify with the certificate it sends: wrong certificate/key pair on the server",
 		.fix = {{"Install the certificate that belongs to the server's private key (the key and certificate files must match):",
 			 "openssl x509 -noout -pubkey -in server.crt | sha256sum; openssl pkey -pubout -in server.key | sha256sum   # must be equal"}})},
+	/* the user's sign-in with --user/--password-file (issue 13, rules_ikev2_eap.c; bases there) */
+	{{"ike-eap-server-unproven", KB_P_IKEV2, 778, KB_INFERRED, SEV_FAILURE}, .fn = rules_ikev2_eap_server_unproven},
+	{{"ike-eap-method-refused", KB_P_IKEV2, 812, KB_DOCUMENTED, SEV_FAILURE}, .fn = rules_ikev2_eap_method},
+	{{"ike-eap-auth-failed", KB_P_IKEV2, 691, KB_VENDOR, SEV_FAILURE}, .fn = rules_ikev2_eap_auth_failed},
+	{{"ike-child-refused", KB_P_IKEV2, 0, KB_INFERRED, SEV_FAILURE}, .fn = rules_ikev2_eap_child_refused},
+	{{"ike-eap-incomplete", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, .fn = rules_ikev2_eap_incomplete},
 	/* the server certificate by Windows' rules (facts 2.9, 7, 8 items 9 and 11) */
 	/* 0x80070040: no Server Authentication EKU [D: Microsoft AOVPN troubleshooting, facts 8 item 11]. */
 	{{"cert-no-server-auth-eku", KB_P_IKEV2, 0x80070040u, KB_DOCUMENTED, SEV_FAILURE}, IKE_ONE(
 		.kind = OBS_CERT_NO_SERVER_AUTH_EKU,
 		.summary = "the server certificate lacks the Server Authentication EKU (1.3.6.1.5.5.7.3.1): Windows rejects it",
-		.fix = {{"Reissue the server certificate with Extended Key Usage Server Authentication (1.3.6.1.5.5.7.3.1), and "
-			 "IP security IKE intermediate (1.3.6.1.5.5.8.2.2) as recommended. OpenSSL (extension section):",
-			 "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2"},
-			{"strongSwan pki / AD CS (certificate template: Application Policies > Server Authentication):",
-			 "pki --issue ... --flag serverAuth --flag ikeIntermediate"}})},
+		.fix = EKU_FIXES)},
+	/* Issue 13: NO EKU extension at all. RFC 5280 reads that as "any purpose", but the Windows IKEv2
+	 * client needs an EKU that explicitly allows server authentication [V: strongSwan, Windows
+	 * certificate requirements]; the code is Microsoft's for a server certificate without Server
+	 * Authentication [D: AOVPN troubleshooting]. Never "works". */
+	{{"cert-no-eku", KB_P_IKEV2, 0x80070040u, KB_VENDOR, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_CERT_NO_EKU,
+		.summary = "the server certificate has no Extended Key Usage extension: Windows' IKEv2 client requires one that explicitly allows Server Authentication",
+		.ev = {{RULE_NONE, "strongSwan's Windows certificate requirements: the gateway certificate must carry an EKU explicitly allowing "
+				   "authentication, serverAuth [vendor]; Microsoft gives 0x80070040 for a server certificate without Server Authentication [documented]"}},
+		.fix = EKU_FIXES)},
+	/* Issue 13: Any Purpose (2.5.29.37.0) without serverAuth. No source says IKEEXT accepts it: undecided. */
+	{{"cert-any-eku-only", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, IKE_ONE(
+		.kind = OBS_CERT_ANY_EKU_ONLY,
+		.summary = "the server certificate's EKU is Any Purpose without Server Authentication: whether Windows' IKEv2 client accepts it is not documented",
+		.ev = {{RULE_NONE, "the sources name serverAuth as the EKU Windows' IKEv2 client accepts (strongSwan [vendor], Microsoft [documented]); "
+				   "none says Any Purpose is enough (if it is not: 0x80070040 or 13801) [inferred]. To decide: connect once from a Windows client, "
+				   "or add Server Authentication"}},
+		.fix = EKU_FIXES)},
+	/* Issue 13: an unsupported critical extension. RFC 5280 4.2 and Microsoft's certificate enrollment
+	 * documentation say such a certificate must be rejected [D]; CryptoAPI has a chain status for it
+	 * (CERT_TRUST_HAS_NOT_SUPPORTED_CRITICAL_EXT) [D: SDK]; that IKEEXT then says 13801 is inferred. */
+	{{"cert-unknown-critical-ext", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, IKE_ONE(
+		.kind = OBS_CERT_CRITICAL_EXT,
+		.summary = "the server certificate has a critical extension ({text}) that verifiers do not support: Windows' chain check rejects it",
+		.ev = {{RULE_NONE, "RFC 5280 4.2 and Microsoft's documentation: a certificate with an unrecognised critical extension must be rejected; "
+				   "CryptoAPI flags it CERT_TRUST_HAS_NOT_SUPPORTED_CRITICAL_EXT [documented]; that IKEEXT reports 13801 for it is inferred"}},
+		.fix = {{"Reissue the server certificate without that extension, or with it marked non-critical:",
+			 "openssl x509 -noout -text -in server.crt | grep -B1 -A1 critical"}})},
+	/* Issue 13: RSA keys. CertGetCertificateChain refuses RSA keys under 1024 bits [D: Microsoft KB 2661254,
+	 * built into Windows 8 and later]; that IKEEXT then says 13801 is inferred. 1024-2047 bits: no
+	 * source says IKEEXT refuses them (13881 ERROR_IPSEC_IKE_INVALID_CERT_KEYLEN exists): undecided. */
+	{{"cert-rsa-key-blocked", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, .fn = rule_rsa_blocked},
+	{{"cert-rsa-key-short", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, .fn = rule_rsa_short},
+	/* Issue 13: Key Usage without digitalSignature: the server signs AUTH with that key (RFC 4945
+	 * 5.1.3.2 wants digitalSignature or nonRepudiation); whether IKEEXT checks it is not public. */
+	{{"cert-ku-no-signature", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, IKE_ONE(
+		.kind = OBS_CERT_KU_NO_SIGNATURE,
+		.summary = "the server certificate's Key Usage does not allow digitalSignature, though the server signs IKE_AUTH with that key: whether Windows checks it is not documented",
+		.ev = {{RULE_NONE, "RFC 4945 5.1.3.2: an IKE peer certificate's Key Usage, if present, should allow digitalSignature or nonRepudiation; "
+				   "Windows has an error for it (13818 ERROR_IPSEC_IKE_INVALID_KEY_USAGE), but no source says IKEEXT applies it to the "
+				   "server's certificate [inferred]. To decide: connect once from a Windows client"}},
+		.fix = {{"Reissue the server certificate with Key Usage digitalSignature (and keyEncipherment for RSA):",
+			 "keyUsage = critical, digitalSignature, keyEncipherment      # OpenSSL extension section"}})},
 	{{"cert-expired", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, IKE_ONE(
 		.kind = OBS_CERT_EXPIRED,
 		.summary = "the server certificate expired ({text})",
@@ -646,11 +752,24 @@ static const struct rule ikev2_rules[] = {
 		.summary = "the server certificate has Server Authentication but not the IP security IKE intermediate EKU (recommended, not required by Windows)",
 		.fix = {{"When the certificate is next renewed, add 1.3.6.1.5.5.8.2.2 (older macOS/iOS clients need it):",
 			 "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2"}})},
-	{{"cert-weak-signature", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, IKE_ONE(
+	/* Issue 13: a SHA-1 (or MD5) signature on the leaf or on an intermediate. No source says what
+	 * IKEEXT does with it (Microsoft's SHA-1 blocks are documented for browsers and code signing):
+	 * a warning, never "works". */
+	{{"cert-weak-signature", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, IKE_ONE(
 		.kind = OBS_CERT_WEAK_SIGNATURE,
-		.summary = "the server certificate is signed with {text}",
-		.ev = {{RULE_NONE, "Windows still accepts SHA-1 signed certificates for IKEv2 as far as public sources say; MD5 is refused [inferred]"}},
-		.fix = {{"Reissue the certificate with a SHA-256 (or stronger) signature.", "openssl x509 -noout -text -in server.crt | grep 'Signature Algorithm'"}})},
+		.summary = "the server certificate is signed with {text}: whether Windows' IKEv2 client accepts such a signature is not documented",
+		.ev = {{RULE_NONE, "no public source says whether IKEEXT accepts a SHA-1 or MD5 signed certificate (Microsoft documents its SHA-1 "
+				   "deprecation for TLS in browsers and for code signing) [inferred]. To decide: connect once from a Windows client"}},
+		.fix = {{"Reissue the certificate with a SHA-256 (or stronger) signature.", "openssl x509 -noout -text -in server.crt | grep 'Signature Algorithm'"}},
+		.otherwise = &(const struct rule_one){
+			.kind = OBS_CERT_CA_WEAK_SIGNATURE,
+			.summary = "a CA certificate of the server's chain (depth {value}) is signed with {text}: whether Windows' IKEv2 client accepts that is not documented",
+			.fix = {{"Re-sign the intermediate CA certificate with SHA-256 (or stronger) and reissue the server certificate under it.",
+				 "openssl x509 -noout -text -in intermediate.crt | grep 'Signature Algorithm'"}}})},
+	/* Issue 13: names. A wildcard: one public report (strongSwan PR #44: Windows 7/8 connected with
+	 * a *.domain certificate, its fields not shown) [O] does not decide which field Windows matched;
+	 * the name check of IKEEXT is not documented beyond "CN and/or dNSName" [V]: undecided. */
+	{{"cert-wildcard-name", KB_P_IKEV2, 0, KB_INFERRED, SEV_WARNING}, .fn = rule_wildcard_name},
 	{{"ike-auth-unchecked", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, IKE_ONE(
 		.kind = OBS_IKE_AUTH_UNREADABLE,
 		.summary = "IKE_AUTH could not be fully checked: {text}",
@@ -694,6 +813,7 @@ static void ikev2_settle(const struct obs_result *r, const struct diagnosis *d, 
 			OBS_CERT_EXPIRED, OBS_CERT_NOT_YET_VALID, OBS_CERT_UNTRUSTED_ROOT, OBS_CERT_MISSING_INTERMEDIATE,
 			OBS_CERT_CHAIN_INVALID, OBS_CERT_KEY_REJECTED, OBS_IKE_AUTH_ERROR, OBS_IKE_AUTH_NO_CERT,
 			OBS_IKE_AUTH_NO_ANSWER, OBS_IKE_MALFORMED, OBS_UDP_TRUNCATED, OBS_CERT_CHAIN_TOO_LONG,
+			OBS_CERT_NO_EKU, OBS_CERT_CRITICAL_EXT, /* issue 13 */
 		};
 		const struct obs *rep = ike_obs(r, OBS_IKE_AUTH_REPLY), *sig = ike_obs(r, OBS_IKE_AUTH_SIGNATURE);
 		const struct obs *eap = ike_obs(r, OBS_IKE_AUTH_EAP);
@@ -709,11 +829,30 @@ static void ikev2_settle(const struct obs_result *r, const struct diagnosis *d, 
 			: !leaf || !chain ? "the certificate chain (see the certificate findings)"
 			: !clean ? "a check that did not pass (a certificate finding, or datagrams that are not IKEv2)"
 			: !eap || eap->code != 1 ? "the EAP request (the server did not ask for EAP)" : NULL;
+		char eap_tail[240] = ""; /* the user's sign-in (rules_ikev2_eap.c) */
+		if (!missing)
+			missing = rules_ikev2_eap_missing(r, eap_tail, sizeof eap_tail);
+		/* Issue 13: a certificate warning is a fact no source decides (an Any Purpose EKU, a
+		 * wildcard, a SHA-1 signature, a revoked certificate IKEEXT may not know of yet...): never
+		 * "works" past it. (Other warnings, e.g. UDP 4500 closed seen from outside NAT, concern
+		 * other clients and leave the verdict to the rest.) */
+		const struct finding *warn = NULL;
+		for (size_t i = 0; i < d->nf && !warn; i++)
+			if (d->f[i].proto == KB_P_IKEV2 && d->f[i].severity == SEV_WARNING && strncmp(d->f[i].cause, "cert-", 5) == 0)
+				warn = &d->f[i];
+		if (!missing && warn) {
+			fmt_into(p->summary, sizeof p->summary,
+				 "undecided: accepts Windows' proposals (%s), IKE_AUTH checked and the server asks for EAP, but %s", acc->text, warn->summary);
+			for (size_t i = 0; i < d->nf; i++)
+				if (d->f[i].proto == KB_P_IKEV2 && d->f[i].severity == SEV_WARNING && &d->f[i] != warn)
+					fmt_append(p->summary, sizeof p->summary, "; warning: %s", d->f[i].summary);
+			return;
+		}
 		if (!missing) {
 			p->verdict = VERDICT_WORKS;
 			fmt_into(p->summary, sizeof p->summary,
 				 "accepts Windows' proposals (%s); IKE_AUTH: certificate \"%s\" passes Windows' checks, its key signed this exchange, "
-				 "and the server asks for EAP (user credentials not tested)", acc->text, leaf->text);
+				 "and the server asks for EAP%s", acc->text, leaf->text, eap_tail);
 		} else {
 			fmt_into(p->summary, sizeof p->summary, "reachable, accepts Windows' proposals (%s); not yet checked: %s",
 				 acc->text, missing);

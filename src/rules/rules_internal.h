@@ -80,6 +80,10 @@ struct rules_proto {
 #include "proto/proto.def"
 #undef PROTO_X
 
+/* The name layer's rows (rules_name.c): ipv6-path-fails, ipv4-path-fails. */
+#define RULES_NAME_NROWS 2
+extern const struct rules_row rules_name_rows[RULES_NAME_NROWS];
+
 /* The first observation of kind k for proto (0 = any) and natt (-1 = either), or NULL. */
 const struct obs *rules_find_obs(const struct obs_result *r, enum obs_kind k, unsigned proto, int natt);
 size_t rules_count_obs(const struct obs_result *r, enum obs_kind k, unsigned proto);

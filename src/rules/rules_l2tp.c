@@ -57,8 +57,8 @@ static const struct obs *answered_badly(const struct obs_result *r, int natt)
 /* 809: ICMP unreachable for UDP 500 [V]. */
 static void rule_udp500_unreachable(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
-	const struct obs *o = rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0);
-	if (!o || o->port == 1701 || ike500_answered(r) || answered_badly(r, 0))
+	const struct obs *o = find_port(r, OBS_UDP_ICMP, 500);
+	if (!o || o->natt || ike500_answered(r) || answered_badly(r, 0))
 		return;
 	struct finding *f = rules_found(d, row, KB_P_L2TP, o, "UDP %u is unreachable (%s): nothing answers IKEv1 there", o->port, o->text);
 	if (!f)
@@ -73,7 +73,10 @@ static void rule_udp500_unreachable(const struct obs_result *r, struct diagnosis
 static void rule_udp500_filtered(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find_port(r, OBS_UDP_NO_ANSWER, 500);
-	if (!o || o->natt || ike500_answered(r) || rules_find_obs(r, OBS_UDP_ICMP, KB_P_L2TP, 0) || answered_badly(r, 0))
+	/* only an ICMP error for UDP 500 itself decides otherwise: one for the L2TP side check on 1701
+	 * (xl2tpd not listening on this address family) says nothing about IKE */
+	const struct obs *icmp = find_port(r, OBS_UDP_ICMP, 500);
+	if (!o || o->natt || ike500_answered(r) || (icmp && !icmp->natt) || answered_badly(r, 0))
 		return;
 	struct finding *f = rules_found(d, row, KB_P_L2TP, o, "no answer on UDP 500 to Windows' Main Mode 1: filtered on the path, or no IKEv1 service");
 	if (!f)

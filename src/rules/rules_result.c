@@ -63,11 +63,16 @@ static int monitoring_state(const struct diagnosis *d)
 	return warn ? VD_MON_WARNING : VD_MON_OK;
 }
 
+void rules_result_codes(struct diagnosis *d)
+{
+	d->exit_code = exit_code(d);
+	d->monitoring_state = monitoring_state(d);
+}
+
 void rules_result(const struct obs_result *r, struct diagnosis *d)
 {
 	d->dns_failed = r->resolve_failed || rules_find_obs(r, OBS_DNS_FAILED, 0, -1) != NULL;
 	for (int i = 0; i < PROTO_COUNT; i++)
 		d->p[i].rtt_ms = r->probed & proto_table[i].bit ? rtt_of(r, i) : -1;
-	d->exit_code = exit_code(d);
-	d->monitoring_state = monitoring_state(d);
+	rules_result_codes(d);
 }

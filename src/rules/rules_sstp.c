@@ -245,8 +245,62 @@ static void rule_not_sstp(const struct obs_result *r, struct diagnosis *d, const
 	rules_fix(f, "On RRAS, check that SSTP is enabled and bound to 443:", "Get-RemoteAccess | Select-Object VpnS2SStatus,SslCertificate; netsh http show urlacl | findstr sra_");
 }
 
+/* Issue 13: how the name matched, where no source says what CryptoAPI's SSL policy (which the SSTP
+ * client uses) does: a wildcard in the CN of a certificate without dNSName SANs, an IP address
+ * matched through a dNSName, a CN match while dNSName SANs exist but none matches. A wildcard in a
+ * dNSName SAN is supported [V: Hicks, "Always On VPN SSL Certificate Requirements for SSTP"]. */
+static void rule_name_unconfirmed(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_CERT_NAME_MATCH);
+	if (!o)
+		return;
+	const char *why = NULL;
+	if (o->code & 16)
+		why = "the client dials an IP address, which the certificate carries as a dNSName: whether Windows' SSL name check accepts an address that way is not documented";
+	else if (o->code & 8)
+		why = "the server name matches only a wildcard in the subject CN (no dNSName SAN matches): whether Windows' SSL name check accepts a CN wildcard is not documented";
+	else if ((o->code & 4) && (o->code & 32))
+		why = "the server name matches only the subject CN while the certificate has dNSName SANs that do not name it: whether Windows' SSL name check then still reads the CN is not documented";
+	if (!why)
+		return;
+	struct finding *f = rules_found(d, row, P, o, "%s", why);
+	if (!f)
+		return;
+	const struct obs *leaf = find(r, OBS_CERT_LEAF);
+	if (leaf)
+		rules_evidence(f, leaf->evidence);
+	rules_evidence(f, "[MS-SSTP] 3.2.5.1: the client should check that the certificate's common name or subject matches the host name it dials "
+		       "[documented]; wildcards in dNSName SANs work [vendor: Hicks]; this case is not covered by either [inferred]. "
+		       "To decide: connect once from a Windows client (if it fails: 0x800B010F)");
+	rules_fix(f, "Put the exact name the clients dial into a dNSName SAN of the server certificate, and dial that name:",
+		  "subjectAltName = DNS:vpn.example.com      # OpenSSL extension section");
+}
+
+/* Issue 13: RSA keys under 1024 bits are refused by CertGetCertificateChain [D: KB 2661254]; the
+ * HRESULT the SSTP client shows is not public [I]. 1024-2047 bits: not refused by any documented
+ * default [I]: undecided. */
+static void rule_rsa(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	const struct obs *o = find(r, OBS_CERT_RSA_SHORT);
+	bool blocked = o && o->value < 1024;
+	if (!o || blocked != (row->severity == SEV_FAILURE))
+		return;
+	struct finding *f = rules_found(d, row, P, o, blocked
+		? "the server certificate's RSA key has %lld bits: Windows refuses RSA keys under 1024 bits in every certificate chain"
+		: "the server certificate's RSA key has only %lld bits: whether Windows' TLS client still accepts RSA keys under 2048 bits for SSTP is not documented",
+		(long long)o->value);
+	rules_evidence(f, blocked ? "Microsoft KB 2661254: CertGetCertificateChain blocks RSA keys under 1024 bits (built into Windows 8 and later) "
+				    "[documented]; the error the SSTP client shows for it is not public [inferred]"
+				  : "Windows blocks RSA keys under 1024 bits (KB 2661254) [documented]; no documented default refuses 1024-2047 bits "
+				    "[inferred]. To decide: connect once from a Windows client");
+	rules_fix(f, "Reissue the server certificate with an RSA 2048-bit (or larger) or ECDSA P-256/P-384 key:",
+		  "openssl req -new -newkey rsa:3072 -nodes -keyout server.key -out server.csr");
+}
+
 /* A certificate finding: the certificate's own evidence, then the leaf's. */
 #define CERT_ONE(...) .one = &(const struct rule_one){.ev = {{OBS_CERT_LEAF, NULL}}, __VA_ARGS__}
+/* The same with its own .ev list (which names OBS_CERT_LEAF itself). */
+#define CERT_ONE_EV(...) .one = &(const struct rule_one){__VA_ARGS__}
 #define FW_443_WINDOWS \
 	"New-NetFirewallRule -DisplayName \"SSTP (TCP 443)\" -Direction Inbound -Protocol TCP -LocalPort 443 -Action Allow"
 
@@ -291,30 +345,93 @@ static const struct rule sstp_rules[] = {
 		.kind = OBS_CERT_EXPIRED,
 		.summary = "the server certificate has expired",
 		.fix = {{"Renew the server certificate and bind the new one to SSTP (RRAS: Server Properties > Security > SSL Certificate Binding):",
-			 "Get-RemoteAccess | Select-Object SslCertificate"}},
-		.otherwise = &(const struct rule_one){
-			.kind = OBS_CERT_NOT_YET_VALID,
-			.summary = "the server certificate is not valid yet (or the server's clock is wrong)",
-			.fix = {{"Check the server's certificate dates and the clocks of server and clients.", NULL}}})},
+			 "Get-RemoteAccess | Select-Object SslCertificate"}})},
+	/* Issue 13: CryptoAPI has one status for both dates (CERT_TRUST_IS_NOT_TIME_VALID) and
+	 * CERT_E_EXPIRED's text is "not within its validity period" [D]; that SSTP shows it for a
+	 * notBefore in the future is inferred (for an expired one: Hicks [V]). */
+	{{"cert-not-yet-valid", P, 0x800B0101u, KB_INFERRED, SEV_FAILURE}, CERT_ONE_EV(
+		.kind = OBS_CERT_NOT_YET_VALID,
+		.summary = "the server certificate is not valid yet (from {text}; or the server's or the client's clock is wrong)",
+		.ev = {{OBS_CERT_LEAF, NULL},
+		       {RULE_NONE, "CryptoAPI reports both dates with one status (CERT_TRUST_IS_NOT_TIME_VALID), and 0x800B0101 CERT_E_EXPIRED means "
+				   "\"not within its validity period\" [documented]; that the SSTP client shows this code for it is inferred"}},
+		.fix = {{"Check the server's certificate dates and the clocks of server and clients, or reissue the certificate with a notBefore in the past:",
+			 "openssl x509 -noout -dates -in server.crt"}})},
 	{{"cert-name-mismatch", P, 0x800B010Fu, KB_DOCUMENTED, SEV_FAILURE}, CERT_ONE(
 		.kind = OBS_CERT_NAME_MISMATCH,
 		.summary = "the server certificate does not name {text}, the server the client dials",
 		.fix = {{"Dial exactly a name the certificate carries (a dNSName SAN), or issue a certificate whose SAN contains the name the clients use:",
 			 "Set-VpnConnection -Name \"<connection>\" -ServerAddress <name in the certificate>"}})},
-	{{"cert-no-server-auth-eku", P, 0x800B0110u, KB_INFERRED, SEV_FAILURE}, CERT_ONE(
+	/* An EKU without Server Authentication or Any Purpose: refused [V: Hicks; D: RasSstp event 21 names
+	 * Server Authentication or Any Purpose]; 0x800B0110 CERT_E_WRONG_USAGE is the CryptoAPI code for it [I]. */
+	{{"cert-no-server-auth-eku", P, 0x800B0110u, KB_INFERRED, SEV_FAILURE}, CERT_ONE_EV(
 		.kind = OBS_CERT_NO_SERVER_AUTH_EKU,
 		.summary = "the server certificate lacks the Server Authentication EKU, which the SSTP client requires",
+		.ev = {{OBS_CERT_LEAF, NULL},
+		       {RULE_NONE, "SSTP needs Server Authentication (or Any Purpose) [documented: RasSstp event 21; vendor: Hicks]; the code is CryptoAPI's "
+				   "CERT_E_WRONG_USAGE for a certificate not valid for the requested usage [inferred]"}},
 		.fix = {{"Issue the server certificate with the Server Authentication EKU (1.3.6.1.5.5.7.3.1), e.g. from the Web Server template.", NULL}})},
+	/* Issue 13: no EKU extension. CryptoAPI reads a certificate without EKU as valid for every usage
+	 * [D: CertGetEnhancedKeyUsage], but Hicks says the SSTP certificate must include Server
+	 * Authentication [V] and RasSstp event 21 names Server Authentication or Any Purpose [D]: the
+	 * sources disagree, so undecided, never "works". */
+	{{"cert-no-eku", P, 0, KB_INFERRED, SEV_WARNING}, CERT_ONE_EV(
+		.kind = OBS_CERT_NO_EKU,
+		.summary = "the server certificate has no Extended Key Usage extension: whether the SSTP client accepts that is not documented",
+		.ev = {{OBS_CERT_LEAF, NULL},
+		       {RULE_NONE, "CryptoAPI treats a certificate without an EKU extension as valid for all usages [documented: CertGetEnhancedKeyUsage], "
+				   "while SSTP's requirements name Server Authentication (or Any Purpose) [documented: RasSstp event 21; vendor: Hicks] "
+				   "[inferred]. To decide: connect once from a Windows client (if it fails: 0x800B0110)"}},
+		.fix = {{"Issue the server certificate with the Server Authentication EKU (1.3.6.1.5.5.7.3.1), e.g. from the Web Server template.",
+			 "extendedKeyUsage = serverAuth      # OpenSSL extension section"}})},
+	/* Issue 13: an unsupported critical extension must make the client reject the certificate
+	 * [D: RFC 5280 4.2; Microsoft's IX509Extension documentation; CryptoAPI's
+	 * CERT_TRUST_HAS_NOT_SUPPORTED_CRITICAL_EXT]; the HRESULT for it, 0x800B0105 CERT_E_CRITICAL, is
+	 * documented, that the SSTP client shows it is inferred. */
+	{{"cert-unknown-critical-ext", P, 0x800B0105u, KB_INFERRED, SEV_FAILURE}, CERT_ONE_EV(
+		.kind = OBS_CERT_CRITICAL_EXT,
+		.summary = "the server certificate has a critical extension ({text}) that verifiers do not support: Windows' chain check rejects it",
+		.ev = {{OBS_CERT_LEAF, NULL},
+		       {RULE_NONE, "RFC 5280 4.2 and Microsoft's documentation: a certificate with an unrecognised critical extension must be rejected; "
+				   "CryptoAPI flags it CERT_TRUST_HAS_NOT_SUPPORTED_CRITICAL_EXT and names the error 0x800B0105 CERT_E_CRITICAL [documented]; "
+				   "that the SSTP client reports exactly this code is inferred"}},
+		.fix = {{"Reissue the server certificate without that extension, or with it marked non-critical:",
+			 "openssl x509 -noout -text -in server.crt | grep -B1 -A1 critical"}})},
+	{{"cert-rsa-key-blocked", P, 0, KB_INFERRED, SEV_FAILURE}, .fn = rule_rsa},
 	/* a specific certificate finding says it better */
 	{{"cert-chain-invalid", P, 0, KB_INFERRED, SEV_FAILURE}, CERT_ONE(
 		.kind = OBS_CERT_CHAIN_INVALID,
-		.unless = {OBS_CERT_UNTRUSTED_ROOT, OBS_CERT_MISSING_INTERMEDIATE, OBS_CERT_CHAIN_OK, OBS_CERT_EXPIRED, OBS_CERT_NOT_YET_VALID},
+		.unless = {OBS_CERT_UNTRUSTED_ROOT, OBS_CERT_MISSING_INTERMEDIATE, OBS_CERT_CHAIN_OK, OBS_CERT_EXPIRED, OBS_CERT_NOT_YET_VALID,
+			   OBS_CERT_CRITICAL_EXT},
 		.summary = "the server certificate chain does not verify",
 		.fix = {{"Check the server's certificate chain (dates and signatures of every CA in it):", "certutil -verify -urlfetch server.cer"}})},
 	{{"cert-ip-san", P, 0x800B010Fu, KB_INFERRED, SEV_WARNING}, CERT_ONE(
 		.kind = OBS_CERT_IP_SAN,
 		.summary = "the address the client dials is only in an iPAddress SAN; whether Windows' SSL policy accepts that for SSTP is not confirmed",
 		.fix = {{"Dial the server by a DNS name that is in a dNSName SAN, or add the address as a dNSName SAN.", NULL}})},
+	/* Issue 13: undecided certificate facts (warnings: never "works"). */
+	{{"cert-rsa-key-short", P, 0, KB_INFERRED, SEV_WARNING}, .fn = rule_rsa},
+	{{"cert-ku-no-signature", P, 0, KB_INFERRED, SEV_WARNING}, CERT_ONE_EV(
+		.kind = OBS_CERT_KU_NO_SIGNATURE,
+		.summary = "the server certificate's Key Usage does not allow digitalSignature, which TLS with an (EC)DHE key exchange needs: whether Windows' TLS client checks it is not documented",
+		.ev = {{OBS_CERT_LEAF, NULL},
+		       {RULE_NONE, "RFC 5246 7.4.2 / RFC 8446 4.4.2.2: the server certificate must allow the signature the handshake uses; no source says "
+				   "whether Schannel enforces Key Usage for a server certificate [inferred]. To decide: connect once from a Windows client"}},
+		.fix = {{"Reissue the server certificate with Key Usage digitalSignature and keyEncipherment:",
+			 "keyUsage = critical, digitalSignature, keyEncipherment      # OpenSSL extension section"}})},
+	{{"cert-weak-signature", P, 0, KB_INFERRED, SEV_WARNING}, CERT_ONE_EV(
+		.kind = OBS_CERT_WEAK_SIGNATURE,
+		.summary = "the server certificate is signed with {text}: whether the SSTP client accepts such a signature is not documented",
+		.ev = {{OBS_CERT_LEAF, NULL},
+		       {RULE_NONE, "Microsoft's SHA-1 TLS block is documented for Edge and Internet Explorer and certificates under its root program; "
+				   "no source says what the SSTP client does [inferred]. To decide: connect once from a Windows client"}},
+		.fix = {{"Reissue the certificate with a SHA-256 (or stronger) signature.", "openssl x509 -noout -text -in server.crt | grep 'Signature Algorithm'"}},
+		.otherwise = &(const struct rule_one){
+			.kind = OBS_CERT_CA_WEAK_SIGNATURE,
+			.summary = "a CA certificate of the server's chain (depth {value}) is signed with {text}: whether the SSTP client accepts that is not documented",
+			.fix = {{"Re-sign the intermediate CA certificate with SHA-256 (or stronger) and reissue the server certificate under it.",
+				 "openssl x509 -noout -text -in intermediate.crt | grep 'Signature Algorithm'"}}})},
+	{{"cert-name-unconfirmed", P, 0, KB_INFERRED, SEV_WARNING}, .fn = rule_name_unconfirmed},
 	{{"cert-unsupported-key", P, 0, KB_INFERRED, SEV_WARNING}, CERT_ONE(
 		.kind = OBS_CERT_KEY_REJECTED,
 		.summary = "the server certificate's key type (P-521 or EdDSA) may not be usable by Windows' TLS stack",
@@ -393,9 +510,14 @@ static void sstp_settle(const struct obs_result *r, const struct diagnosis *d, s
 	} else {
 		p->checks_passed = true;
 		p->verdict = warned ? VERDICT_UNKNOWN : VERDICT_WORKS;
-		fmt_into(p->summary, sizeof p->summary,
-			 "%s, certificate valid by Windows' rules, a valid revocation answer (not revoked), Call Connect Ack with its Crypto Binding Request; PPP authentication not checked",
-			 tls->text);
+		if (warned) /* issue 13: never say "valid by Windows' rules" past an undecided fact */
+			fmt_into(p->summary, sizeof p->summary,
+				 "undecided: %s, chain, revocation and Call Connect Ack checked, but a warning below is not decided by any source",
+				 tls->text);
+		else
+			fmt_into(p->summary, sizeof p->summary,
+				 "%s, certificate valid by Windows' rules, a valid revocation answer (not revoked), Call Connect Ack with its Crypto Binding Request; PPP authentication not checked",
+				 tls->text);
 	}
 	for (size_t i = 0; i < d->nf; i++)
 		if (d->f[i].proto == P && d->f[i].severity == SEV_WARNING)

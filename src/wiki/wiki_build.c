@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "wiki/html.h"
+#include "util/html.h"
 #include "wiki/tmpl.h"
 #include "wiki/wiki_site.h"
 

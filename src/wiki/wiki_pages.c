@@ -210,19 +210,19 @@ static const struct wiki_file *need(struct wiki_site *s, const char *name)
 
 /* Renders the template tname with vs into a content buffer, then the frame (page.html) around
  * it into out. */
-static int render_page(struct wiki_site *s, const struct page *pg, const char *tname, struct wiki_vars *vs,
+static int render_page(struct wiki_site *s, const struct page *pg, const char *tname, struct tmpl_vars *vs,
 		       struct html_buf *out)
 {
 	const struct wiki_file *body = need(s, tname), *frame = need(s, "page.html");
 	if (!body || !frame)
 		return -1;
-	wiki_vars_text(vs, "root", pg->root);
-	wiki_vars_text(vs, "generator", s->generator);
-	wiki_vars_text(vs, "site_name", SITE_NAME);
+	tmpl_vars_text(vs, "root", pg->root);
+	tmpl_vars_text(vs, "generator", s->generator);
+	tmpl_vars_text(vs, "site_name", SITE_NAME);
 	struct html_buf content, head;
 	html_buf_init(&content);
 	html_buf_init(&head);
-	int rc = wiki_tmpl_render(tname, body->data, body->len, vs, &content, s->err, s->errlen);
+	int rc = tmpl_render(tname, body->data, body->len, vs, &content, s->err, s->errlen);
 	if (rc == 0) {
 		if (s->base_url) {
 			html_raw(&head, "<link rel=\"canonical\" href=\"");
@@ -231,17 +231,17 @@ static int render_page(struct wiki_site *s, const struct page *pg, const char *t
 			html_raw(&head, "\">\n");
 		}
 		html_raw(&head, pg->head);
-		struct wiki_vars fv = {.n = 0};
-		wiki_vars_text(&fv, "root", pg->root);
-		wiki_vars_text(&fv, "generator", s->generator);
-		wiki_vars_text(&fv, "site_name", SITE_NAME);
-		wiki_vars_text(&fv, "title", pg->title);
-		wiki_vars_text(&fv, "description", pg->description);
-		wiki_vars_text(&fv, "kind", pg->kind);
-		wiki_vars_html(&fv, "head", html_buf_cstr(&head));
-		wiki_vars_html(&fv, "content", html_buf_cstr(&content));
-		wiki_vars_html(&fv, "scripts", pg->scripts);
-		rc = wiki_tmpl_render("page.html", frame->data, frame->len, &fv, out, s->err, s->errlen);
+		struct tmpl_vars fv = {.n = 0};
+		tmpl_vars_text(&fv, "root", pg->root);
+		tmpl_vars_text(&fv, "generator", s->generator);
+		tmpl_vars_text(&fv, "site_name", SITE_NAME);
+		tmpl_vars_text(&fv, "title", pg->title);
+		tmpl_vars_text(&fv, "description", pg->description);
+		tmpl_vars_text(&fv, "kind", pg->kind);
+		tmpl_vars_html(&fv, "head", html_buf_cstr(&head));
+		tmpl_vars_html(&fv, "content", html_buf_cstr(&content));
+		tmpl_vars_html(&fv, "scripts", pg->scripts);
+		rc = tmpl_render("page.html", frame->data, frame->len, &fv, out, s->err, s->errlen);
 	}
 	if (rc == 0 && (content.oom || head.oom || out->oom)) {
 		snprintf(s->err, s->errlen, "out of memory");
@@ -459,33 +459,33 @@ static void article_sources(struct html_buf *b, const struct kb_entry *e)
 }
 
 /* The article template's variables (they point into c, e and f, which must outlive vs). */
-static void article_vars(struct wiki_vars *vs, const struct kb_entry *e, const struct article_codes *c, int probe,
+static void article_vars(struct tmpl_vars *vs, const struct kb_entry *e, const struct article_codes *c, int probe,
 			 struct html_buf *f)
 {
-	wiki_vars_text(vs, "code", c->code);
-	wiki_vars_text(vs, "stem", c->stem);
-	wiki_vars_text(vs, "hex", c->hex);
-	wiki_vars_text(vs, "decimal", kb_is_hresult(e->code) ? "" : c->stem);
-	wiki_vars_text(vs, "eventlog", c->eventlog);
-	wiki_vars_text(vs, "win32", c->win32);
-	wiki_vars_text(vs, "symbol", e->symbol);
-	wiki_vars_text(vs, "title", e->title);
-	wiki_vars_text(vs, "quick", e->quick);
-	wiki_vars_text(vs, "meaning", e->meaning);
-	wiki_vars_text(vs, "category", kb_category_title(e->category));
-	wiki_vars_text(vs, "category_id", kb_category_name(e->category));
-	wiki_vars_text(vs, "explain", c->explain);
-	wiki_vars_text(vs, "probe", probe ? "vpndiag probe SERVER" : "");
-	wiki_vars_html(vs, "protocols", html_buf_cstr(&f[F_PROTOCOLS]));
-	wiki_vars_html(vs, "details", html_buf_cstr(&f[F_DETAILS]));
-	wiki_vars_html(vs, "causes", html_buf_cstr(&f[F_CAUSES]));
-	wiki_vars_html(vs, "steps", html_buf_cstr(&f[F_STEPS]));
-	wiki_vars_html(vs, "fixes", html_buf_cstr(&f[F_FIXES]));
-	wiki_vars_html(vs, "faq", html_buf_cstr(&f[F_FAQ]));
-	wiki_vars_html(vs, "tags", html_buf_cstr(&f[F_TAGS]));
-	wiki_vars_html(vs, "related", html_buf_cstr(&f[F_RELATED]));
-	wiki_vars_html(vs, "more", html_buf_cstr(&f[F_MORE]));
-	wiki_vars_html(vs, "sources", html_buf_cstr(&f[F_SOURCES]));
+	tmpl_vars_text(vs, "code", c->code);
+	tmpl_vars_text(vs, "stem", c->stem);
+	tmpl_vars_text(vs, "hex", c->hex);
+	tmpl_vars_text(vs, "decimal", kb_is_hresult(e->code) ? "" : c->stem);
+	tmpl_vars_text(vs, "eventlog", c->eventlog);
+	tmpl_vars_text(vs, "win32", c->win32);
+	tmpl_vars_text(vs, "symbol", e->symbol);
+	tmpl_vars_text(vs, "title", e->title);
+	tmpl_vars_text(vs, "quick", e->quick);
+	tmpl_vars_text(vs, "meaning", e->meaning);
+	tmpl_vars_text(vs, "category", kb_category_title(e->category));
+	tmpl_vars_text(vs, "category_id", kb_category_name(e->category));
+	tmpl_vars_text(vs, "explain", c->explain);
+	tmpl_vars_text(vs, "probe", probe ? "vpndiag probe SERVER" : "");
+	tmpl_vars_html(vs, "protocols", html_buf_cstr(&f[F_PROTOCOLS]));
+	tmpl_vars_html(vs, "details", html_buf_cstr(&f[F_DETAILS]));
+	tmpl_vars_html(vs, "causes", html_buf_cstr(&f[F_CAUSES]));
+	tmpl_vars_html(vs, "steps", html_buf_cstr(&f[F_STEPS]));
+	tmpl_vars_html(vs, "fixes", html_buf_cstr(&f[F_FIXES]));
+	tmpl_vars_html(vs, "faq", html_buf_cstr(&f[F_FAQ]));
+	tmpl_vars_html(vs, "tags", html_buf_cstr(&f[F_TAGS]));
+	tmpl_vars_html(vs, "related", html_buf_cstr(&f[F_RELATED]));
+	tmpl_vars_html(vs, "more", html_buf_cstr(&f[F_MORE]));
+	tmpl_vars_html(vs, "sources", html_buf_cstr(&f[F_SOURCES]));
 }
 
 int wiki_page_article(struct wiki_site *s, const struct kb_entry *e, struct html_buf *out)
@@ -514,7 +514,7 @@ int wiki_page_article(struct wiki_site *s, const struct kb_entry *e, struct html
 	article_sources(&f[F_SOURCES], e);
 	faq_jsonld(&f[F_HEAD], s, e);
 
-	struct wiki_vars vs = {.n = 0};
+	struct tmpl_vars vs = {.n = 0};
 	article_vars(&vs, e, &c, probe, f);
 
 	struct html_buf ptitle;
@@ -659,14 +659,14 @@ int wiki_page_index(struct wiki_site *s, struct html_buf *out)
 	char count[32], ntags[32];
 	snprintf(count, sizeof count, "%zu", kb->n);
 	snprintf(ntags, sizeof ntags, "%zu", s->ntags);
-	struct wiki_vars vs = {.n = 0};
-	wiki_vars_text(&vs, "count", count);
-	wiki_vars_text(&vs, "tag_count", ntags);
-	wiki_vars_html(&vs, "categories", html_buf_cstr(&cat));
-	wiki_vars_html(&vs, "protocols", html_buf_cstr(&proto));
-	wiki_vars_html(&vs, "az_nav", html_buf_cstr(&aznav));
-	wiki_vars_html(&vs, "az", html_buf_cstr(&az));
-	wiki_vars_html(&vs, "tags", html_buf_cstr(&tags));
+	struct tmpl_vars vs = {.n = 0};
+	tmpl_vars_text(&vs, "count", count);
+	tmpl_vars_text(&vs, "tag_count", ntags);
+	tmpl_vars_html(&vs, "categories", html_buf_cstr(&cat));
+	tmpl_vars_html(&vs, "protocols", html_buf_cstr(&proto));
+	tmpl_vars_html(&vs, "az_nav", html_buf_cstr(&aznav));
+	tmpl_vars_html(&vs, "az", html_buf_cstr(&az));
+	tmpl_vars_html(&vs, "tags", html_buf_cstr(&tags));
 	struct page pg = {"", "index.html", SITE_NAME ": what Windows VPN error codes mean and how to fix them",
 			  "What each Windows built-in VPN error (IKEv2, L2TP/IPsec, SSTP, PPTP) means, its common "
 			  "causes, the steps to check and the exact fixes.",
@@ -699,10 +699,10 @@ int wiki_page_tag(struct wiki_site *s, const struct wiki_tag *t, struct html_buf
 	snprintf(count, sizeof count, "%zu", t->n);
 	html_rawf(&title, "Windows VPN errors tagged %s", t->name);
 	html_rawf(&path, "tags/%s.html", t->slug);
-	struct wiki_vars vs = {.n = 0};
-	wiki_vars_text(&vs, "tag", t->name);
-	wiki_vars_text(&vs, "count", count);
-	wiki_vars_html(&vs, "entries", html_buf_cstr(&list));
+	struct tmpl_vars vs = {.n = 0};
+	tmpl_vars_text(&vs, "tag", t->name);
+	tmpl_vars_text(&vs, "count", count);
+	tmpl_vars_html(&vs, "entries", html_buf_cstr(&list));
 	struct page pg = {"../", html_buf_cstr(&path), html_buf_cstr(&title), html_buf_cstr(&title), NULL, NULL, "tag"};
 	int rc = render_page(s, &pg, "tag.html", &vs, out);
 	if (rc == 0 && (list.oom || title.oom || path.oom)) {
@@ -722,9 +722,9 @@ int wiki_page_tags(struct wiki_site *s, struct html_buf *out)
 	tag_list(&list, s, "../");
 	char count[32];
 	snprintf(count, sizeof count, "%zu", s->ntags);
-	struct wiki_vars vs = {.n = 0};
-	wiki_vars_text(&vs, "count", count);
-	wiki_vars_html(&vs, "tags", html_buf_cstr(&list));
+	struct tmpl_vars vs = {.n = 0};
+	tmpl_vars_text(&vs, "count", count);
+	tmpl_vars_html(&vs, "tags", html_buf_cstr(&list));
 	struct page pg = {"../", "tags/index.html", "All tags of the " SITE_NAME,
 			  "Every tag of the Windows VPN error wiki, with the number of errors per tag.", NULL, NULL,
 			  "tags"};
@@ -739,10 +739,10 @@ int wiki_page_tags(struct wiki_site *s, struct html_buf *out)
 
 int wiki_page_search(struct wiki_site *s, struct html_buf *out)
 {
-	struct wiki_vars vs = {.n = 0};
+	struct tmpl_vars vs = {.n = 0};
 	char count[32];
 	snprintf(count, sizeof count, "%zu", s->kb->n);
-	wiki_vars_text(&vs, "count", count);
+	tmpl_vars_text(&vs, "count", count);
 	struct page pg = {"", "search.html", "Search the " SITE_NAME,
 			  "Search Windows VPN errors by number (decimal, hex, event-log form), symbol or words.", NULL,
 			  "<script src=\"search-index.js\"></script>\n<script src=\"search.js\"></script>\n", "search"};

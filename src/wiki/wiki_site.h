@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "kb/kb.h"
-#include "wiki/html.h"
+#include "util/html.h"
 #include "wiki/tmpl.h"
 
 #define WIKI_SLUG_MAX 80

@@ -65,6 +65,11 @@ static int payload(uint8_t type, bool critical, struct rbuf b, struct ike2_inner
 			return fail(err, errlen, "more than one EAP payload");
 		if (n < 4)
 			return fail(err, errlen, "EAP payload of %zu bytes", n);
+		{
+			struct rbuf whole = b;
+			rbuf_bytes(&whole, n, &m->eap.p);
+			m->eap.len = n;
+		}
 		rbuf_u8(&b, &m->eap_code);
 		rbuf_u8(&b, &m->eap_id);
 		rbuf_u16(&b, &m->eap_len);
@@ -95,6 +100,9 @@ static int payload(uint8_t type, bool critical, struct rbuf b, struct ike2_inner
 		if (n < 4)
 			return fail(err, errlen, "CP payload of %zu bytes", n);
 		rbuf_u8(&b, &m->cp_type);
+		rbuf_skip(&b, 3);
+		m->cp_attrs.len = rbuf_left(&b);
+		rbuf_bytes(&b, m->cp_attrs.len, &m->cp_attrs.p);
 		m->has_cp = true;
 		(void)u16;
 		return 0;
@@ -206,6 +214,15 @@ int ike2_build_auth_inner(struct wbuf *w, const struct ike2_auth_req *in, uint8_
 	idb[0] = in->id_type;
 	memcpy(idb + 4, in->id, in->id_len);
 	ike2_w_payload(&iw, IKE2_PL_IDI, false, idb, 4 + in->id_len);
+	if (in->auth_method) {
+		uint8_t ab[4 + 64];
+		if (in->auth_len > 64)
+			return -1;
+		memset(ab, 0, 4);
+		ab[0] = in->auth_method;
+		memcpy(ab + 4, in->auth, in->auth_len);
+		ike2_w_payload(&iw, IKE2_PL_AUTH, false, ab, 4 + in->auth_len);
+	}
 	if (in->certreq) {
 		uint8_t cr[1 + 20 * IKE2_MAX_CERTREQ_HASHES];
 		if (in->certreq_len > sizeof cr - 1)
@@ -234,6 +251,55 @@ int ike2_build_auth_inner(struct wbuf *w, const struct ike2_auth_req *in, uint8_
 	w_ts(&iw, IKE2_PL_TSI, in->tsi, in->ntsi);
 	w_ts(&iw, IKE2_PL_TSR, in->tsr, in->ntsr);
 	return strip_header(w, start, &iw, first);
+}
+
+int ike2_build_eap_inner(struct wbuf *w, const uint8_t *eap, size_t len, uint8_t *first)
+{
+	struct ike2_writer iw;
+	struct ike2_header h = {0};
+	size_t start = w->len;
+	ike2_w_begin(&iw, w, &h);
+	ike2_w_payload(&iw, IKE2_PL_EAP, false, eap, len);
+	return strip_header(w, start, &iw, first);
+}
+
+int ike2_build_auth_only_inner(struct wbuf *w, uint8_t method, const uint8_t *auth, size_t len, uint8_t *first)
+{
+	struct ike2_writer iw;
+	struct ike2_header h = {0};
+	size_t start = w->len;
+	uint8_t ab[4 + 64] = {0};
+	if (len > 64)
+		return -1;
+	ab[0] = method;
+	memcpy(ab + 4, auth, len);
+	ike2_w_begin(&iw, w, &h);
+	ike2_w_payload(&iw, IKE2_PL_AUTH, false, ab, 4 + len);
+	return strip_header(w, start, &iw, first);
+}
+
+int ike2_cp_address(const uint8_t *attrs, size_t len, uint8_t addr[16])
+{
+	struct rbuf r;
+	rbuf_init(&r, attrs, len);
+	while (rbuf_left(&r) >= 4) {
+		uint16_t type, alen;
+		const uint8_t *v;
+		rbuf_u16(&r, &type);
+		rbuf_u16(&r, &alen);
+		if (!rbuf_bytes(&r, alen, &v))
+			return 0;
+		type &= 0x7fff;
+		if (type == 1 && alen == 4) { /* INTERNAL_IP4_ADDRESS */
+			memcpy(addr, v, 4);
+			return 4;
+		}
+		if (type == 8 && alen == 17) { /* INTERNAL_IP6_ADDRESS: address | prefix length */
+			memcpy(addr, v, 16);
+			return 6;
+		}
+	}
+	return 0;
 }
 
 int ike2_build_delete_inner(struct wbuf *w, uint8_t *first)

@@ -52,8 +52,10 @@ struct ike2_inner {
 	bool has_eap;
 	uint8_t eap_code, eap_id, eap_type; /* eap_type 0 when the packet has none */
 	uint16_t eap_len;
+	struct ike2_blob eap;       /* the whole EAP packet (wire/eap.h parses it) */
 	bool has_cp;
 	uint8_t cp_type;
+	struct ike2_blob cp_attrs;  /* the CP attributes (after the CP type and 3 reserved bytes) */
 	bool has_sa, has_tsi, has_tsr, has_delete;
 	size_t nnotifies;
 	struct ike2_notify notifies[IKE2_MAX_NOTIFIES];
@@ -91,12 +93,22 @@ struct ike2_auth_req {
 	size_t nchild;
 	const struct ike2_ts *tsi, *tsr;
 	size_t ntsi, ntsr;
+	uint8_t auth_method;          /* 0 = no AUTH payload (EAP); else AUTH after IDi */
+	const uint8_t *auth;
+	size_t auth_len;
 };
 
 /* Writes the inner payload chain of an IKE_AUTH request into w, in Windows' order
  * IDi [CERTREQ] [N...] [CP] SA TSi TSr; *first gets the type of the first payload.
  * Returns 0, -1 on overflow. */
 int ike2_build_auth_inner(struct wbuf *w, const struct ike2_auth_req *in, uint8_t *first);
+/* The inner chain of a later IKE_AUTH request: one EAP payload (eap[0..len), a whole EAP packet),
+ * or one AUTH payload (method, data). Returns 0, -1 on overflow. */
+int ike2_build_eap_inner(struct wbuf *w, const uint8_t *eap, size_t len, uint8_t *first);
+int ike2_build_auth_only_inner(struct wbuf *w, uint8_t method, const uint8_t *auth, size_t len, uint8_t *first);
+/* The first INTERNAL_IP4_ADDRESS (family 4, 4 bytes) or INTERNAL_IP6_ADDRESS (family 6, 16 bytes
+ * of the 17) in CP attributes attrs[0..len) into addr. Returns 4 or 6, 0 when none (or malformed). */
+int ike2_cp_address(const uint8_t *attrs, size_t len, uint8_t addr[16]);
 /* The inner chain of an INFORMATIONAL request deleting the IKE SA: one Delete payload
  * (protocol IKE, no SPIs). */
 int ike2_build_delete_inner(struct wbuf *w, uint8_t *first);

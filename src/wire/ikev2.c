@@ -564,17 +564,24 @@ const char *ike2_init_reply_why(enum ike2_init_reply k)
 
 enum ike2_auth_reply ike2_auth_reply_kind(const struct ike2_msg *m, uint64_t spi_i, uint64_t spi_r, bool deleting)
 {
+	return ike2_auth_reply_kind_mid(m, spi_i, spi_r, deleting, deleting ? 2 : 1);
+}
+
+enum ike2_auth_reply ike2_auth_reply_kind_mid(const struct ike2_msg *m, uint64_t spi_i, uint64_t spi_r, bool deleting,
+					      uint32_t mid)
+{
 	if (m->hdr.spi_i != spi_i || m->hdr.spi_r != spi_r || !(m->hdr.flags & IKE2_F_RESPONSE))
 		return IKE2_AR_NOT_OURS;
 	if (m->hdr.exchange == IKE2_SA_INIT)
 		return IKE2_AR_QUIET;
 	if (deleting) {
-		if (m->hdr.exchange == IKE2_INFORMATIONAL && m->hdr.msg_id == 2)
+		if (m->hdr.exchange == IKE2_INFORMATIONAL && m->hdr.msg_id == mid)
 			return IKE2_AR_DELETED;
 		return m->hdr.exchange == IKE2_AUTH ? IKE2_AR_QUIET : IKE2_AR_UNEXPECTED;
 	}
-	if (m->hdr.exchange != IKE2_AUTH || m->hdr.msg_id != 1)
-		return IKE2_AR_UNEXPECTED;
+	if (m->hdr.exchange != IKE2_AUTH || m->hdr.msg_id != mid)
+		return m->hdr.exchange == IKE2_AUTH && m->hdr.msg_id >= 1 && m->hdr.msg_id < mid ? IKE2_AR_QUIET /* an earlier round's, again */
+										 : IKE2_AR_UNEXPECTED;
 	if (!m->has_sk)
 		return ike2_first_error(m) ? IKE2_AR_PLAIN_ERROR : IKE2_AR_PLAIN;
 	return m->sk_type == IKE2_PL_SKF ? IKE2_AR_SKF : IKE2_AR_SK;

@@ -142,6 +142,10 @@ enum ike2_auth_reply {
 	IKE2_AR_SKF             /* the same with an SKF fragment (RFC 7383) */
 };
 enum ike2_auth_reply ike2_auth_reply_kind(const struct ike2_msg *m, uint64_t spi_i, uint64_t spi_r, bool deleting);
+/* The same for any message ID: the IKE_AUTH response `mid` (later EAP rounds: 2, 3...), or when
+ * deleting the INFORMATIONAL response `mid`. */
+enum ike2_auth_reply ike2_auth_reply_kind_mid(const struct ike2_msg *m, uint64_t spi_i, uint64_t spi_r, bool deleting,
+					      uint32_t mid);
 
 /* Lookup helpers over a parsed message. */
 const struct ike2_notify *ike2_find_notify(const struct ike2_msg *m, uint16_t type);

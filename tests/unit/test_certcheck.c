@@ -267,7 +267,10 @@ static void test_good_chain(void **state)
 		leaf |= r.obs[i].kind == OBS_CERT_LEAF;
 		ok |= r.obs[i].kind == OBS_CERT_CHAIN_OK;
 		assert_true(r.obs[i].kind == OBS_CERT_LEAF || r.obs[i].kind == OBS_CERT_CHAIN_OK ||
-			    r.obs[i].kind == OBS_CERT_REVOCATION_URLS);
+			    r.obs[i].kind == OBS_CERT_REVOCATION_URLS || r.obs[i].kind == OBS_CERT_NAME_MATCH ||
+			    r.obs[i].kind == OBS_CERT_VALIDITY);
+		if (r.obs[i].kind == OBS_CERT_NAME_MATCH) /* issue 13: an exact dNSName SAN, and the certificate has SANs */
+			assert_int_equal(r.obs[i].code, 1 | 32);
 	}
 	assert_true(leaf && ok);
 	assert_string_equal(obs_kind_name(OBS_CERT_CHAIN_OK), "cert-chain-ok");
@@ -368,6 +371,7 @@ static void test_eku(void **state)
 	assert_int_equal(check(leaf_with(&s), &g_inter.cert, 1, "vpn.example.com", g_root_file, &c), 0);
 	assert_false(c.has_eku_ext || c.eku_server_auth);
 	assert_false(has_kind(&c, OBS_CERT_NO_SERVER_AUTH_EKU, NULL));
+	assert_true(has_kind(&c, OBS_CERT_NO_EKU, NULL)); /* issue 13: a fact of its own, never "any purpose" */
 	s.eku = "clientAuth";
 	assert_int_equal(check(leaf_with(&s), &g_inter.cert, 1, "vpn.example.com", g_root_file, &c), 0);
 	assert_true(c.has_eku_ext && c.eku_client_auth && !c.eku_server_auth && !c.eku_any);
@@ -377,6 +381,8 @@ static void test_eku(void **state)
 	assert_int_equal(check(leaf_with(&s), &g_inter.cert, 1, "vpn.example.com", g_root_file, &c), 0);
 	assert_true(c.eku_any && !c.eku_server_auth);
 	assert_false(has_kind(&c, OBS_CERT_NO_SERVER_AUTH_EKU, NULL));
+	assert_true(has_kind(&c, OBS_CERT_ANY_EKU_ONLY, &o));
+	assert_int_equal(o.code, 4);
 	s.eku = "serverAuth";
 	assert_int_equal(check(leaf_with(&s), &g_inter.cert, 1, "vpn.example.com", g_root_file, &c), 0);
 	assert_true(c.eku_server_auth && !c.eku_ike_intermediate);

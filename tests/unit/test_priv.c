@@ -144,12 +144,12 @@ static void test_probe_as_root(void **state)
 	assert_non_null(strstr(o, want));
 	assert_non_null(strstr(o, "NoNewPrivs 1"));
 	assert_non_null(strstr(o, "-> nobody"));
-	/* --user root cannot be a drop: a clear error, exit 4, nothing probed. */
-	const char *const bad[] = {VPNDIAG_BIN, "probe", "--user", "root", "--protocols", "pptp", "--timeout", "2", "127.0.0.1", NULL};
+	/* --run-as root cannot be a drop: a clear error, exit 4, nothing probed. */
+	const char *const bad[] = {VPNDIAG_BIN, "probe", "--run-as", "root", "--protocols", "pptp", "--timeout", "2", "127.0.0.1", NULL};
 	rc = run_vpndiag(bad, out, sizeof out);
 	assert_int_equal(rc, 4);
 	assert_non_null(strstr(out, "could not drop privileges"));
-	const char *const nouser[] = {VPNDIAG_BIN, "probe", "--user", "no-such-user-vpndiag", "--timeout", "2", "127.0.0.1", NULL};
+	const char *const nouser[] = {VPNDIAG_BIN, "probe", "--run-as", "no-such-user-vpndiag", "--timeout", "2", "127.0.0.1", NULL};
 	rc = run_vpndiag(nouser, out, sizeof out);
 	assert_int_equal(rc, 4);
 	assert_non_null(strstr(out, "no user 'no-such-user-vpndiag'"));

@@ -106,11 +106,44 @@ static void test_an_answer_takes_filtered_away(void **state)
 	obs_result_free(&R);
 }
 
+/* The lab's dual-v6-blocked scenario on its IPv6 address (recorded): UDP 500 dropped, UDP 4500
+ * open (Main Mode accepted there), and an ICMP port-unreachable for the L2TP side check on 1701
+ * (xl2tpd listens on IPv4 only). Windows starts both IKE protocols on UDP 500, so both fail with
+ * 809; the 1701 ICMP error says nothing about IKE and must not take the decision away. */
+static void test_udp500_silent_4500_open_1701_unreachable(void **state)
+{
+	(void)state;
+	obs_result_free(&R);
+	memset(&R, 0, sizeof R);
+	fmt_into(R.host, sizeof R.host, "2001:2:0:10::2");
+	R.selected = R.probed = KB_P_IKEV2 | KB_P_L2TP;
+	R.timeout_ms = 10000;
+	add(OBS_RESOLVED, 0, 0, false, 0, 0, NULL, "2001:2:0:10::2");
+	add(OBS_UDP_ICMP, KB_P_L2TP, 1701, false, 1, 4, NULL, "port-unreachable");
+	add(OBS_L2TP_MM_ACCEPTED, KB_P_L2TP, 4500, true, 20, 1, "default", "AES_CBC_256/SHA1/ECP_384/PRE_SHARED_KEY/28800s");
+	add(OBS_L2TP_AM_NO_ANSWER, KB_P_L2TP, 500, false, 0, 2, "default", "silence");
+	add(OBS_UDP_NO_ANSWER, KB_P_L2TP, 500, false, 9979, 4, "default", NULL);
+	add(OBS_UDP_NO_ANSWER, KB_P_IKEV2, 500, false, 9979, 4, "default", NULL);
+	rules_evaluate(&R, &D);
+	for (int i = 0; i < 2; i++) {
+		const struct proto_verdict *p = &D.p[i == 0 ? PROTO_IKEV2 : PROTO_L2TP];
+		assert_int_equal(p->verdict, VERDICT_FAILS);
+		assert_int_equal(p->windows_error, 809);
+		assert_string_equal(p->cause, "udp500-filtered");
+	}
+	/* an ICMP error for UDP 500 itself is the other rule (809 unreachable) */
+	R.obs[1].port = 500;
+	rules_evaluate(&R, &D);
+	assert_string_equal(D.p[PROTO_L2TP].cause, "udp500-unreachable");
+	obs_result_free(&R);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_filtered_same_decision),
 		cmocka_unit_test(test_an_answer_takes_filtered_away),
+		cmocka_unit_test(test_udp500_silent_4500_open_1701_unreachable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,7 +173,7 @@ static void sstp_certificates(void **state)
 		{OBS_CERT_UNTRUSTED_ROOT, "cert-untrusted-root", 0x800B0109u, KB_DOCUMENTED},
 		{OBS_CERT_MISSING_INTERMEDIATE, "cert-missing-intermediate", 0x800B010Au, KB_INFERRED},
 		{OBS_CERT_EXPIRED, "cert-expired", 0x800B0101u, KB_VENDOR},
-		{OBS_CERT_NOT_YET_VALID, "cert-expired", 0x800B0101u, KB_VENDOR},
+		{OBS_CERT_NOT_YET_VALID, "cert-not-yet-valid", 0x800B0101u, KB_INFERRED}, /* issue 13: own cause, inferred code */
 		{OBS_CERT_NAME_MISMATCH, "cert-name-mismatch", 0x800B010Fu, KB_DOCUMENTED},
 		{OBS_CERT_NO_SERVER_AUTH_EKU, "cert-no-server-auth-eku", 0x800B0110u, KB_INFERRED},
 	};

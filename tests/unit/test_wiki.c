@@ -17,7 +17,7 @@
 
 #include "helpers.h"
 
-#include "wiki/html.h"
+#include "util/html.h"
 #include "wiki/tmpl.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */
@@ -83,23 +83,23 @@ static void test_slug(void **state)
 	assert_string_equal(s, "abc");
 }
 
-static int render(const char *tmpl, const struct wiki_vars *vs, char *err, size_t errlen)
+static int render(const char *tmpl, const struct tmpl_vars *vs, char *err, size_t errlen)
 {
 	html_buf_reset(&b);
 	err[0] = '\0';
-	return wiki_tmpl_render("t.html", tmpl, strlen(tmpl), vs, &b, err, errlen);
+	return tmpl_render("t.html", tmpl, strlen(tmpl), vs, &b, err, errlen);
 }
 
 static void test_template(void **state)
 {
 	(void)state;
 	char err[256];
-	struct wiki_vars vs = {.n = 0};
+	struct tmpl_vars vs = {.n = 0};
 	html_buf_init(&b);
-	wiki_vars_text(&vs, "title", "<b>\"x\"</b>");
-	wiki_vars_html(&vs, "list", "<li>one</li>");
-	wiki_vars_text(&vs, "empty", "");
-	wiki_vars_text(&vs, "none", NULL);
+	tmpl_vars_text(&vs, "title", "<b>\"x\"</b>");
+	tmpl_vars_html(&vs, "list", "<li>one</li>");
+	tmpl_vars_text(&vs, "empty", "");
+	tmpl_vars_text(&vs, "none", NULL);
 
 	assert_int_equal(render("<h1 title=\"{{title}}\">{{ title }}</h1><ul>{{list}}</ul>", &vs, err, sizeof err), 0);
 	assert_string_equal(html_buf_cstr(&b), "<h1 title=\"&lt;b&gt;&quot;x&quot;&lt;/b&gt;\">&lt;b&gt;&quot;x&quot;&lt;/b&gt;</h1>"

@@ -74,6 +74,9 @@ scn_defaults() {
 	: "${S[server.sstp.tls]:=modern}"
 	: "${S[server.cert]:=good}"
 	: "${S[server.psk]:=same}"
+	: "${S[server.eap]:=mschapv2}"
+	: "${S[server.eap.user]:=known}"
+	: "${S[client.eap]:=none}"
 	: "${S[target]:=ipv4}"
 	: "${S[target.name]:=yes}"
 }
@@ -87,6 +90,8 @@ scn_check() {
 		die "$f: unknown topology '${S[topology]}'"
 	for r in ${S[firewall]}; do
 		a=${r#*:}; r=${r%%:*}
+		# RULE/4 or RULE/6: the rule matches that IP family only (dual-stack scenarios)
+		case $r in */4 | */6) r=${r%/*} ;; esac
 		in_list "$r" udp500 udp4500 tcp443 tcp1723 gre udp1701 fragments icmp || die "$f: unknown firewall rule '$r'"
 		in_list "$a" drop reject || die "$f: firewall action must be drop or reject, not '$a'"
 	done
@@ -104,10 +109,14 @@ scn_check() {
 	in_list "${S[server.gre]}" responder off || die "$f: server.gre: responder|off"
 	in_list "${S[server.sstp]}" responder nak nginx off || die "$f: server.sstp: responder|nak|nginx|off"
 	in_list "${S[server.sstp.tls]}" modern tls1.0 || die "$f: server.sstp.tls: modern|tls1.0"
-	in_list "${S[server.cert]}" good wrong-name expired untrusted-ca no-server-auth ip-san-only large-chain crl-unreachable missing-intermediate ||
+	in_list "${S[server.cert]}" good wrong-name expired untrusted-ca no-server-auth ip-san-only large-chain crl-unreachable missing-intermediate \
+		no-eku any-eku critical-ext ku-no-signature not-yet-valid wildcard wildcard-cn ||
 		die "$f: unknown server.cert '${S[server.cert]}'"
 	in_list "${S[server.psk]}" same other || die "$f: server.psk: same|other"
-	in_list "${S[target]}" ipv4 ipv6 || die "$f: target: ipv4|ipv6"
+	in_list "${S[server.eap]}" mschapv2 tls-only || die "$f: server.eap: mschapv2|tls-only"
+	in_list "${S[server.eap.user]}" known unknown || die "$f: server.eap.user: known|unknown"
+	in_list "${S[client.eap]}" none right wrong || die "$f: client.eap: none|right|wrong"
+	in_list "${S[target]}" ipv4 ipv6 dual || die "$f: target: ipv4|ipv6|dual"
 	in_list "${S[target.name]}" yes no || die "$f: target.name: yes|no"
 	[[ ${S[target]} == ipv4 || ${S[topology]} == direct ]] || die "$f: IPv6 exists only in the direct topology"
 	for k in ikev2 l2tp sstp pptp; do
@@ -120,6 +129,7 @@ scn_check() {
 		name | description | topology | firewall | firewall.at | mtu | mtu.link | target | target.name) ;;
 		server.ikev2 | server.ikev2.proposals | server.ikev2.cookies | server.ikev2.fragmentation) ;;
 		server.ikev1 | server.ikev1.aggressive | server.l2tp | server.pptp | server.gre | server.sstp | server.sstp.tls | server.cert | server.psk) ;;
+		server.eap | server.eap.user | client.eap) ;;
 		expect.ikev2 | expect.l2tp | expect.sstp | expect.pptp | expect.nat) ;;
 		verify.ikev2-eap | verify.ikev2-psk | verify.ikev1 | verify.ikescan-v1 | verify.ikescan-v2 | verify.ikescan-am) ;;
 		verify.pptp | verify.gre | verify.l2tp | verify.sstp) ;;

@@ -12,7 +12,8 @@
 #                     http://$CRL_NAME/root.crl and http://$CRL_NAME/int.crt
 # Variants (server.cert=): good, wrong-name, expired, untrusted-ca,
 # no-server-auth, ip-san-only, large-chain, crl-unreachable,
-# missing-intermediate.
+# missing-intermediate; issue 13: no-eku, any-eku, critical-ext,
+# ku-no-signature, not-yet-valid, wildcard, wildcard-cn.
 
 pki_q() { pki "$@" 2>/dev/null; }   # pki prints harmless TPM noise on stderr
 
@@ -24,6 +25,9 @@ pki_build() {
 	# Every certificate names a CRL distribution point, as Windows' SSTP client checks revocation:
 	# served by the lab's web server on port 80 (crl-unreachable: CRL_NAME resolves to a dead host).
 	local dates=(--lifetime 1000) issuer_crt=$d/ca.crt issuer_key=$d/ca.key extra=(--crl "http://$CRL_NAME/lab.crl") i aia=
+	# Issue 13: variants pki cannot write are issued by openssl with the good certificate's fields
+	# and these changes: the EKU line (no_eku: none), the keyUsage line, one extra line.
+	local ossl=no eku_line="extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2" ku_line= extra_line=
 	mkdir -p "$d"
 	pki_q --gen --type rsa --size 2048 --outform pem >"$d/ca.key"
 	pki_q --self --ca --lifetime 3650 --in "$d/ca.key" --type rsa \
@@ -45,6 +49,23 @@ pki_build() {
 		issuer_crt=$d/rogue-ca.crt; issuer_key=$d/rogue-ca.key ;;
 	no-server-auth)
 		flags=(--flag clientAuth) ;;
+	no-eku) # no Extended Key Usage extension at all (RFC 5280: any purpose)
+		flags=() ;;
+	any-eku) # anyExtendedKeyUsage (2.5.29.37.0) only
+		ossl=yes; eku_line="extendedKeyUsage = anyExtendedKeyUsage" ;;
+	critical-ext) # serverAuth, plus a private extension marked critical (servers.sh lets charon load it)
+		ossl=yes; extra_line="1.3.6.1.4.1.99999.13.1 = critical, ASN1:UTF8String:vpndiag lab" ;;
+	ku-no-signature) # Key Usage keyEncipherment only (no digitalSignature)
+		ossl=yes; ku_line="keyUsage = critical, keyEncipherment" ;;
+	not-yet-valid)
+		dates=(--not-before "$(date -u -d '+2 days' '+%Y-%m-%d %H:%M:%S')" --not-after "$(date -u -d '+1000 days' '+%Y-%m-%d %H:%M:%S')"
+			--dateform "%Y-%m-%d %H:%M:%S") ;;
+	wildcard) # CN and dNSName *.lab.test (TARGET_NAME is vpn.lab.test)
+		dn="C=XX, O=vpndiag lab, CN=*.${SERVER_NAME#*.}"; san=(--san "*.${SERVER_NAME#*.}")
+		echo "$dn" >"$d/server.id" ;;
+	wildcard-cn) # the wildcard only in the CN, no subjectAltName at all
+		dn="C=XX, O=vpndiag lab, CN=*.${SERVER_NAME#*.}"; san=()
+		echo "$dn" >"$d/server.id" ;;
 	ip-san-only)
 		dn="C=XX, O=vpndiag lab, CN=vpndiag lab server"; san=(--san "$TARGET4")
 		echo "$TARGET4" >"$d/server.id" ;;
@@ -82,12 +103,14 @@ pki_build() {
 		[[ -s $d/root.crl && -s $d/int.der ]] || die "pki: the intermediate CA failed"
 		issuer_crt=$d/int.crt; issuer_key=$d/int.key; aia="http://$CRL_NAME/int.crt" ;;
 	esac
-	if [[ -n $aia ]]; then
+	if [[ -n $aia || $ossl == yes ]]; then
 		# the same certificate pki would issue (CN, dNSName SANs, serverAuth +
-		# ikeIntermediate, CDP), plus authorityInfoAccess caIssuers
+		# ikeIntermediate, CDP), plus authorityInfoAccess caIssuers (missing-intermediate)
+		# or the issue 13 variant's change
 		printf '%s\n' "basicConstraints = CA:FALSE" "subjectKeyIdentifier = hash" "authorityKeyIdentifier = keyid" \
-			"subjectAltName = DNS:$SERVER_NAME, DNS:$TARGET4" "extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2" \
-			"crlDistributionPoints = URI:http://$CRL_NAME/lab.crl" "authorityInfoAccess = caIssuers;URI:$aia" >"$d/server.ext"
+			"subjectAltName = DNS:$SERVER_NAME, DNS:$TARGET4" ${eku_line:+"$eku_line"} ${ku_line:+"$ku_line"} \
+			"crlDistributionPoints = URI:http://$CRL_NAME/lab.crl" ${aia:+"authorityInfoAccess = caIssuers;URI:$aia"} \
+			${extra_line:+"$extra_line"} >"$d/server.ext"
 		openssl req -new -key "$d/server.key" -subj "/C=XX/O=vpndiag lab/CN=$SERVER_NAME" -out "$d/server.csr" &&
 			openssl x509 -req -in "$d/server.csr" -CA "$issuer_crt" -CAkey "$issuer_key" -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
 				-days 1000 -sha256 -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null

@@ -30,6 +30,8 @@ charon_conf() {
 	local d=$1 tag=$2 cookies=$3 client=$4 ct=1000 hot=5 extra_load="" retr=""
 	mkdir -p "$d/swanctl"/{x509,x509ca,private,x509crl,x509ocsp,x509aa,x509ac,pubkey,rsa,ecdsa,bliss,pkcs8,pkcs12}
 	if [[ $cookies == always ]]; then ct=1; hot=3600; fi
+	# server.eap=tls-only: the responder offers EAP-TLS only (the eap-tls plugin)
+	if [[ $client == 0 && ${S[server.eap]} == tls-only ]]; then extra_load+=" eap-tls"; fi
 	if [[ $client == 1 ]]; then
 		extra_load="curl"
 		retr="retransmit_timeout = 0.5
@@ -115,7 +117,9 @@ server_charon() {
 	# then identifies itself by the certificate's subject, whatever IDr the
 	# client asks for (Windows sends no IDr at all).
 	local idline="id = $id"
-	[[ ${S[server.cert]} == wrong-name ]] && idline="id = %any"
+	[[ ${S[server.cert]} == wrong-name || ${S[server.cert]} == wildcard* ]] && idline="id = %any"
+	# critical-ext (issue 13): charon must load a certificate with an unknown critical extension
+	[[ ${S[server.cert]} == critical-ext ]] && echo 'libstrongswan { x509 { enforce_critical = no } }' >>"$d/strongswan.conf"
 	cp "$STATE/pki/server.crt" "$d/swanctl/x509/server.crt"
 	cp "$STATE/pki/server.key" "$d/swanctl/private/server.key"
 	if [[ -s $STATE/pki/chain.crt ]]; then
@@ -141,7 +145,7 @@ server_charon() {
       $idline
     }
     remote {
-      auth = eap-mschapv2
+      auth = $([[ ${S[server.eap]} == tls-only ]] && echo eap-tls || echo eap-mschapv2)
       eap_id = %any
     }
     children {
@@ -233,7 +237,7 @@ secrets {
     secret = "$psk"
   }
   eap-lab {
-    id = $(cat "$STATE/eap-user")
+    id = $([[ ${S[server.eap.user]} == unknown ]] && echo otheruser || cat "$STATE/eap-user")
     secret = "$(cat "$STATE/eap-password")"
   }
 }

@@ -172,22 +172,28 @@ EOF
 # every interface of the router, before the kernel reassembles them
 # (conntrack defragments at PREROUTING, so the forward chain never sees them).
 firewall_apply() {
-	local rules=${S[firewall]} r a stmt body="" frag=0 ifs i
+	local rules=${S[firewall]} r a fam stmt body="" frag=0 ifs i
 	[[ -z $rules ]] && return 0
 	for r in $rules; do
 		a=${r#*:}; r=${r%%:*}
+		# RULE/4, RULE/6: that IP family only (a dual-stack server with one family's firewall open)
+		fam=""
+		case $r in
+		*/4) fam="meta nfproto ipv4 "; r=${r%/*} ;;
+		*/6) fam="meta nfproto ipv6 "; r=${r%/*} ;;
+		esac
 		case $r in
 		tcp*) if [[ $a == drop ]]; then stmt=drop; else stmt="reject with tcp reset"; fi ;;
 		*) if [[ $a == drop ]]; then stmt=drop; else stmt="reject with icmpx type admin-prohibited"; fi ;;
 		esac
 		case $r in
-		udp500) body+="udp dport 500 $stmt"$'\n' ;;
-		udp4500) body+="udp dport 4500 $stmt"$'\n' ;;
-		udp1701) body+="udp dport 1701 $stmt"$'\n' ;;
-		tcp443) body+="tcp dport 443 $stmt"$'\n' ;;
-		tcp1723) body+="tcp dport 1723 $stmt"$'\n' ;;
-		gre) body+="meta l4proto gre $stmt"$'\n' ;;
-		icmp) body+="meta l4proto { icmp, ipv6-icmp } $stmt"$'\n' ;;
+		udp500) body+="${fam}udp dport 500 $stmt"$'\n' ;;
+		udp4500) body+="${fam}udp dport 4500 $stmt"$'\n' ;;
+		udp1701) body+="${fam}udp dport 1701 $stmt"$'\n' ;;
+		tcp443) body+="${fam}tcp dport 443 $stmt"$'\n' ;;
+		tcp1723) body+="${fam}tcp dport 1723 $stmt"$'\n' ;;
+		gre) body+="${fam}meta l4proto gre $stmt"$'\n' ;;
+		icmp) body+="${fam}meta l4proto { icmp, ipv6-icmp } $stmt"$'\n' ;;
 		fragments) frag=1 ;;
 		esac
 	done

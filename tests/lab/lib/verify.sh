@@ -113,6 +113,7 @@ ike_check() {
 	printf '%s\n' "$seg" >"$STATE/logs/verify-$conn.log"
 	if grep -qE "IKE_SA $conn\[[0-9]+\] established" <<<"$seg"; then outcome=established
 	elif grep -qE 'N\(NO_PROP\)|received NO_PROPOSAL_CHOSEN' <<<"$seg"; then outcome=no-proposal
+	elif grep -qE 'sending EAP_NAK|EAP_FAILURE|EAP-MS-CHAPv2 failed|EAP method [A-Z_0-9]+ failed' <<<"$seg"; then outcome=eap-failed
 	elif grep -qE 'generating [A-Z_]+ (request|response) [0-9]+ \[.*N\(AUTH_FAILED\)|subject certificate invalid|constraint check failed|no trusted .* public key found|does not match|verification of .* failed' <<<"$seg"; then outcome=cert-rejected
 	elif grep -qE 'parsed [A-Z_]+ (request|response) [0-9]+ \[.*N\(AUTH_FAILED\)|received AUTHENTICATION_FAILED' <<<"$seg"; then outcome=auth-failed
 	elif grep -qE 'giving up after|peer not responding|establishing IKE_SA failed' <<<"$seg"; then

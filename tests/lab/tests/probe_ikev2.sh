@@ -23,6 +23,13 @@ SCENARIOS=("$@")
 	cert-wrong-name cert-expired cert-untrusted-ca cert-no-server-auth cert-ip-san-only
 	large-chain-frag-dropped large-chain-server-frag crl-unreachable small-mtu-frag-dropped
 	cert-missing-intermediate)
+# Issue 13: by default also every certificate scenario (tests/lab/scenarios/cert-*.scn) not listed.
+if [[ $# -eq 0 ]]; then
+	for f in "$(dirname "$(readlink -f "$0")")"/../scenarios/cert-*.scn; do
+		n=$(basename "$f" .scn)
+		[[ " ${SCENARIOS[*]} " == *" $n "* ]] || SCENARIOS+=("$n")
+	done
+fi
 # small-mtu-frag-dropped: the Windows-sized IKE_AUTH request (42 root hashes in its CERTREQ) and
 # the reply with the certificate are both larger than its 1280-byte MTU (see the scenario file).
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-5}

@@ -32,6 +32,13 @@ SCENARIOS=("$@")
 [[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(healthy cert-wrong-name cert-expired cert-untrusted-ca cert-no-server-auth
 	crl-unreachable web-server-443 sstp-nak tcp443-drop tcp443-reject gre-blocked tcp1723-reject tcp1723-drop
 	nothing-listening cert-missing-intermediate sstp-tls10-only)
+# Issue 13: by default also every certificate scenario (tests/lab/scenarios/cert-*.scn) not listed.
+if [[ $# -eq 0 ]]; then
+	for f in "$(dirname "$(readlink -f "$0")")"/../scenarios/cert-*.scn; do
+		n=$(basename "$f" .scn)
+		[[ " ${SCENARIOS[*]} " == *" $n "* ]] || SCENARIOS+=("$n")
+	done
+fi
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-10}
 
 check() { # EXPECT JSON TEXT

@@ -1,10 +1,12 @@
 /* Building HTML (and XML) safely: a growable output buffer and the escaping helpers that every
- * piece of knowledge-base text goes through on its way into a page. Nothing from the data is ever
- * pasted into markup unescaped.
+ * piece of text goes through on its way into a page: knowledge-base text in the wiki, and in the
+ * HTML report (report/report_html.h) strings from the network, which are hostile (certificate
+ * subjects, vendor IDs, HTTP bodies). Nothing is ever pasted into markup unescaped. Shared by
+ * wiki/ and report/, hence in util/.
  * Ownership: a struct html_buf owns its bytes; html_buf_free() releases them. A failed allocation
  * makes the buffer "broken" (oom set): later writes are ignored and the caller checks oom once. */
-#ifndef VPNDIAG_WIKI_HTML_H
-#define VPNDIAG_WIKI_HTML_H
+#ifndef VPNDIAG_UTIL_HTML_H
+#define VPNDIAG_UTIL_HTML_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* Escaping helpers and the output buffer of the wiki generator. */
-#include "wiki/html.h"
+/* Escaping helpers and the output buffer of every HTML writer (the wiki, the HTML report). */
+#include "util/html.h"
 
 #include <stdarg.h>
 #include <stdio.h>
