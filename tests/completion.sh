@@ -33,7 +33,7 @@ expect() {
 	done
 	echo "ok   [$line] ->$got" | cut -c1-150
 }
-expect "vpndiag " "explain wiki probe help"
+expect "vpndiag " "explain wiki probe help scan exporter"
 expect "vpndiag pr" "probe" "explain"
 expect "vpndiag -" "--help --version"
 expect "vpndiag probe --prot" "--protocols"
@@ -46,5 +46,9 @@ expect "vpndiag explain 138" "13801 13806 13868"
 expect "vpndiag explain --" "--json --list --data --limit"
 expect "vpndiag wiki " "build"
 expect "vpndiag help " "probe explain wiki"
+expect "vpndiag exporter -" "--listen --config --allow --max-probes --run-as" "--profile"
+expect "vpndiag scan -" "--rate --shard --seed --exclude --exclude-file --json -f" "--deep"
+expect "vpndiag probe --user " "" "root nobody"
+expect "vpndiag probe --run-as nob" "nobody"
 echo "completion: $fails failure(s)"
 [[ $fails -eq 0 ]]

@@ -10,9 +10,9 @@ _vpndiag_cmds() # vpndiag binary -> subcommand names
 	"$1" --help 2>/dev/null | awk '/^Commands:/{c=1; next} c && /^  [a-z]/{print $1} c && /^$/{exit}'
 }
 
-_vpndiag_opts() # binary command -> long and short options of the command's help
-{
-	"$1" "$2" --help 2>/dev/null | grep -oE '(^|[[ ,|])--?[a-zA-Z0-9][a-zA-Z0-9-]*' | sed 's/^[[ ,|]*//' | sort -u
+_vpndiag_opts() # binary command -> the options of the command's help (its option lines only, so
+{               # that an option named in prose or in an example, e.g. a YAML key, is not offered)
+	"$1" "$2" --help 2>/dev/null | grep -E '^ +-' | grep -oE '(^|[ ,])--?[a-zA-Z0-9][a-zA-Z0-9-]*' | sed 's/^[ ,]*//' | sort -u
 }
 
 _vpndiag_protocols() # binary -> protocol keys (the "Protocols:" table of probe --help)
@@ -37,7 +37,7 @@ _vpndiag()
 		return
 	fi
 	case $prev in
-	--psk-file | --password-file | --ca-file | --config | --data | --html)
+	--psk-file | --password-file | --ca-file | --config | --data | --html | --file | -f | --exclude-file)
 		_filedir
 		return
 		;;
@@ -53,11 +53,13 @@ _vpndiag()
 		compopt -o nospace 2>/dev/null
 		return
 		;;
-	--run-as | --user)
+	--run-as)
 		COMPREPLY=($(compgen -u -- "$cur"))
 		return
 		;;
-	--timeout | --limit | --base-url | --wiki-url | --listen | --allow)
+	# --user is the EAP user name on the VPN server, not a local account: nothing to offer
+	--user | --timeout | --limit | --base-url | --wiki-url | --listen | --allow | --max-probes | \
+		--rate | --retries | --shard | --seed | --exclude | --port)
 		return
 		;;
 	esac
@@ -69,6 +71,6 @@ _vpndiag()
 	explain) COMPREPLY=($(compgen -W "$("$bin" explain --list 2>/dev/null | awk '{print $1}')" -- "$cur")) ;;
 	wiki) if [[ ${words[cword - 1]} == wiki ]]; then COMPREPLY=($(compgen -W build -- "$cur")); else _filedir -d; fi ;;
 	help) COMPREPLY=($(compgen -W "$(_vpndiag_cmds "$bin")" -- "$cur")) ;;
-	probe) _known_hosts_real -- "$cur" ;;
+	probe | scan) _known_hosts_real -- "$cur" ;;
 	esac
 } && complete -F _vpndiag vpndiag

@@ -1,5 +1,6 @@
 #include "crypto/mschapv2.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -14,29 +15,30 @@ static const char magic_mppe1[] = "This is the MPPE Master Key";
 static const char magic_mppe2[] = "On the client side, this is the send key; on the server side, it is the receive key.";
 static const char magic_mppe3[] = "On the client side, this is the receive key; on the server side, it is the send key.";
 
-/* MD4 and DES live in OpenSSL 3's legacy provider: loaded once, in a library context of our own
- * (with the default provider beside it), so that the process's default context is unchanged. */
+/* MD4 and DES live in OpenSSL 3's legacy provider: loaded once (pthread_once: the exporter runs
+ * probes in several threads), in a library context of our own (with the default provider beside
+ * it), so that the process's default context is unchanged. Read-only after the load. */
 static OSSL_LIB_CTX *legacy_ctx;
 static EVP_MD *md4;
 static EVP_CIPHER *des_ecb;
-static int legacy_state; /* 0 not tried, 1 loaded, -1 unavailable */
+static bool legacy_ok;
+static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
+
+static void legacy_load(void)
+{
+	legacy_ctx = OSSL_LIB_CTX_new();
+	if (!legacy_ctx)
+		return;
+	if (!OSSL_PROVIDER_load(legacy_ctx, "legacy") || !OSSL_PROVIDER_load(legacy_ctx, "default"))
+		return;
+	md4 = EVP_MD_fetch(legacy_ctx, "MD4", NULL);
+	des_ecb = EVP_CIPHER_fetch(legacy_ctx, "DES-ECB", NULL);
+	legacy_ok = md4 && des_ecb;
+}
 
 static bool legacy(void)
 {
-	if (legacy_state)
-		return legacy_state > 0;
-	legacy_state = -1;
-	legacy_ctx = OSSL_LIB_CTX_new();
-	if (!legacy_ctx)
-		return false;
-	if (!OSSL_PROVIDER_load(legacy_ctx, "legacy") || !OSSL_PROVIDER_load(legacy_ctx, "default"))
-		return false;
-	md4 = EVP_MD_fetch(legacy_ctx, "MD4", NULL);
-	des_ecb = EVP_CIPHER_fetch(legacy_ctx, "DES-ECB", NULL);
-	if (!md4 || !des_ecb)
-		return false;
-	legacy_state = 1;
-	return true;
+	return pthread_once(&legacy_once, legacy_load) == 0 && legacy_ok;
 }
 
 int mschapv2_available(void)
