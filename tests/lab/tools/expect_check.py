@@ -14,17 +14,9 @@ import json
 import os
 import sys
 
+from scnfile import scenario
+
 TITLES = {"ikev2": "IKEv2", "l2tp": "L2TP/IPsec", "sstp": "SSTP", "pptp": "PPTP"}
-
-
-def scenario(path):
-    s = {}
-    for line in open(path):
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            k, v = line.split("=", 1)
-            s[k.strip()] = v.strip()
-    return s
 
 
 def main():

@@ -16,15 +16,7 @@ import time
 import urllib.parse
 import urllib.request
 
-
-def scenario(path):
-    s = {}
-    for line in open(path):
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            k, v = line.split("=", 1)
-            s[k.strip()] = v.strip()
-    return s
+from scnfile import scenario
 
 
 class Prom:
