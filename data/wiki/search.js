@@ -236,8 +236,11 @@ var VpndiagSearch = (function () {
                      e.tags.indexOf(phrase) >= 0)) score *= 1.5;
       hits.push({ entry: e, score: score });
     }
+    /* Scores equal to 1e-9 (relative) are a tie, broken by the code, as in kb_query.c: its log()
+       may differ from Math.log in the last bit. */
     hits.sort(function (x, y) {
-      if (x.score !== y.score) return x.score < y.score ? 1 : -1;
+      if (Math.abs(x.score - y.score) > 1e-9 * Math.max(Math.abs(x.score), Math.abs(y.score)))
+        return x.score < y.score ? 1 : -1;
       return x.entry.code - y.entry.code;
     });
     return hits;

@@ -11,7 +11,10 @@
 #include "cli/cli.h"
 #include "net/net.h"
 #include "profile/profile.h"
+#include "kb/kb.h"
 #include "scan/scan.h"
+#include "scan/scan_out.h"
+#include "cli/scan_deep.h"
 #include "scan/scan_targets.h"
 #include "util/file.h"
 #include "util/fmt.h"
@@ -21,14 +24,21 @@
 
 enum {
 	OPT_RATE = 1200, OPT_RATE_UNLIMITED, OPT_RETRIES, OPT_TIMEOUT, OPT_SHARD, OPT_SEED, OPT_EXCLUDE, OPT_EXCLUDE_FILE,
-	OPT_JSON, OPT_NO_PROGRESS, OPT_PROFILE, OPT_PROTOCOLS, OPT_PORT
+	OPT_JSON, OPT_NO_PROGRESS, OPT_PROFILE, OPT_PROTOCOLS, OPT_PORT, OPT_AGGRESSIVE, OPT_DEEP, OPT_DEEP_JOBS,
+	OPT_DEEP_TIMEOUT, OPT_PSK_FILE, OPT_CA_FILE
 };
 
 static const struct cli_option scan_opts[] = {
 	{{"file", required_argument, NULL, 'f'}, "FILE", "read targets from FILE, one per line ('-' = stdin; '#' comments)"},
 	{{"exclude", required_argument, NULL, OPT_EXCLUDE}, "CIDR", "never send to this address or prefix (repeatable); applied before anything is sent"},
 	{{"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE}, "FILE", "addresses and prefixes never to send to, one per line"},
-	{{"protocols", required_argument, NULL, OPT_PROTOCOLS}, "LIST", "what to scan for: ikev2 (the only one so far)"},
+	{{"protocols", required_argument, NULL, OPT_PROTOCOLS}, "LIST", "what to scan for, comma-separated: ikev2 (IKE_SA_INIT), l2tp (IKEv1 Main Mode as Windows' L2TP/IPsec client sends it), sstp (TCP 443), pptp (TCP 1723) (TCP connects, after the UDP sweep, at most 4096 at once); default ikev2"},
+	{{"aggressive", no_argument, NULL, OPT_AGGRESSIVE}, NULL, "with l2tp: also send an IKEv1 Aggressive Mode 1 with a pre-shared key (as ike-scan -A) and warn about every responder that answers it (its key hash can be guessed offline)"},
+	{{"deep", no_argument, NULL, OPT_DEEP}, NULL, "after the sweep, run the full `vpndiag probe` (every protocol) on each responder and add its verdicts"},
+	{{"deep-jobs", required_argument, NULL, OPT_DEEP_JOBS}, "N", "with --deep: responders probed at once (default 4, at most 32)"},
+	{{"deep-timeout", required_argument, NULL, OPT_DEEP_TIMEOUT}, "SECONDS", "with --deep: the bound on each responder's diagnosis, as probe --timeout (default 10)"},
+	{{"psk-file", required_argument, NULL, OPT_PSK_FILE}, "PATH", "with --deep: the IPsec pre-shared key, first line of PATH ('-' = stdin); or set VPNDIAG_PSK. Never on the command line"},
+	{{"ca-file", required_argument, NULL, OPT_CA_FILE}, "PATH", "with --deep: PEM roots the clients trust, instead of the system store"},
 	{{"rate", required_argument, NULL, OPT_RATE}, "PPS", "packets per second (default 1000; at most 100000 without --rate-unlimited)"},
 	{{"rate-unlimited", no_argument, NULL, OPT_RATE_UNLIMITED}, NULL, "no rate limit (as fast as the kernel takes them), or allow --rate above 100000"},
 	{{"retries", required_argument, NULL, OPT_RETRIES}, "N", "passes over the targets that have not answered, after the first (default 1, at most 10)"},
@@ -47,8 +57,9 @@ void cli_scan_help(FILE *out)
 {
 	fprintf(out,
 		"usage: vpndiag scan [OPTIONS] TARGET... | -f FILE\n\n"
-		"Finds every IKEv2 responder among the targets and gives, per responder, the Windows verdict after\n"
-		"IKE_SA_INIT (the same rules as `vpndiag probe`; IKE_AUTH is not checked, so never \"works\").\n"
+		"Finds every IKEv2 (and with --protocols l2tp every IKEv1) responder among the targets and gives,\n"
+		"per responder and protocol, the Windows verdict after IKE_SA_INIT or Main Mode 1-4 (the same rules as\n"
+		"`vpndiag probe`; authentication is not checked, so never \"works\"; --deep runs the full probe).\n"
 		"TARGET: an address, an IPv4 CIDR (198.18.0.0/16), an IPv6 prefix of /104 or longer, or a name\n"
 		"(resolved once, before anything is sent). Stateless: targets in a keyed random order, the IKE SPI\n"
 		"a keyed hash of the target, batched sends at a token-bucket rate.\n\nOptions:\n");
@@ -91,6 +102,29 @@ static int add_file(struct scan_space *sp, const char *path, bool exclude, char 
 	return rc;
 }
 
+static int parse_protocols(const char *list, unsigned *out)
+{
+	char buf[64];
+	*out = 0;
+	if (strlen(list) >= sizeof buf)
+		return -1;
+	memcpy(buf, list, strlen(list) + 1);
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "ikev2") == 0)
+			*out |= KB_P_IKEV2;
+		else if (strcmp(t, "l2tp") == 0)
+			*out |= KB_P_L2TP;
+		else if (strcmp(t, "sstp") == 0)
+			*out |= KB_P_SSTP;
+		else if (strcmp(t, "pptp") == 0)
+			*out |= KB_P_PPTP;
+		else
+			return -1;
+	}
+	return *out ? 0 : -1;
+}
+
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -125,6 +159,10 @@ int cli_scan(int argc, char **argv)
 	int rc = VD_EXIT_USAGE, c;
 	uint64_t v;
 	static struct profile_choice choice;
+	struct scan_deep deep;
+	memset(&deep, 0, sizeof deep);
+	deep.jobs = SCAN_DEEP_JOBS_DEFAULT;
+	deep.timeout_ms = SCAN_DEEP_TIMEOUT_DEFAULT_MS;
 
 	while ((c = cli_getopt(argc, argv, scan_opts, "scan")) != -1) {
 		switch (c) {
@@ -152,10 +190,39 @@ int cli_scan(int argc, char **argv)
 			}
 			break;
 		case OPT_PROTOCOLS:
-			if (strcmp(optarg, "ikev2") != 0) {
-				cli_error("scan", "--protocols: only ikev2 is scanned so far (l2tp, sstp, pptp: not yet)");
+			if (parse_protocols(optarg, &o.protocols) != 0) {
+				cli_error("scan", "--protocols: a comma list of ikev2, l2tp, sstp, pptp");
 				goto out;
 			}
+			break;
+		case OPT_AGGRESSIVE:
+			o.aggressive = true;
+			break;
+		case OPT_DEEP:
+			deep.on = true;
+			break;
+		case OPT_DEEP_JOBS:
+			if (parse_u64(optarg, SCAN_DEEP_JOBS_MAX, &v) != 0 || v == 0) {
+				cli_error("scan", "--deep-jobs: 1 to %u", SCAN_DEEP_JOBS_MAX);
+				goto out;
+			}
+			deep.jobs = (unsigned)v;
+			break;
+		case OPT_DEEP_TIMEOUT: {
+			char *end;
+			double s = strtod(optarg, &end);
+			if (*end || !(s > 0 && s <= 300)) {
+				cli_error("scan", "--deep-timeout: seconds, >0 and <=300");
+				goto out;
+			}
+			deep.timeout_ms = (uint32_t)(s * 1000);
+			break;
+		}
+		case OPT_PSK_FILE:
+			deep.psk_file = optarg;
+			break;
+		case OPT_CA_FILE:
+			deep.ca_file = optarg;
 			break;
 		case OPT_RATE:
 			if (parse_u64(optarg, 100000000, &v) != 0 || v == 0) {
@@ -250,6 +317,14 @@ int cli_scan(int argc, char **argv)
 		cli_error("scan", "--rate %u is above %u packets/s: add --rate-unlimited to allow it", o.rate, SCAN_RATE_CAP);
 		goto out;
 	}
+	if (o.aggressive && !(o.protocols & KB_P_L2TP)) {
+		cli_error("scan", "--aggressive is an IKEv1 check: add --protocols l2tp (or ikev2,l2tp)");
+		goto out;
+	}
+	if (!deep.on && (deep.psk_file || deep.ca_file)) {
+		cli_error("scan", "--psk-file and --ca-file are for --deep");
+		goto out;
+	}
 	if (o.nshards > 1 && !seed_given) {
 		cli_error("scan", "--shard needs --seed (the same on every machine, so that the shards do not overlap)");
 		goto out;
@@ -267,13 +342,28 @@ int cli_scan(int argc, char **argv)
 	o.space = &sp;
 	o.progress = !no_progress && isatty(STDERR_FILENO);
 	struct scan_stats st;
+	if (deep.on) {
+		deep.profile = &choice;
+		deep.json = o.json;
+		deep.out = o.out;
+		if ((rc = scan_deep_begin(&deep)) != 0)
+			goto out;
+		o.emit = scan_deep_add;
+		o.emit_ctx = &deep;
+	}
 	if (scan_run(&o, &st, err, sizeof err) != 0) {
 		cli_error("scan", "%s", err);
 		rc = VD_EXIT_INTERNAL;
 		goto out;
 	}
+	if (deep.on) {
+		scan_deep_finish(&deep);
+		scan_out_summary(o.out, o.json, &o, &st);
+	}
 	rc = VD_EXIT_OK;
 out:
+	if (deep.on)
+		scan_deep_free(&deep);
 	scan_space_free(&sp);
 	return rc;
 }

@@ -38,6 +38,7 @@ struct watch {
 	struct engine *e;          /* the address the instance probes */
 	struct probe_inst *pi;
 	bool want_write;           /* also wake on POLLOUT (engine_watch_write) */
+	bool no_read;              /* do not wake on POLLIN (engine_watch_read) */
 };
 
 /* What every address of one run shares: the clock, the bound, the options, the poll set. */
@@ -127,7 +128,7 @@ int engine_watch(struct engine *e, struct probe_inst *pi, int fd)
 		mine += L->w[i].e == e;
 	if (mine >= MAX_WATCH || L->nw >= L->capw)
 		return -1;
-	L->w[L->nw] = (struct watch){.fd = fd, .e = e, .pi = pi, .want_write = false};
+	L->w[L->nw] = (struct watch){.fd = fd, .e = e, .pi = pi, .want_write = false, .no_read = false};
 	L->nw++;
 	return 0;
 }
@@ -138,6 +139,14 @@ void engine_watch_write(struct engine *e, int fd, bool on)
 	for (size_t i = 0; i < L->nw; i++)
 		if (L->w[i].fd == fd && L->w[i].e == e)
 			L->w[i].want_write = on;
+}
+
+void engine_watch_read(struct engine *e, int fd, bool on)
+{
+	struct engine_loop *L = e->L;
+	for (size_t i = 0; i < L->nw; i++)
+		if (L->w[i].fd == fd && L->w[i].e == e)
+			L->w[i].no_read = !on;
 }
 
 void engine_unwatch(struct engine *e, int fd)
@@ -358,7 +367,7 @@ static void run_loop(struct engine_loop *L, struct engine *const *tg, size_t ntg
 		size_t n = L->nw;
 		for (size_t i = 0; i < n; i++) {
 			pfd[i].fd = L->w[i].fd;
-			pfd[i].events = (short)(POLLIN | (L->w[i].want_write ? POLLOUT : 0));
+			pfd[i].events = (short)((L->w[i].no_read ? 0 : POLLIN) | (L->w[i].want_write ? POLLOUT : 0));
 			pfd[i].revents = 0;
 			owner[i] = L->w[i];
 		}

@@ -88,6 +88,9 @@ void engine_unwatch(struct engine *e, int fd);
 /* Also calls on_readable when the watched fd is writable (a TCP connect completing, TLS wanting
  * to write), until switched off again. */
 void engine_watch_write(struct engine *e, int fd, bool on);
+/* Stops (on false) or resumes waking on POLLIN for a watched fd (default: on), for an fd that
+ * waits only to write (libcurl's connecting sockets); errors and hang-ups still wake. */
+void engine_watch_read(struct engine *e, int fd, bool on);
 /* Calls pi's on_deadline at t_ms (engine clock); 0 clears it. One deadline per instance. */
 void engine_set_deadline(struct probe_inst *pi, uint32_t t_ms);
 /* The instance has nothing more to do. */

@@ -274,10 +274,12 @@ static int has_tag(const struct kb_entry *e, const char *tag)
 	return 0;
 }
 
+/* Scores equal to 1e-9 (relative) are a tie, broken by the code: the wiki's search.js computes
+ * the same sums with another log(), which may differ in the last bit, and must rank alike. */
 static int cmp_hit(const void *a, const void *b)
 {
 	const struct kb_hit *x = a, *y = b;
-	if (x->score != y->score)
+	if (fabs(x->score - y->score) > 1e-9 * fmax(fabs(x->score), fabs(y->score)))
 		return x->score < y->score ? 1 : -1;
 	return x->entry->code < y->entry->code ? -1 : x->entry->code > y->entry->code;
 }

@@ -10,6 +10,7 @@
 #define FETCH_MS 4000u        /* budget of one revocation fetch */
 #define FETCH_MAX_BYTES (8u << 20)   /* one CRL body kept at most; a larger one is "too large" */
 #define FETCH_TOTAL_BYTES (16u << 20) /* all bodies of one run together */
+#define TICK_MS 25u           /* the fallback tick, when a libcurl socket could not be watched */
 
 static void obs_new(const struct cert_fetch *s, struct obs *o, enum obs_kind kind, uint16_t port)
 {
@@ -63,6 +64,65 @@ static bool http_url(const char *u)
 	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
 }
 
+/* CURLMOPT_SOCKETFUNCTION: libcurl waits on fd for `what` (or no longer, CURL_POLL_REMOVE, which
+ * it says before it closes the socket). The fd is watched through the engine for the probe; one
+ * the engine cannot take turns the fallback tick on. userp is our struct cert_fetch. */
+static int on_socket(CURL *h, curl_socket_t fd, int what, void *userp, void *sockp)
+{
+	(void)h;
+	(void)sockp;
+	struct cert_fetch *s = userp;
+	size_t i = 0;
+	while (i < s->nfds && s->fds[i] != (int)fd)
+		i++;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < s->nfds) {
+			engine_unwatch(s->e, (int)fd);
+			s->fds[i] = s->fds[--s->nfds];
+		}
+		return 0;
+	}
+	if (i == s->nfds) {
+		if (s->nfds >= CERT_FETCH_MAX_FDS || engine_watch(s->e, s->pi, (int)fd) != 0) {
+			s->tick = true;
+			return 0;
+		}
+		s->fds[s->nfds++] = (int)fd;
+	}
+	engine_watch_read(s->e, (int)fd, (what & CURL_POLL_IN) != 0);
+	engine_watch_write(s->e, (int)fd, (what & CURL_POLL_OUT) != 0);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT) in ms
+ * milliseconds (-1: never). Only recorded here (libcurl must not be called back from it). */
+static int on_timer(CURLM *m, long ms, void *userp)
+{
+	(void)m;
+	struct cert_fetch *s = userp;
+	if (ms < 0) {
+		s->timer_at = 0;
+		return 0;
+	}
+	uint32_t now = engine_now_ms(s->e), end = engine_end_ms(s->e);
+	uint32_t left = end > now ? end - now : 0;
+	uint32_t t = now + ((unsigned long)ms < left ? (uint32_t)ms : left);
+	s->timer_at = t ? t : 1;
+	return 0;
+}
+
+static CURLM *multi_new(struct cert_fetch *s)
+{
+	CURLM *m = curl_multi_init();
+	if (!m)
+		return NULL;
+	curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(m, CURLMOPT_SOCKETDATA, s);
+	curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(m, CURLMOPT_TIMERDATA, s);
+	return m;
+}
+
 void cert_fetch_add(struct cert_fetch *s, struct engine *e, struct probe_inst *pi, const char *kind, const char *url)
 {
 	if (s->nf >= CERT_FETCH_MAX)
@@ -86,7 +146,9 @@ void cert_fetch_add(struct cert_fetch *s, struct engine *e, struct probe_inst *p
 	long budget = end > now + 100 ? (long)(end - now - 100) : 1;
 	if (budget > (long)FETCH_MS)
 		budget = FETCH_MS;
-	if (!s->multi && !(s->multi = curl_multi_init()))
+	s->e = e;
+	s->pi = pi;
+	if (!s->multi && !(s->multi = multi_new(s)))
 		return;
 	struct cert_fetch_one *f = &s->f[s->nf];
 	memset(f, 0, sizeof *f);
@@ -215,12 +277,9 @@ static void fetch_record(struct engine *e, struct probe_inst *pi, struct cert_fe
 	f->bodylen = f->bodycap = 0;
 }
 
-void cert_fetch_drive(struct cert_fetch *s, struct engine *e, struct probe_inst *pi)
+/* Records the transfers libcurl says have ended. */
+static void collect(struct cert_fetch *s, struct engine *e, struct probe_inst *pi)
 {
-	if (!s->multi || s->running <= 0)
-		return;
-	int running = 0;
-	curl_multi_perform(s->multi, &running);
 	CURLMsg *m;
 	int left;
 	while ((m = curl_multi_info_read(s->multi, &left))) {
@@ -231,7 +290,53 @@ void cert_fetch_drive(struct cert_fetch *s, struct engine *e, struct probe_inst 
 		if (f && !f->done)
 			fetch_record(e, pi, s, f, m->data.result);
 	}
+}
+
+void cert_fetch_drive(struct cert_fetch *s, struct engine *e, struct probe_inst *pi)
+{
+	if (!s->multi || s->running <= 0)
+		return;
+	int running = s->running;
+	uint32_t now = engine_now_ms(e);
+	if (s->tick) {
+		s->timer_at = 0;
+		curl_multi_perform(s->multi, &running);
+	} else if (s->timer_at && now >= s->timer_at) {
+		s->timer_at = 0;
+		curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	} else {
+		return;
+	}
 	s->running = running;
+	collect(s, e, pi);
+}
+
+bool cert_fetch_on_fd(struct cert_fetch *s, struct engine *e, struct probe_inst *pi, int fd)
+{
+	size_t i = 0;
+	while (i < s->nfds && s->fds[i] != fd)
+		i++;
+	if (!s->multi || i == s->nfds)
+		return false;
+	int running = s->running;
+	/* ev 0: the engine does not say which event; libcurl looks at the socket itself. */
+	curl_multi_socket_action(s->multi, (curl_socket_t)fd, 0, &running);
+	s->running = running;
+	collect(s, e, pi);
+	return true;
+}
+
+uint32_t cert_fetch_wake(const struct cert_fetch *s, const struct engine *e)
+{
+	if (!s->multi || s->running <= 0)
+		return 0;
+	uint32_t t = s->timer_at;
+	if (s->tick) {
+		uint32_t k = engine_now_ms(e) + TICK_MS;
+		if (!t || k < t)
+			t = k;
+	}
+	return t;
 }
 
 void cert_fetch_cleanup(struct cert_fetch *s, struct engine *e, struct probe_inst *pi, bool record)
@@ -252,7 +357,13 @@ void cert_fetch_cleanup(struct cert_fetch *s, struct engine *e, struct probe_ins
 	if (s->multi)
 		curl_multi_cleanup(s->multi);
 	s->multi = NULL;
-	s->running = 0;	free(s->leaf);
+	s->running = 0;
+	s->timer_at = 0;
+	/* libcurl says REMOVE before it closes a socket; whatever is left is unwatched here. */
+	for (size_t i = 0; i < s->nfds; i++)
+		engine_unwatch(e, s->fds[i]);
+	s->nfds = 0;
+	free(s->leaf);
 	free(s->issuer);
 	s->leaf = s->issuer = NULL;
 	s->leaf_len = s->issuer_len = 0;

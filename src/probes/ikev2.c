@@ -105,6 +105,8 @@ static void log_sent(struct engine *e, struct probe_inst *pi, const struct ike_s
 			fmt_into(what, sizeof what, "[SK{D}] (delete the IKE SA)");
 		else if (x->kind == X_SMALL)
 			fmt_into(what, sizeof what, "[SK{IDi N CP SA TSi TSr}] (no CERTREQ)");
+		else if (x->kind == X_PSK)
+			fmt_into(what, sizeof what, "[SK{IDi AUTH(shared key) N CP SA TSi TSr}] (pre-shared key of --psk-file)");
 		else
 			fmt_into(what, sizeof what, "[SK{IDi CERTREQ(%zu roots) N CP SA TSi TSr}] (no AUTH: EAP)",
 				 x->a ? x->a->certreq_hashes : 0);
@@ -133,9 +135,10 @@ void ikev2_send(struct engine *e, struct probe_inst *pi, struct ike_state *st, s
 }
 
 /* Opens, keys and sends exchange x. Returns 0 or -1 (recorded). */
-static int start_xchg(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x)
+int ikev2_start_xchg(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x)
 {
-	x->ke_group = x->u.set->ke_group;
+	if (!x->ke_group)
+		x->ke_group = x->u.set->ke_group;
 	x->nonce_len = st->g.prof->nonce_len;
 	if (x->nonce_len == 0 || x->nonce_len > sizeof x->nonce)
 		x->nonce_len = 32;
@@ -167,7 +170,7 @@ static int start_xchg(struct engine *e, struct probe_inst *pi, struct ike_state 
 	return 0;
 }
 
-static struct xchg *new_xchg(struct ike_state *st, enum xchg_kind kind, const struct profile_set *set, uint16_t port)
+struct xchg *ikev2_new_xchg(struct ike_state *st, enum xchg_kind kind, const struct profile_set *set, uint16_t port)
 {
 	struct xchg *x = (struct xchg *)udpx_new(&st->g, set);
 	if (x) {
@@ -185,9 +188,9 @@ static void start_alternatives(struct engine *e, struct probe_inst *pi, struct i
 		return;
 	st->alts_started = true;
 	for (size_t i = 1; i < st->g.prof->nsets; i++) {
-		struct xchg *x = new_xchg(st, X_ALT, &st->g.prof->sets[i], port);
+		struct xchg *x = ikev2_new_xchg(st, X_ALT, &st->g.prof->sets[i], port);
 		if (x)
-			start_xchg(e, pi, st, x);
+			ikev2_start_xchg(e, pi, st, x);
 	}
 }
 
@@ -378,6 +381,13 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 		}
 		goto out;
 	}
+	if (err && x->kind == X_PSK) {
+		char why[200];
+		fmt_into(why, sizeof why, "the IKE_SA_INIT for the PSK sign-in was refused with %s", ike2_notify_name(err->type));
+		ikev2_psk_incomplete(e, pi, x, why);
+		finished = true;
+		goto out;
+	}
 	if (err && ikev2_is_side(x)) {
 		struct obs o;
 		udpx_obs(&o, ikev2_side_kind(x), &x->u);
@@ -398,11 +408,11 @@ static bool handle_datagram(struct engine *e, struct probe_inst *pi, struct ike_
 		x->answered = false;
 		goto out;
 	}
-	if (!ikev2_is_side(x))
+	if (!ikev2_is_side(x) && x->kind != X_PSK)
 		record_accepted(e, pi, st, x, m, from);
 	finished = true;
-	if (ikev2_is_side(x) || (x->kind != X_NATT && !st->auth_started)) {
-		if (!ikev2_is_side(x))
+	if (ikev2_is_side(x) || x->kind == X_PSK || (x->kind != X_NATT && !st->auth_started)) {
+		if (!ikev2_is_side(x) && x->kind != X_PSK)
 			st->auth_started = true;
 		if (ikev2_auth_start(e, pi, st, x, m, from) == 0)
 			finished = false;
@@ -418,7 +428,7 @@ static bool on_icmp(struct engine *e, struct probe_inst *pi, struct udpx *u, con
 	struct obs o;
 	if (x->a && x->phase == PH_AUTH && (rx->icmp6 ? rx->icmp_type == 2 : rx->icmp_type == 3 && rx->icmp_code == 4))
 		x->a->too_big = true; /* the kernel now fragments the request to the path MTU */
-	if (rx->icmp_class == NET_ICMP_OTHER || x->phase != PH_INIT || ikev2_is_side(x))
+	if (rx->icmp_class == NET_ICMP_OTHER || x->phase != PH_INIT || ikev2_is_side(x) || x->kind == X_PSK)
 		return false; /* e.g. time exceeded, or during IKE_AUTH (Windows keeps retransmitting): keep waiting */
 	if (x->kind == X_ALT) {
 		udpx_obs(&o, OBS_IKE_ALT_REFUSED, u);
@@ -460,11 +470,11 @@ static void start_small(struct engine *e, struct probe_inst *pi, struct ike_stat
 	if (st->small_started)
 		return;
 	st->small_started = true;
-	struct xchg *x = new_xchg(st, X_SMALL, like->u.set, like->init_port);
+	struct xchg *x = ikev2_new_xchg(st, X_SMALL, like->u.set, like->init_port);
 	if (x)
-		start_xchg(e, pi, st, x);
-	if (st->g.prof->auth_certreq && (x = new_xchg(st, X_ROOTS, like->u.set, like->init_port)) != NULL)
-		start_xchg(e, pi, st, x);
+		ikev2_start_xchg(e, pi, st, x);
+	if (st->g.prof->auth_certreq && (x = ikev2_new_xchg(st, X_ROOTS, like->u.set, like->init_port)) != NULL)
+		ikev2_start_xchg(e, pi, st, x);
 }
 
 /* ---------------------------------------------------------------- the exchanges' callbacks */
@@ -484,7 +494,7 @@ static void on_foreign(struct engine *e, struct probe_inst *pi, struct udpx *u, 
 static void on_resend(struct engine *e, struct probe_inst *pi, struct udpx *u)
 {
 	struct xchg *x = (struct xchg *)u;
-	if (x->phase == PH_AUTH && u->sends == 1 && !ikev2_is_side(x))
+	if (x->phase == PH_AUTH && u->sends == 1 && !ikev2_is_side(x) && x->kind != X_PSK)
 		start_small(e, pi, pi->state, x);
 	ikev2_send(e, pi, pi->state, x);
 }
@@ -492,7 +502,7 @@ static void on_resend(struct engine *e, struct probe_inst *pi, struct udpx *u)
 static void on_give_up(struct engine *e, struct probe_inst *pi, struct udpx *u, bool cut_short)
 {
 	struct xchg *x = (struct xchg *)u;
-	if (x->phase != PH_INIT || ikev2_is_side(x))
+	if (x->phase != PH_INIT || ikev2_is_side(x) || x->kind == X_PSK)
 		ikev2_auth_no_answer(e, pi, x, cut_short);
 	else
 		record_no_answer(e, pi, x, cut_short);
@@ -529,11 +539,11 @@ static int ikev2_start(struct engine *e, struct probe_inst *pi)
 	if (!st)
 		return -1;
 	uint16_t p500 = engine_port(e, pi, 0), p4500 = engine_port(e, pi, 1);
-	struct xchg *x = new_xchg(st, X_MAIN, &st->g.prof->sets[0], p500);
-	start_xchg(e, pi, st, x);
+	struct xchg *x = ikev2_new_xchg(st, X_MAIN, &st->g.prof->sets[0], p500);
+	ikev2_start_xchg(e, pi, st, x);
 	if (p4500) {
-		x = new_xchg(st, X_NATT, &st->g.prof->sets[0], p4500);
-		start_xchg(e, pi, st, x);
+		x = ikev2_new_xchg(st, X_NATT, &st->g.prof->sets[0], p4500);
+		ikev2_start_xchg(e, pi, st, x);
 	}
 	udpx_group_deadline(&st->g, pi);
 	return 0;

@@ -181,6 +181,10 @@ static int seal_frags(struct xchg *x, uint8_t xt, uint32_t mid, uint8_t first, c
 static void auth_unreadable(struct engine *e, struct probe_inst *pi, struct xchg *x, const char *why)
 {
 	struct obs o;
+	if (x->kind == X_PSK) {
+		ikev2_psk_incomplete(e, pi, x, why);
+		return;
+	}
 	auth_obs(&o, ikev2_is_side(x) ? ikev2_side_kind(x) : OBS_IKE_AUTH_UNREADABLE, x);
 	fmt_into(o.text, sizeof o.text, "%s", why);
 	if (ikev2_is_side(x))
@@ -263,7 +267,7 @@ static int build_request(struct engine *e, struct probe_inst *pi, struct ike_sta
 	size_t nh = st->nhash;
 	if (x->kind == X_ROOTS)
 		nh = st->nhash_real ? st->nhash_real : st->nhash ? 1 : 0;
-	if (x->kind == X_SMALL || !p->auth_certreq)
+	if (x->kind == X_SMALL || x->kind == X_PSK || !p->auth_certreq)
 		nh = 0;
 	a->certreq_hashes = nh;
 	a->certreq_real = nh < st->nhash_real ? nh : st->nhash_real;
@@ -284,7 +288,7 @@ static int build_request(struct engine *e, struct probe_inst *pi, struct ike_sta
 		.id_type = ll == 16 ? IKE2_ID_IPV6_ADDR : IKE2_ID_IPV4_ADDR,
 		.id = lip,
 		.id_len = ll,
-		.certreq = p->auth_certreq && x->kind != X_SMALL,
+		.certreq = p->auth_certreq && x->kind != X_SMALL && x->kind != X_PSK,
 		.certreq_hashes = st->hashes,
 		.certreq_len = 20 * nh,
 		.notifies = p->auth_notifies,
@@ -299,22 +303,40 @@ static int build_request(struct engine *e, struct probe_inst *pi, struct ike_sta
 		.ntsi = p->nauth_ts,
 		.ntsr = p->nauth_ts,
 	};
+	/* X_PSK: AUTH from the pre-shared key right after IDi, as a Windows IKEv2 PSK connection
+	 * (RRAS site-to-site, AuthenticationMethod PSKOnly) sends it [inferred: the payload order of
+	 * RFC 7296 1.2; Windows' own PSK IKE_AUTH has not been captured]. */
+	uint8_t auth[IKE2_MAX_PRF_LEN];
+	if (x->kind == X_PSK) {
+		int an = ikev2_psk_auth(e, x, false, NULL, 0, auth);
+		if (an <= 0) {
+			OPENSSL_cleanse(auth, sizeof auth);
+			auth_unreadable(e, pi, x, "our AUTH from the pre-shared key could not be computed");
+			return -1;
+		}
+		req.auth_method = IKE2_AUTH_PSK;
+		req.auth = auth;
+		req.auth_len = (size_t)an;
+	}
 	uint8_t inner[4096];
 	struct wbuf w;
 	uint8_t first = 0;
+	int rc = 0;
 	wbuf_init(&w, inner, sizeof inner);
 	if (ike2_build_auth_inner(&w, &req, &first) != 0 || seal(x, IKE2_AUTH, 1, first, inner, w.len) != 0) {
 		auth_unreadable(e, pi, x, "the IKE_AUTH request does not fit the packet buffer");
-		return -1;
+		rc = -1;
 	}
 	/* Windows 10 1803+ fragments its own request when the server supports it (facts 2.6). */
 	size_t limit = frag_limit(p, x);
-	if (a->server_frag && p->frag_supported && limit && x->u.pkt_len > limit &&
+	if (rc == 0 && a->server_frag && p->frag_supported && limit && x->u.pkt_len > limit &&
 	    seal_frags(x, IKE2_AUTH, 1, first, inner, w.len, limit) != 0) {
 		auth_unreadable(e, pi, x, "the IKE_AUTH request does not fit into RFC 7383 fragments");
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	OPENSSL_cleanse(auth, sizeof auth);
+	OPENSSL_cleanse(inner, sizeof inner);
+	return rc;
 }
 
 int ikev2_auth_start(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
@@ -444,6 +466,19 @@ static void verify_auth(struct engine *e, struct probe_inst *pi, struct xchg *x,
 	free(cc);
 }
 
+/* After the first IKE_AUTH reply in: an error notify without AUTH (AUTHENTICATION_FAILED...) means
+ * the responder created no IKE SA (RFC 7296 2.21.2): the exchange ends there; otherwise the SA is
+ * deleted. */
+static void end_or_delete(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
+			  const struct ike2_inner *in)
+{
+	if (ike2_inner_error(in) && !in->has_auth && !in->has_eap) {
+		x->u.active = false;
+		return;
+	}
+	send_delete(e, pi, st, x);
+}
+
 /* The decrypted (and reassembled) IKE_AUTH reply. */
 static void auth_reply(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x, uint8_t first,
 		       const uint8_t *plain, size_t plen)
@@ -467,6 +502,12 @@ static void auth_reply(struct engine *e, struct probe_inst *pi, struct ike_state
 	engine_packet(e, pi, '<', &x->u.dst, s);
 	if (x->phase == PH_EAP) {
 		ikev2_eap_reply(e, pi, st, x, in);
+		free(in);
+		return;
+	}
+	if (x->kind == X_PSK) {
+		ikev2_psk_reply(e, pi, x, in);
+		end_or_delete(e, pi, st, x, in);
 		free(in);
 		return;
 	}
@@ -505,6 +546,11 @@ static void auth_reply(struct engine *e, struct probe_inst *pi, struct ike_state
 			engine_observe(e, pi, &o);
 		}
 	}
+	/* A server that refuses the EAP IKE_AUTH with AUTHENTICATION_FAILED may take a pre-shared key:
+	 * with --psk-file, a new IKE_SA tries it (ikev2_psk.c). */
+	const struct ike2_notify *aerr = ike2_inner_error(in);
+	if (aerr && aerr->type == IKE2_N_AUTHENTICATION_FAILED && !in->has_eap && !in->has_auth)
+		ikev2_psk_start(e, pi, st, x);
 	if (in->ncerts || in->has_auth)
 		verify_auth(e, pi, x, in);
 	else if (!ike2_inner_error(in))
@@ -529,8 +575,8 @@ static void auth_reply(struct engine *e, struct probe_inst *pi, struct ike_state
 		}
 		engine_observe(e, pi, &o);
 	}
+	end_or_delete(e, pi, st, x, in);
 	free(in);
-	send_delete(e, pi, st, x);
 }
 
 /* One datagram in PH_AUTH / PH_DELETE. Returns true when x is finished. */
@@ -566,6 +612,11 @@ bool ikev2_auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_sta
 			send_delete(e, pi, st, x);
 			goto out;
 		}
+		if (x->kind == X_PSK) {
+			ikev2_psk_plain_error(e, pi, x, ike2_first_error(m)->type);
+			finished = true;
+			goto out;
+		}
 		if (!ikev2_is_side(x)) {
 			const struct ike2_notify *err = ike2_first_error(m);
 			struct obs o;
@@ -575,6 +626,8 @@ bool ikev2_auth_datagram(struct engine *e, struct probe_inst *pi, struct ike_sta
 			fmt_into(o.evidence, sizeof o.evidence, "the server answered IKE_AUTH with an unprotected %s (type %u)",
 				 o.text, (unsigned)err->type);
 			engine_observe(e, pi, &o);
+			if (err->type == IKE2_N_AUTHENTICATION_FAILED)
+				ikev2_psk_start(e, pi, st, x);
 			finished = true;
 			goto out;
 		}
@@ -631,6 +684,14 @@ void ikev2_auth_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *
 		return; /* the delete is a courtesy; its answer decides nothing */
 	if (x->phase == PH_EAP) {
 		ikev2_eap_no_answer(e, pi, x, cut_short);
+		return;
+	}
+	if (x->kind == X_PSK) {
+		char why[200];
+		fmt_into(why, sizeof why, "no answer to the %s (%u request%s)%s",
+			 x->phase == PH_INIT ? "IKE_SA_INIT of the PSK sign-in" : "IKE_AUTH with the pre-shared key", x->u.sends,
+			 x->u.sends == 1 ? "" : "s", cut_short ? "; the run's --timeout ended it" : "");
+		ikev2_psk_incomplete(e, pi, x, why);
 		return;
 	}
 	if (ikev2_is_side(x)) {

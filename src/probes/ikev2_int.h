@@ -13,7 +13,7 @@
 #include "wire/ike2_inner.h"
 #include "wire/ikev2.h"
 
-#define IKEV2_MAX_XCHG (3 + PROFILE_MAX_SETS)
+#define IKEV2_MAX_XCHG (4 + PROFILE_MAX_SETS)
 #define IKEV2_MAX_COOKIE 64
 #define IKEV2_NOTE_MAX 8u /* ike-malformed / ike-ignored observations per exchange (a junk flood) */
 
@@ -26,7 +26,9 @@
  *          small request that still asks for the full reply. Answered: the reply gets through, so
  *          the large REQUEST is what is lost; not answered (and X_SMALL answered): the large REPLY
  *          is lost. */
-enum xchg_kind { X_MAIN, X_NATT, X_ALT, X_SMALL, X_ROOTS };
+/* X_PSK: with --psk-file, after the server refused the EAP IKE_AUTH with AUTHENTICATION_FAILED:
+ *          a new IKE_SA whose IKE_AUTH carries AUTH from the pre-shared key (ikev2_psk.c). */
+enum xchg_kind { X_MAIN, X_NATT, X_ALT, X_SMALL, X_ROOTS, X_PSK };
 /* PH_INIT: IKE_SA_INIT; PH_AUTH: IKE_AUTH sent (message 1); PH_DELETE: INFORMATIONAL delete
  * sent (the message after the last IKE_AUTH); PH_EAP: a later IKE_AUTH round sent (message 2...):
  * an EAP response, or the AUTH from the EAP MSK (ikev2_eap.c, with --user and --password-file). */
@@ -91,6 +93,7 @@ struct ike_state {
 	bool nat_recorded;
 	bool auth_started;          /* one Windows-like IKE_AUTH per run */
 	bool small_started;
+	bool psk_started;           /* the X_PSK exchange, once per run */
 	bool hashes_made;           /* the CERTREQ root hashes, made once per run */
 	size_t nhash, nhash_real, nhash_filler;
 	uint8_t hashes[20 * PROFILE_MAX_CERTREQ_HASHES];
@@ -107,6 +110,10 @@ void ikev2_ms_status(struct obs *o, const struct xchg *x, const struct ike2_noti
  * none of its NAT_DETECTION_SOURCE_IP matches `from` (0 when one does, -1 none). Returns whether
  * m carries a NAT_DETECTION_DESTINATION_IP (of any length) or a usable NAT_DETECTION_SOURCE_IP. */
 bool ikev2_natd(const struct xchg *x, const struct ike2_msg *m, const struct net_addr *from, int *client, int *server);
+/* A new exchange of kind `kind` (NULL when no slot is free), and its start (keys, socket,
+ * IKE_SA_INIT; x->ke_group when set, else the set's group). start returns 0 or -1 (recorded). */
+struct xchg *ikev2_new_xchg(struct ike_state *st, enum xchg_kind kind, const struct profile_set *set, uint16_t port);
+int ikev2_start_xchg(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x);
 /* Sends x's message again (or first) and logs it. */
 void ikev2_send(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x);
 /* A datagram not counted as a reply (ike-ignored, noted up to IKEV2_NOTE_MAX times). */
@@ -148,5 +155,20 @@ void ikev2_eap_no_answer(struct engine *e, struct probe_inst *pi, struct xchg *x
 /* What the outstanding PH_EAP request carries, for the packet log ("EAP-Response/Identity"). */
 const char *ikev2_eap_what(const struct xchg *x);
 void ikev2_eap_free(struct xchg *x);
+
+/* ikev2_psk.c: IKE_AUTH with the pre-shared key (--psk-file), as a Windows IKEv2 PSK connection. */
+/* The server refused the EAP IKE_AUTH of `like` with AUTHENTICATION_FAILED: with --psk-file, starts
+ * the X_PSK exchange (once per run). Returns whether it started. */
+bool ikev2_psk_start(struct engine *e, struct probe_inst *pi, struct ike_state *st, const struct xchg *like);
+/* AUTH from the pre-shared key (RFC 7296 2.15) of x's exchange into out: ours (responder false:
+ * our IKE_SA_INIT request, Nr, our IDi), or the one the server must send (responder true: its
+ * IKE_SA_INIT response, our nonce, its IDr body idr[0..idr_len)). Returns its length or -1.
+ * out is secret-derived: the caller wipes it. */
+int ikev2_psk_auth(const struct engine *e, const struct xchg *x, bool responder, const uint8_t *idr, size_t idr_len,
+		   uint8_t out[IKE2_MAX_PRF_LEN]);
+/* The X_PSK IKE_AUTH reply (in lent for the call); an unprotected error notify instead; a stop. */
+void ikev2_psk_reply(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike2_inner *in);
+void ikev2_psk_plain_error(struct engine *e, struct probe_inst *pi, struct xchg *x, uint16_t type);
+void ikev2_psk_incomplete(struct engine *e, struct probe_inst *pi, struct xchg *x, const char *why);
 
 #endif

@@ -47,6 +47,7 @@
 #include "kb/kb.h"
 #include "net/net.h"
 #include "probes/l2tp_int.h"
+#include "probes/l2tp_reply.h"
 #include "probes/probe.h"
 #include "profile/profile.h"
 #include "util/fmt.h"
@@ -117,18 +118,9 @@ bool l2tpp_cookie(struct l2_state *st, struct xchg *x)
 
 static int build_mm1(struct l2_state *st, struct xchg *x)
 {
-	struct ike1_blob vids[PROFILE_MAX_VIDS];
-	size_t nv = 0;
-	for (size_t i = 0; i < st->g.prof->nvids && nv < PROFILE_MAX_VIDS; i++, nv++) {
-		vids[nv].p = st->g.prof->vids[i].data;
-		vids[nv].len = st->g.prof->vids[i].len;
-	}
-	struct ike1_mm1 in = {.transforms = x->u.set->transforms1, .ntransforms = x->u.set->ntransforms1,
-			      .vids = vids, .nvids = nv};
-	memcpy(in.cky_i, x->cky_i, 8);
 	struct wbuf w;
 	udpx_begin(&x->u, &w);
-	if (ike1_build_mm1(&w, &in) < 0 || w.err)
+	if (l2tp_build_mm1(&w, st->g.prof, x->u.set, x->cky_i) < 0)
 		return -1;
 	x->u.pkt_len = w.len;
 	/* keep MM1 for SAi_b (HASH_I / HASH_R) */
@@ -137,6 +129,10 @@ static int build_mm1(struct l2_state *st, struct xchg *x)
 		return -1;
 	memcpy(x->mm1, x->u.pkt + off, w.len - off);
 	x->mm1_len = w.len - off;
+	/* an alternative set stops at MM2 and needs no SAi_b; it may also hold more transforms than
+	 * ike1_parse keeps (the "broad" set has 20, IKE1_MAX_TRANSFORMS is 16) */
+	if (x->kind == X_ALT)
+		return 0;
 	struct ike1_msg *m = &st->msg;
 	char err[160];
 	int rc = -1;
@@ -310,45 +306,48 @@ void l2tpp_send_delete(struct engine *e, struct probe_inst *pi, struct xchg *x, 
 	engine_observe(e, pi, &o);
 }
 
-static void record_vids(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike1_msg *m)
+/* The observations of x's replies go to the engine (probes/l2tp_reply.h). */
+struct to_engine {
+	struct engine *e;
+	struct probe_inst *pi;
+};
+
+static void to_engine_sink(void *ctx, const struct obs *o)
 {
-	struct obs o;
-	const char *natt = NULL;
-	for (size_t i = 0; i < m->nvids; i++) {
-		udpx_obs(&o, OBS_L2TP_VENDOR_ID, &x->u);
-		o.value = profile_vid_describe(m->vids[i].p, m->vids[i].len, o.text, sizeof o.text);
-		fmt_into(o.evidence, sizeof o.evidence, "the server's MM2 carries vendor ID %s", o.text);
-		engine_observe(e, pi, &o);
-		if (m->vids[i].len == 16 && memcmp(m->vids[i].p, ike1_vid_rfc3947, 16) == 0)
-			natt = "RFC 3947";
-		else if (!natt) {
-			const char *n = ike1_vid_name(m->vids[i].p, m->vids[i].len);
-			if (n && strstr(n, "nat-t"))
-				natt = n;
-		}
-	}
-	x->natt_vid = natt != NULL;
-	udpx_obs(&o, OBS_L2TP_NATT, &x->u);
-	o.value = natt != NULL;
-	fmt_into(o.text, sizeof o.text, "%s", natt ? natt : "");
-	fmt_into(o.evidence, sizeof o.evidence,
-		 natt ? "the server announces NAT traversal (%s vendor ID) in MM2"
-		      : "the server's MM2 announces no NAT traversal (no RFC 3947 or draft vendor ID)%s",
-		 natt ? natt : "");
-	engine_observe(e, pi, &o);
+	struct to_engine *t = ctx;
+	engine_observe(t->e, t->pi, o);
+}
+
+/* The NAT observations go to the engine, and their values are kept for MM5 (nat_client/server). */
+struct obs_keep {
+	struct engine *e;
+	struct probe_inst *pi;
+	int client, server;
+};
+
+static void keep_nat_sink(void *ctx, const struct obs *o)
+{
+	struct obs_keep *k = ctx;
+	if (o->kind == OBS_NAT_CLIENT)
+		k->client = o->value != 0;
+	if (o->kind == OBS_NAT_SERVER)
+		k->server = o->value != 0;
+	engine_observe(k->e, k->pi, o);
+}
+
+static struct l2tp_reply_ctx reply_ctx(const struct xchg *x, struct to_engine *t)
+{
+	struct l2tp_reply_ctx c = {.port = x->u.port, .natt = x->u.natt, .alt = x->kind == X_ALT, .set = x->u.set,
+				   .what = l2tpp_step_name(x), .sink = to_engine_sink, .sink_ctx = t};
+	return c;
 }
 
 static void refused(struct engine *e, struct probe_inst *pi, struct l2_state *st, struct xchg *x,
 		    const struct ike1_notify_pl *n)
 {
-	struct obs o;
-	udpx_obs(&o, OBS_L2TP_MM_REFUSED, &x->u);
-	o.code = n->type;
-	fmt_into(o.text, sizeof o.text, "%s", ike1_notify_name(n->type));
-	fmt_into(o.evidence, sizeof o.evidence,
-		 "the server answered the %s on UDP %u (proposal set %s) with an Informational N(%s) (type %u)",
-		 l2tpp_step_name(x), x->u.port, x->u.set->name, o.text, (unsigned)n->type);
-	engine_observe(e, pi, &o);
+	struct to_engine te = {e, pi};
+	struct l2tp_reply_ctx rc = reply_ctx(x, &te);
+	l2tp_reply_refused(&rc, n);
 	l2tpp_record_rtt(e, pi, x);
 	if (x->kind == X_MAIN && n->type == IKE1_N_NO_PROPOSAL_CHOSEN && !st->alts_started) {
 		st->alts_started = true;
@@ -362,10 +361,6 @@ static void refused(struct engine *e, struct probe_inst *pi, struct l2_state *st
 
 static int build_mm3(struct xchg *x, const struct ike1_msg *m2, char *why, size_t whylen)
 {
-	const uint8_t *lip, *rip;
-	size_t ll = net_addr_bytes(&x->u.local, &lip), rl = net_addr_bytes(&x->u.dst, &rip);
-	uint8_t nd_r[IKE1_HASH_MAX], nd_l[IKE1_HASH_MAX];
-	size_t nr = 0, nl = 0;
 	(void)m2;
 	if (ike1_dh_generate(&x->dh, x->chosen.group, why, whylen) != 0)
 		return -1;
@@ -375,21 +370,11 @@ static int build_mm3(struct xchg *x, const struct ike1_msg *m2, char *why, size_
 		fmt_into(why, whylen, "no randomness for the nonce");
 		return -1;
 	}
-	if (ike1_natd(x->chosen.hash, x->cky_i, x->cky_r, rip, rl, x->u.port, nd_r, sizeof nd_r, &nr) != 0 ||
-	    ike1_natd(x->chosen.hash, x->cky_i, x->cky_r, lip, ll, net_addr_port(&x->u.local), nd_l, sizeof nd_l, &nl) != 0) {
-		fmt_into(why, whylen, "no NAT-D for hash %u", (unsigned)x->chosen.hash);
-		return -1;
-	}
-	struct ike1_mm3 in = {.ke = x->dh.pub, .ke_len = x->dh.pub_len, .nonce = x->ni, .nonce_len = x->ni_len,
-			      .natd_type = IKE1_PL_NAT_D, .natd_remote = nd_r, .natd_local = nd_l, .natd_len = nr};
-	memcpy(in.cky_i, x->cky_i, 8);
-	memcpy(in.cky_r, x->cky_r, 8);
 	struct wbuf w;
 	udpx_begin(&x->u, &w);
-	if (ike1_build_mm3(&w, &in) < 0 || w.err) {
-		fmt_into(why, whylen, "the MM3 does not fit");
+	if (l2tp_build_mm3(&w, x->chosen.hash, x->cky_i, x->cky_r, x->dh.pub, x->dh.pub_len, x->ni, x->ni_len, &x->u.local,
+			   &x->u.dst, x->u.port, why, whylen) < 0)
 		return -1;
-	}
 	x->u.pkt_len = w.len;
 	return 0;
 }
@@ -401,15 +386,9 @@ static void handle_mm2(struct engine *e, struct probe_inst *pi, struct l2_state 
 	char ts[160], why[200];
 	const struct ike1_transform *t = &m->sa.p[0].t[0];
 	ike1_transform_str(t, ts, sizeof ts);
-	udpx_obs(&o, OBS_L2TP_MM_ACCEPTED, &x->u);
-	o.code = t->group;
-	o.value = t->num;
-	fmt_into(o.text, sizeof o.text, "%s", ts);
-	fmt_into(o.evidence, sizeof o.evidence, "the server answered the %s on UDP %u%s and chose %s", l2tpp_step_name(x),
-		 x->u.port, x->kind == X_ALT ? " with an alternative proposal set" : "", ts);
-	if (x->kind == X_ALT)
-		fmt_append(o.evidence, sizeof o.evidence, " (set %s: %s)", x->u.set->name, x->u.set->title);
-	engine_observe(e, pi, &o);
+	struct to_engine te = {e, pi};
+	struct l2tp_reply_ctx rc = reply_ctx(x, &te);
+	l2tp_reply_accepted(&rc, m);
 	l2tpp_record_rtt(e, pi, x);
 	memcpy(x->cky_r, m->hdr.cky_r, 8);
 	if (x->kind != X_MAIN) {
@@ -417,7 +396,7 @@ static void handle_mm2(struct engine *e, struct probe_inst *pi, struct l2_state 
 		udpx_close(&x->u, e, pi);
 		return;
 	}
-	record_vids(e, pi, x, m);
+	x->natt_vid = l2tp_reply_vids(&rc, m);
 	x->chosen.enc = t->enc;
 	x->chosen.key_len = t->key_len;
 	x->chosen.hash = t->hash;
@@ -440,30 +419,14 @@ static void handle_mm2(struct engine *e, struct probe_inst *pi, struct l2_state 
 static void record_nat(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike1_msg *m,
 		       const struct net_addr *from)
 {
-	const uint8_t *ip;
-	size_t n, hl = 0;
-	uint8_t h[IKE1_HASH_MAX];
-	if (m->nnatd < 2)
-		return;
-	n = net_addr_bytes(&x->u.local, &ip);
-	if (ike1_natd(x->chosen.hash, x->cky_i, x->cky_r, ip, n, net_addr_port(&x->u.local), h, sizeof h, &hl) != 0)
-		return;
-	x->nat_client = !(m->natd[0].len == hl && memcmp(m->natd[0].p, h, hl) == 0);
-	udpx_nat(&x->u, e, pi, OBS_NAT_CLIENT, x->nat_client, &x->u.local,
-		 x->nat_client ? "the server's first NAT-D in MM4 does not match our address "
-			       : "the server's first NAT-D in MM4 matches our address ",
-		 x->nat_client ? ": a NAT on our side rewrites it" : ": no NAT on our side");
-	n = net_addr_bytes(from, &ip);
-	if (ike1_natd(x->chosen.hash, x->cky_i, x->cky_r, ip, n, net_addr_port(from), h, sizeof h, &hl) != 0)
-		return;
-	bool match = false;
-	for (size_t i = 1; i < m->nnatd; i++)
-		match = match || (m->natd[i].len == hl && memcmp(m->natd[i].p, h, hl) == 0);
-	x->nat_server = !match;
-	udpx_nat(&x->u, e, pi, OBS_NAT_SERVER, x->nat_server, from,
-		 x->nat_server ? "none of the server's own NAT-D in MM4 matches " : "the server's own NAT-D in MM4 matches ",
-		 x->nat_server ? ", where the reply came from: the server is behind NAT"
-			       : ", where the reply came from: the server is not behind NAT");
+	struct obs_keep k = {e, pi, -1, -1};
+	struct l2tp_reply_ctx rc = {.port = x->u.port, .natt = x->u.natt, .set = x->u.set, .what = l2tpp_step_name(x),
+				    .sink = keep_nat_sink, .sink_ctx = &k};
+	l2tp_reply_nat(&rc, m, x->chosen.hash, x->cky_i, x->cky_r, &x->u.local, from);
+	if (k.client >= 0)
+		x->nat_client = k.client;
+	if (k.server >= 0)
+		x->nat_server = k.server;
 }
 
 /* After MM4 with keys: MM5 (on UDP 4500 behind the non-ESP marker when NAT was detected and NAT-T
@@ -529,13 +492,9 @@ static void handle_mm4(struct engine *e, struct probe_inst *pi, struct l2_state 
 	const struct engine_opts *opt = engine_options(e);
 	struct obs o;
 	char why[200];
-	udpx_obs(&o, OBS_L2TP_MM4, &x->u);
-	o.code = x->chosen.group;
-	o.value = (int64_t)m->nnatd;
-	fmt_into(o.evidence, sizeof o.evidence, "MM3/MM4 completed on UDP %u: Diffie-Hellman (%s) and nonces exchanged, %zu NAT-D payload%s from the server",
-		 x->u.port, ike1_attr_value_name(IKE1_A_GROUP_DESCRIPTION, x->chosen.group), m->nnatd,
-		 m->nnatd == 1 ? "" : "s");
-	engine_observe(e, pi, &o);
+	struct to_engine te = {e, pi};
+	struct l2tp_reply_ctx c4 = reply_ctx(x, &te);
+	l2tp_reply_mm4(&c4, m, x->chosen.group);
 	l2tpp_record_rtt(e, pi, x);
 	record_nat(e, pi, x, m, from);
 
@@ -733,30 +692,19 @@ static void record_no_answer(struct engine *e, struct probe_inst *pi, struct xch
 	}
 	if (x->n_malformed)
 		return; /* UDP 1701 answered with something that is not L2TP: l2tp-malformed says it */
+	struct to_engine te = {e, pi};
+	struct l2tp_reply_ctx rc = reply_ctx(x, &te);
 	if (x->kind == X_AM) {
-		udpx_obs(&o, OBS_L2TP_AM_NO_ANSWER, &x->u);
-		o.value = x->u.total_sends;
-		fmt_into(o.text, sizeof o.text, "silence");
-		fmt_into(o.evidence, sizeof o.evidence, "no answer to %u Aggressive Mode 1%s (pre-shared key) on UDP %u within %.1f s%s",
-			 x->u.total_sends, x->u.total_sends == 1 ? "" : "s", x->u.port, waited / 1000.0,
-			 short_ ? " (the run's --timeout ended the retransmissions)" : "");
+		l2tp_reply_am_no_answer(&rc, x->u.total_sends, waited / 1000.0, short_);
+		return;
 	} else if (x->kind == X_ALT) {
-		udpx_obs(&o, OBS_L2TP_MM_REFUSED, &x->u);
-		fmt_into(o.text, sizeof o.text, "no answer");
-		fmt_into(o.evidence, sizeof o.evidence, "with proposal set %s no answer to %u MM1", x->u.set->name, x->u.total_sends);
+		l2tp_reply_alt_no_answer(&rc, x->u.total_sends);
+		return;
 	} else if (x->kind == X_PLAIN || x->step == ST_MM1) {
 		udpx_no_answer(&x->u, e, pi, l2tpp_step_name(x), cut);
 		return;
-	} else {
-		udpx_obs(&o, OBS_L2TP_NO_ANSWER, &x->u);
-		o.code = x->step;
-		o.value = x->u.sends;
-		fmt_into(o.text, sizeof o.text, "silence");
-		fmt_into(o.evidence, sizeof o.evidence, "no answer to %u %s%s on UDP %u within %.1f s%s", x->u.sends,
-			 l2tpp_step_name(x), x->u.sends == 1 ? "" : "s", x->u.port, waited / 1000.0,
-			 short_ ? " (the run's --timeout ended the retransmissions)" : "");
 	}
-	engine_observe(e, pi, &o);
+	l2tp_reply_no_answer(&rc, (int)x->step, x->u.sends, waited / 1000.0, short_);
 }
 
 static bool on_icmp(struct engine *e, struct probe_inst *pi, struct udpx *u, const struct net_rx *rx)

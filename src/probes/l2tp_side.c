@@ -13,6 +13,7 @@
 #include "kb/kb.h"
 #include "net/net.h"
 #include "probes/l2tp_int.h"
+#include "probes/l2tp_reply.h"
 #include "util/fmt.h"
 #include "wire/natt.h"
 
@@ -62,14 +63,9 @@ static int build_am1(struct l2_state *st, struct xchg *x, const char **why)
 		*why = "no randomness for the nonce";
 		goto out;
 	}
-	struct ike1_am1 in = {.transforms = set->transforms1, .ntransforms = set->ntransforms1, .ke = dh.pub,
-			      .ke_len = dh.pub_len, .nonce = ni, .nonce_len = nl,
-			      .id_type = ll == 4 ? IKE1_ID_IPV4_ADDR : IKE1_ID_IPV6_ADDR, .id_protocol = 17,
-			      .id_port = 500, .id = lip, .id_len = ll};
-	memcpy(in.cky_i, x->cky_i, 8);
 	struct wbuf w;
 	udpx_begin(&x->u, &w);
-	if (ike1_build_am1(&w, &in) < 0 || w.err) {
+	if (l2tp_build_am1(&w, set, x->cky_i, dh.pub, dh.pub_len, ni, nl, lip, ll) < 0) {
 		*why = "the Aggressive Mode 1 does not fit the packet buffer";
 		goto out;
 	}
@@ -103,44 +99,37 @@ int l2tpp_start_am(struct engine *e, struct probe_inst *pi, struct l2_state *st,
 	return 0;
 }
 
+struct to_engine_side {
+	struct engine *e;
+	struct probe_inst *pi;
+};
+
+static void side_sink(void *ctx, const struct obs *o)
+{
+	struct to_engine_side *t = ctx;
+	engine_observe(t->e, t->pi, o);
+}
+
 /* One datagram for the Aggressive Mode probe. It counts only as a reply to our request (the same
  * check as Main Mode: our cookie, Aggressive Mode or Informational, a non-zero CKY-R except on a
  * clear Informational), in the clear. Returns true when x is finished. Nothing is sent back. */
 bool l2tpp_handle_am(struct engine *e, struct probe_inst *pi, struct l2_state *st, struct xchg *x, const uint8_t *buf,
 		      size_t len, const struct net_addr *from)
 {
-	struct obs o;
 	struct ike1_reply rp;
 	bool finished = false;
 	const struct ike1_msg *m = l2tpp_reply(e, pi, st, x, buf, len, from, &rp);
 	if (!m)
 		return false;
-	if (rp.kind == IKE1_KIND_ERROR_NOTIFY) {
-		const struct ike1_notify_pl *n = rp.notify;
-		udpx_obs(&o, OBS_L2TP_AM_REFUSED, &x->u);
-		o.code = n->type;
-		fmt_into(o.text, sizeof o.text, "%s", ike1_notify_name(n->type));
-		fmt_into(o.evidence, sizeof o.evidence,
-			 "the server refused our Aggressive Mode 1 (pre-shared key) on UDP %u with an Informational N(%s) (type %u) after %u ms: no HASH_R was sent",
-			 x->u.port, o.text, (unsigned)n->type, (unsigned)(engine_now_ms(e) - x->u.last_send));
-		engine_observe(e, pi, &o);
-		finished = true;
-		goto out;
-	}
-	const struct ike1_transform *t = &m->sa.p[0].t[0];
-	char ts[160];
-	ike1_transform_str(t, ts, sizeof ts);
-	udpx_obs(&o, OBS_L2TP_AM_HASH, &x->u);
-	o.code = t->group;
-	o.value = (int64_t)m->hash.len;
-	fmt_into(o.text, sizeof o.text, "%s", ts);
-	/* the hash itself is not recorded anywhere */
-	fmt_into(o.evidence, sizeof o.evidence,
-		 "the server answered our Aggressive Mode 1 (pre-shared key) on UDP %u in %u ms with an Aggressive Mode 2 in the clear: %s, KE, Nr,%s and a %zu-byte HASH_R, all an offline guess of the key needs",
-		 x->u.port, (unsigned)(engine_now_ms(e) - x->u.last_send), ts, m->has_id ? " IDir" : "", m->hash.len);
-	engine_observe(e, pi, &o);
+	struct to_engine_side te = {e, pi};
+	struct l2tp_reply_ctx rc = {.port = x->u.port, .natt = false, .set = x->u.set, .what = "Aggressive Mode 1",
+				    .sink = side_sink, .sink_ctx = &te};
+	uint32_t ms = engine_now_ms(e) - x->u.last_send;
+	if (rp.kind == IKE1_KIND_ERROR_NOTIFY)
+		l2tp_reply_am_refused(&rc, rp.notify, ms);
+	else
+		l2tp_reply_am_hash(&rc, m, ms);
 	finished = true;
-out:
 	memset(&st->msg, 0, sizeof st->msg);
 	return finished;
 }

@@ -8,7 +8,8 @@
  * then TLS (net/tls.h, stepped non-blocking, woken by the engine: POLLIN, and POLLOUT while
  * OpenSSL wants to write), then HTTP and SSTP here:
  *   - the revocation fetches (probes/cert_fetch.h) start as soon as the certificate is known, in
- *     parallel with the SSTP handshake, driven on a 25 ms deadline tick, bounded by the run's end;
+ *     parallel with the SSTP handshake, their sockets watched by the engine for this probe and
+ *     libcurl's timer part of its deadline, bounded by the run's end;
  *   - after a failed TLS 1.2+ handshake, a second connection restricted to TLS 1.0/1.1 (security
  *     level 0 for that handshake only) tells "the server offers only TLS 1.0/1.1" apart.
  * Every read is bounded in size (16 KiB buffer, an 8 KiB / 64-line HTTP head) and time (a budget
@@ -37,7 +38,6 @@
 #include "wire/sstp.h"
 
 #define STAGE_MS 5000u        /* budget of each stage: connect, TLS, HTTP head, Call Connect reply */
-#define TICK_MS 25u           /* libcurl is driven at this period while transfers run */
 #define END_MARGIN_MS 30u     /* give up a stage this long before the run ends, to record why */
 #define MAX_READS 64          /* TLS reads per wake-up */
 #define MAX_EVENTS 16         /* SSTP packets handled per read */
@@ -626,11 +626,9 @@ static void update(struct engine *e, struct probe_inst *pi, struct sstp_state *s
 		d = s->deadline;
 	if (s->lst != ST_DONE && (!d || s->ldeadline < d))
 		d = s->ldeadline;
-	if (s->rev.running > 0) {
-		uint32_t t = engine_now_ms(e) + TICK_MS;
-		if (!d || t < d)
-			d = t;
-	}
+	uint32_t t = cert_fetch_wake(&s->rev, e);
+	if (t && (!d || t < d))
+		d = t;
 	if (!d) {
 		engine_done(pi);
 		return;
@@ -699,7 +697,7 @@ static void sstp_on_readable(struct engine *e, struct probe_inst *pi, int fd)
 		}
 	} else if (fd == s->l.tc.fd && s->lst != ST_DONE) {
 		legacy_step(e, pi, s);
-	} else {
+	} else if (!cert_fetch_on_fd(&s->rev, e, pi, fd)) {
 		/* An fd we no longer own: nothing. */
 	}
 	cert_fetch_drive(&s->rev, e, pi);

@@ -8,49 +8,54 @@
 
 #include "util/fmt.h"
 
+void tcpconn_obs(struct obs *o, enum obs_kind kind, unsigned proto, uint16_t port, const struct net_addr *dst, int fd,
+		 uint32_t waited, int err)
+{
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	o->proto = proto;
+	o->port = port;
+	char peer[NET_ADDRSTRLEN];
+	net_addr_str_port(dst, peer, sizeof peer);
+	switch (kind) {
+	case OBS_TCP_CONNECTED: {
+		struct net_addr local = {.len = sizeof local.ss};
+		if (fd >= 0 && getsockname(fd, (struct sockaddr *)&local.ss, &local.len) == 0)
+			net_addr_str_port(&local, o->text, sizeof o->text); /* our end (the report's vantage point) */
+		o->value = waited;
+		fmt_into(o->evidence, sizeof o->evidence, "TCP %u: connected to %s in %u ms", port, peer, waited);
+		break;
+	}
+	case OBS_TCP_REFUSED:
+		fmt_into(o->evidence, sizeof o->evidence, "TCP %u: the connection to %s was refused (reset)", port, peer);
+		break;
+	case OBS_TCP_CLOSED:
+		o->code = 1; /* reset */
+		fmt_into(o->text, sizeof o->text, "connect");
+		fmt_into(o->evidence, sizeof o->evidence,
+			 "TCP %u: %s accepted the connection and reset it at once, before any data (%s)", port, peer,
+			 strerror(err));
+		break;
+	case OBS_TCP_UNREACHABLE:
+		o->code = err;
+		fmt_into(o->text, sizeof o->text, "%s", strerror(err));
+		fmt_into(o->evidence, sizeof o->evidence, "TCP %u: connecting to %s failed with an ICMP error: %s", port, peer,
+			 strerror(err));
+		break;
+	default:
+		o->value = waited;
+		fmt_into(o->evidence, sizeof o->evidence, "TCP %u: no answer to the connection attempt to %s within %.1f s",
+			 port, peer, waited / 1000.0);
+		break;
+	}
+}
+
 static void observe(struct tcpconn *c, struct engine *e, struct probe_inst *pi, enum obs_kind kind, int err)
 {
 	if (c->quiet)
 		return;
 	struct obs o;
-	memset(&o, 0, sizeof o);
-	o.kind = kind;
-	o.proto = c->proto;
-	o.port = c->port;
-	uint32_t waited = engine_now_ms(e) - c->started;
-	char peer[NET_ADDRSTRLEN];
-	net_addr_str_port(&c->dst, peer, sizeof peer);
-	switch (kind) {
-	case OBS_TCP_CONNECTED: {
-		struct net_addr local = {.len = sizeof local.ss};
-		if (c->fd >= 0 && getsockname(c->fd, (struct sockaddr *)&local.ss, &local.len) == 0)
-			net_addr_str_port(&local, o.text, sizeof o.text); /* our end (the report's vantage point) */
-		o.value = waited;
-		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: connected to %s in %u ms", c->port, peer, waited);
-		break;
-	}
-	case OBS_TCP_REFUSED:
-		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: the connection to %s was refused (reset)", c->port, peer);
-		break;
-	case OBS_TCP_CLOSED:
-		o.code = 1; /* reset */
-		fmt_into(o.text, sizeof o.text, "connect");
-		fmt_into(o.evidence, sizeof o.evidence,
-			 "TCP %u: %s accepted the connection and reset it at once, before any data (%s)", c->port, peer,
-			 strerror(err));
-		break;
-	case OBS_TCP_UNREACHABLE:
-		o.code = err;
-		fmt_into(o.text, sizeof o.text, "%s", strerror(err));
-		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: connecting to %s failed with an ICMP error: %s", c->port, peer,
-			 strerror(err));
-		break;
-	default:
-		o.value = waited;
-		fmt_into(o.evidence, sizeof o.evidence, "TCP %u: no answer to the connection attempt to %s within %.1f s",
-			 c->port, peer, waited / 1000.0);
-		break;
-	}
+	tcpconn_obs(&o, kind, c->proto, c->port, &c->dst, c->fd, engine_now_ms(e) - c->started, err);
 	engine_observe(e, pi, &o);
 	char s[160];
 	fmt_into(s, sizeof s, "TCP %u %s (%s)", c->port, obs_kind_name(kind), c->what);

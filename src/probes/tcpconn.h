@@ -31,5 +31,10 @@ void tcpconn_event(struct tcpconn *c, struct engine *e, struct probe_inst *pi);
 /* The deadline passed while pending: records tcp-no-answer, state FAILED. */
 void tcpconn_timeout(struct tcpconn *c, struct engine *e, struct probe_inst *pi);
 void tcpconn_close(struct tcpconn *c, struct engine *e);
+/* The observation of one connect outcome (kind: tcp-connected / -refused / -closed / -unreachable /
+ * -no-answer) to dst:port after waited ms (err: the errno value; fd: the socket, for our end's
+ * address, or -1), as the probes record it; also `vpndiag scan`'s TCP sweep. Pure but getsockname. */
+void tcpconn_obs(struct obs *o, enum obs_kind kind, unsigned proto, uint16_t port, const struct net_addr *dst, int fd,
+		 uint32_t waited, int err);
 
 #endif

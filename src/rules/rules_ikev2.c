@@ -7,6 +7,7 @@
 
 #include "profile/profile.h"
 #include "rules/rules_ikev2_eap.h"
+#include "rules/rules_ikev2_psk.h"
 #include "util/fmt.h"
 
 static void ignored_evidence(const struct obs_result *r, struct finding *f, unsigned proto)
@@ -440,6 +441,8 @@ static void rule_auth_refused(const struct obs_result *r, struct diagnosis *d, c
 	const struct obs *o = ike_obs(r, OBS_IKE_AUTH_ERROR);
 	if (!o)
 		return;
+	if (o->code == IKE2_N_AUTHENTICATION_FAILED && rules_ikev2_psk_decided(r))
+		return; /* the sign-in with --psk-file decided (rules_ikev2_psk.c) */
 	struct rules_row rw = *row;
 	switch (o->code) {
 	case IKE2_N_AUTHENTICATION_FAILED: rw.windows_error = 13801; break;
@@ -454,6 +457,9 @@ static void rule_auth_refused(const struct obs_result *r, struct diagnosis *d, c
 	const struct obs *ms = ike_obs(r, OBS_IKE_MS_STATUS);
 	if (ms)
 		rules_evidence(f, ms->evidence);
+	if (o->code == IKE2_N_AUTHENTICATION_FAILED && !rules_find_obs(r, OBS_IKE_PSK_INCOMPLETE, KB_P_IKEV2, -1))
+		rules_evidence(f, "a server that takes IKEv2 only with a pre-shared key refuses EAP this way: --psk-file PATH tells whether it takes "
+				  "your key (the Windows 10/11 remote-access client cannot use an IKEv2 pre-shared key either way [documented: Add-VpnConnection])");
 	if (o->code == IKE2_N_AUTHENTICATION_FAILED)
 		rules_fix(f, "The server does not accept EAP from this client: give the connection EAP-MSCHAPv2 (or EAP-TLS) for remote users "
 		       "and let the server authenticate with a certificate. strongSwan (swanctl.conf):",
@@ -643,6 +649,12 @@ static const struct rule ikev2_rules[] = {
 		.fix = {{"Install the certificate that belongs to the server's private key (the key and certificate files must match):",
 			 "openssl x509 -noout -pubkey -in server.crt | sha256sum; openssl pkey -pubout -in server.key | sha256sum   # must be equal"}})},
 	/* the user's sign-in with --user/--password-file (issue 13, rules_ikev2_eap.c; bases there) */
+	/* the pre-shared key with --psk-file after the EAP refusal (issue 13 item 2, rules_ikev2_psk.c; bases there) */
+	{{"ike-psk-refused", KB_P_IKEV2, 13801, KB_DOCUMENTED, SEV_FAILURE}, .fn = rules_ikev2_psk_refused},
+	{{"ike-psk-server-mismatch", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, .fn = rules_ikev2_psk_server_mismatch},
+	{{"ike-psk-other-method", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, .fn = rules_ikev2_psk_other_method},
+	{{"ike-psk-only", KB_P_IKEV2, 13801, KB_INFERRED, SEV_FAILURE}, .fn = rules_ikev2_psk_only},
+	{{"ike-psk-incomplete", KB_P_IKEV2, 0, KB_INFERRED, SEV_INFO}, .fn = rules_ikev2_psk_incomplete},
 	{{"ike-eap-server-unproven", KB_P_IKEV2, 778, KB_INFERRED, SEV_FAILURE}, .fn = rules_ikev2_eap_server_unproven},
 	{{"ike-eap-method-refused", KB_P_IKEV2, 812, KB_DOCUMENTED, SEV_FAILURE}, .fn = rules_ikev2_eap_method},
 	{{"ike-eap-auth-failed", KB_P_IKEV2, 691, KB_VENDOR, SEV_FAILURE}, .fn = rules_ikev2_eap_auth_failed},

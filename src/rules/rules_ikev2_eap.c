@@ -139,9 +139,12 @@ void rules_ikev2_eap_child_refused(const struct obs_result *r, struct diagnosis 
 	const struct obs *ok = ike(r, OBS_IKE_EAP_SUCCESS);
 	if (!o)
 		return;
+	if (!ok)
+		ok = ike(r, OBS_IKE_PSK_ACCEPTED); /* the same after the pre-shared key (rules_ikev2_psk.c) */
 	struct finding *f = rules_found(d, row, KB_P_IKEV2, o,
-		"the user signed in%s%s%s, but the server refuses the tunnel's child SA (ESP) with %s", ok && ok->text[0] ? " (address " : "",
-		ok && ok->text[0] ? ok->text : "", ok && ok->text[0] ? ")" : "", o->text);
+		"%s%s%s%s, but the server refuses the tunnel's child SA (ESP) with %s",
+		ok && ok->kind == OBS_IKE_PSK_ACCEPTED ? "the pre-shared key was accepted" : "the user signed in",
+		ok && ok->text[0] ? " (address " : "", ok && ok->text[0] ? ok->text : "", ok && ok->text[0] ? ")" : "", o->text);
 	if (ok)
 		rules_evidence(f, ok->evidence);
 	rules_fix(f, "Make the server accept one of Windows' ESP proposals (AES-CBC-256/128 or 3DES with SHA-1, no PFS) and check that it "

@@ -277,8 +277,10 @@ static void rule_name_unconfirmed(const struct obs_result *r, struct diagnosis *
 }
 
 /* Issue 13: RSA keys under 1024 bits are refused by CertGetCertificateChain [D: KB 2661254]; the
- * HRESULT the SSTP client shows is not public [I]. 1024-2047 bits: not refused by any documented
- * default [I]: undecided. */
+ * HRESULT the SSTP client shows is not public [I]. 1024-2047 bits: Microsoft's 2024 deprecation for
+ * TLS server authentication covers its Trusted Root Program's roots only [D: Windows IT Pro blog,
+ * "TLS server authentication: Deprecation of weak RSA certificates"]; otherwise not refused by any
+ * documented default [I]: undecided. */
 static void rule_rsa(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
 {
 	const struct obs *o = find(r, OBS_CERT_RSA_SHORT);
@@ -291,7 +293,9 @@ static void rule_rsa(const struct obs_result *r, struct diagnosis *d, const stru
 		(long long)o->value);
 	rules_evidence(f, blocked ? "Microsoft KB 2661254: CertGetCertificateChain blocks RSA keys under 1024 bits (built into Windows 8 and later) "
 				    "[documented]; the error the SSTP client shows for it is not public [inferred]"
-				  : "Windows blocks RSA keys under 1024 bits (KB 2661254) [documented]; no documented default refuses 1024-2047 bits "
+				  : "Windows blocks RSA keys under 1024 bits (KB 2661254) [documented]; Microsoft's deprecation of RSA keys under 2048 bits "
+				    "for TLS server authentication (Windows IT Pro blog, May 2024) covers certificates chaining to roots of its Trusted Root "
+				    "Program, not enterprise or test CAs [documented]; no documented default refuses 1024-2047 bits otherwise "
 				    "[inferred]. To decide: connect once from a Windows client");
 	rules_fix(f, "Reissue the server certificate with an RSA 2048-bit (or larger) or ECDSA P-256/P-384 key:",
 		  "openssl req -new -newkey rsa:3072 -nodes -keyout server.key -out server.csr");

@@ -17,12 +17,15 @@
 #include <openssl/rand.h>
 
 #include "crypto/dh.h"
+#include "crypto/ike1_keys.h"
 #include "crypto/ike2_keys.h"
 #include "kb/kb.h"
 #include "probes/ikev2_reply.h"
+#include "probes/l2tp_reply.h"
 #include "rules/rules.h"
 #include "scan/scan_out.h"
 #include "scan/scan_perm.h"
+#include "scan/scan_tcp.h"
 #include "util/fmt.h"
 
 #define RX_CAP 4096          /* an IKE_SA_INIT response is far smaller; larger ones are not replies we use */
@@ -63,6 +66,60 @@ enum scan_reply scan_reply_check(const struct spi_key *k, const struct net_addr 
 		return SCAN_R_ACCEPT;
 	}
 	return SCAN_R_IGNORED;
+}
+
+bool scan_cookie1(const struct spi_key *k, const struct net_addr *dst, uint16_t port, bool am, unsigned set,
+		  uint8_t cky[8])
+{
+	uint64_t v = spi_make(k, (const struct sockaddr *)&dst->ss, port, am ? SCAN_PROBE_AM : SCAN_PROBE_L2TP,
+			      (uint8_t)(am ? 0 : set));
+	for (int i = 0; i < 8; i++)
+		cky[i] = (uint8_t)(v >> (56 - 8 * i));
+	return v != 0;
+}
+
+enum scan_reply scan_reply1_check(const struct spi_key *k, const struct net_addr *from, uint16_t port, unsigned nsets,
+				  const uint8_t *mm4_cky_r, const uint8_t *buf, size_t len, struct ike1_msg *m,
+				  struct scan_reply1 *out)
+{
+	char why[160];
+	memset(out, 0, sizeof *out);
+	if (ike1_parse(buf, len, m, why, sizeof why) != 0)
+		return SCAN_R_NOT_IKE;
+	int fam = net_addr_family(from);
+	if ((fam != AF_INET && fam != AF_INET6) || net_addr_port(from) != port)
+		return SCAN_R_NOT_OURS;
+	/* the cookie is keyed on the target's address and port, the request (Main Mode set or
+	 * Aggressive Mode): a reply from any other address or port, or with any other cookie, is not ours */
+	uint64_t cky = 0;
+	for (int i = 0; i < 8; i++)
+		cky = cky << 8 | m->hdr.cky_i[i];
+	const struct sockaddr *sa = (const struct sockaddr *)&from->ss;
+	int set = spi_match_attempt(k, cky, sa, port, SCAN_PROBE_L2TP, (uint8_t)(nsets > 255 ? 255 : nsets));
+	if (set < 0 && !spi_check(k, cky, sa, port, SCAN_PROBE_AM, 0))
+		return SCAN_R_NOT_OURS;
+	out->am = set < 0;
+	out->set = set < 0 ? 0 : (unsigned)set;
+	struct ike1_request req;
+	memset(&req, 0, sizeof req);
+	memcpy(req.cky_i, m->hdr.cky_i, 8);
+	req.exchange = out->am ? IKE1_EX_AGGRESSIVE : IKE1_EX_IDENTITY_PROTECTION;
+	out->mm4 = mm4_cky_r && !out->am && out->set == 0;
+	if (out->mm4)
+		memcpy(req.cky_r, mm4_cky_r, 8);
+	struct ike1_reply rp;
+	enum ike1_reply_status st =
+		ike1_reply_classify(m, &req, out->am ? IKE1_STEP_AM2 : out->mm4 ? IKE1_STEP_MM4 : IKE1_STEP_MM2, &rp);
+	if (st == IKE1_REPLY_ZERO_CKY_R)
+		return SCAN_R_REFLECTED;
+	if (st != IKE1_REPLY_OK)
+		return SCAN_R_IGNORED;
+	if (rp.kind == IKE1_KIND_ERROR_NOTIFY) {
+		out->notify = rp.notify;
+		return SCAN_R_ERROR;
+	}
+	return rp.kind == IKE1_KIND_MM2 || rp.kind == IKE1_KIND_AM2 || rp.kind == IKE1_KIND_MM4 ? SCAN_R_ACCEPT
+												       : SCAN_R_IGNORED;
 }
 
 /* ------------------------------------------------------------------ the request template */
@@ -133,10 +190,20 @@ uint64_t scan_tmpl_fill(const struct scan_tmpl *t, const struct spi_key *k, cons
 /* ------------------------------------------------------------------ responders */
 
 enum resp_state { RS_PENDING, RS_DONE };
+enum resp_proto { RP_IKEV2, RP_L2TP };
+/* what an L2TP responder still waits for */
+#define NEED_MM 1u  /* the answer to Windows' MM1 (a responder first seen by its Aggressive Mode answer) */
+#define NEED_AM 2u  /* the answer to our Aggressive Mode 1 (--aggressive) */
+#define NEED_MM4 4u /* the answer to our MM3 (cky_r, hash, group: from MM2) */
 
 /* The only per-target state: one per responder. r lives while the responder is being decided. */
 struct resp {
 	struct net_addr addr;   /* with port */
+	uint8_t proto;          /* enum resp_proto: a responder is one (address, protocol) */
+	uint8_t need;           /* L2TP: NEED_* still outstanding */
+	uint16_t alt_pending;   /* L2TP: the profile sets (bit = index) whose MM1 awaits an answer */
+	uint8_t cky_r[8];       /* L2TP: the responder cookie of MM2 (for MM3 / MM4) */
+	uint16_t hash1, group1; /* L2TP: the hash and DH group MM2 chose */
 	uint8_t state;
 	uint8_t cookie_rounds, ke_rounds, sends;
 	uint16_t ke_group;
@@ -156,6 +223,19 @@ struct scan_ctx {
 	uint8_t nonce[256];
 	size_t nonce_len;
 	struct scan_tmpl t;
+	/* L2TP/IPsec: the IKEv1 profile, Windows' MM1 and our Aggressive Mode 1 (per family) */
+	bool v2, v1;
+	struct profile *prof1;
+	uint8_t mm1[SCAN_PKT_MAX];
+	size_t mm1_len;
+	uint8_t am1[2][SCAN_PKT_MAX];
+	size_t am1_len[2];
+	struct ike1_dh am_dh;
+	bool have_am_dh;
+	struct ike1_dh mm3_dh[MAX_GROUPS];  /* MM3's KE per group, made once per scan */
+	size_t nmm3_dh;
+	uint8_t ni1[32];                    /* MM3's nonce, made once per scan */
+	struct ike1_msg *m1;
 	int fd[2];
 	struct timespec t0;
 	uint32_t first_send_ms, last_send_ms;
@@ -222,23 +302,23 @@ static bool addr_same(const struct net_addr *a, const struct net_addr *b)
 	return n == m && n && memcmp(x, y, n) == 0;
 }
 
-static struct resp **resp_slot(struct scan_ctx *c, const struct net_addr *a)
+static struct resp **resp_slot(struct scan_ctx *c, const struct net_addr *a, unsigned proto)
 {
 	if (!c->tabcap)
 		return NULL;
-	size_t i = (size_t)(addr_hash(a) & (c->tabcap - 1));
-	while (c->tab[i] && !addr_same(&c->tab[i]->addr, a))
+	size_t i = (size_t)((addr_hash(a) + proto * 0x9e3779b97f4a7c15ull) & (c->tabcap - 1));
+	while (c->tab[i] && !(c->tab[i]->proto == proto && addr_same(&c->tab[i]->addr, a)))
 		i = (i + 1) & (c->tabcap - 1);
 	return &c->tab[i];
 }
 
-static struct resp *resp_find(struct scan_ctx *c, const struct net_addr *a)
+static struct resp *resp_find(struct scan_ctx *c, const struct net_addr *a, unsigned proto)
 {
-	struct resp **s = resp_slot(c, a);
+	struct resp **s = resp_slot(c, a, proto);
 	return s ? *s : NULL;
 }
 
-static struct resp *resp_add(struct scan_ctx *c, const struct net_addr *a)
+static struct resp *resp_add(struct scan_ctx *c, const struct net_addr *a, unsigned proto)
 {
 	if ((c->nresp + 1) * 2 > c->tabcap) {
 		size_t nc = c->tabcap ? c->tabcap * 2 : 64;
@@ -252,7 +332,7 @@ static struct resp *resp_add(struct scan_ctx *c, const struct net_addr *a)
 		c->tabcap = nc;
 		for (size_t i = 0; i < oc; i++)
 			if (old[i])
-				*resp_slot(c, &old[i]->addr) = old[i];
+				*resp_slot(c, &old[i]->addr, old[i]->proto) = old[i];
 		free(old);
 	}
 	struct resp *r = calloc(1, sizeof *r);
@@ -264,6 +344,7 @@ static struct resp *resp_add(struct scan_ctx *c, const struct net_addr *a)
 		return NULL;
 	}
 	r->addr = *a;
+	r->proto = (uint8_t)proto;
 	r->state = RS_PENDING;
 	r->ke_group = c->prof->sets[0].ke_group;
 	r->first_ms = now_ms(c);
@@ -272,10 +353,10 @@ static struct resp *resp_add(struct scan_ctx *c, const struct net_addr *a)
 	o->naddrs = 1;
 	fmt_into(o->addrs[0], sizeof o->addrs[0], "%s", o->host);
 	o->probed_addr = 0;
-	o->selected = o->probed = KB_P_IKEV2;
+	o->selected = o->probed = proto == RP_L2TP ? KB_P_L2TP : KB_P_IKEV2;
 	o->timeout_ms = c->o->timeout_ms;
 	fmt_into(o->profile, sizeof o->profile, "%s", profile_choice_label(c->o->profile));
-	*resp_slot(c, a) = r;
+	*resp_slot(c, a, proto) = r;
 	c->nresp++;
 	c->npending++;
 	return r;
@@ -303,7 +384,7 @@ static void resp_finish(struct scan_ctx *c, struct resp *r)
 		return;
 	r->r->elapsed_ms = now_ms(c) - r->first_ms;
 	rules_evaluate(r->r, c->d);
-	scan_out_responder(c->o->out, c->o->json, &r->addr, r->r, c->d);
+	scan_out_responder(c->o, &r->addr, r->proto == RP_L2TP ? KB_P_L2TP : KB_P_IKEV2, r->r, c->d);
 	obs_result_free(r->r);
 	free(r->r);
 	r->r = NULL;
@@ -354,8 +435,242 @@ static void resp_give_up(struct scan_ctx *c, struct resp *r)
 	resp_finish(c, r);
 }
 
+/* ---- L2TP/IPsec (IKEv1) responders ---- */
+
+static struct l2tp_reply_ctx reply1_ctx(struct scan_ctx *c, struct resp *r, bool am, unsigned set)
+{
+	struct l2tp_reply_ctx x = {.port = c->o->port, .natt = false, .alt = !am && set > 0,
+				   .set = &c->prof1->sets[am ? 0 : set], .what = am ? "Aggressive Mode 1" : "MM1",
+				   .sink = sink_add, .sink_ctx = r->r};
+	return x;
+}
+
+/* One IKEv1 request to dst: Windows' MM1 with profile set `set`, or our Aggressive Mode 1. */
+static void send1(struct scan_ctx *c, const struct net_addr *dst, bool am, unsigned set)
+{
+	int fam = net_addr_family(dst) == AF_INET6;
+	uint8_t cky[8];
+	size_t len = 0;
+	if (scan_cookie1(&c->key, dst, c->o->port, am, set, cky)) {
+		if (am) {
+			memcpy(c->fpkt, c->am1[fam], c->am1_len[fam]);
+			len = c->am1_len[fam];
+		} else if (set == 0) {
+			memcpy(c->fpkt, c->mm1, c->mm1_len);
+			len = c->mm1_len;
+		} else {
+			struct wbuf w;
+			wbuf_init(&w, c->fpkt, sizeof c->fpkt);
+			len = l2tp_build_mm1(&w, c->prof1, &c->prof1->sets[set], cky) < 0 ? 0 : w.len;
+		}
+	}
+	if (!len) {
+		c->st->send_errors++;
+		return;
+	}
+	memcpy(c->fpkt, cky, 8);
+	if (sendto(c->fd[fam], c->fpkt, len, 0, (const struct sockaddr *)&dst->ss, dst->len) < 0)
+		c->st->send_errors++;
+	else
+		c->st->sent++;
+}
+
+static const struct ike1_dh *dh1_for(struct scan_ctx *c, uint16_t group)
+{
+	char why[160];
+	for (size_t i = 0; i < c->nmm3_dh; i++)
+		if (c->mm3_dh[i].group == group)
+			return &c->mm3_dh[i];
+	if (c->nmm3_dh == MAX_GROUPS || ike1_dh_generate(&c->mm3_dh[c->nmm3_dh], group, why, sizeof why) != 0)
+		return NULL;
+	return &c->mm3_dh[c->nmm3_dh++];
+}
+
+/* The probe's MM3 to a responder whose MM2 chose r->hash1 / r->group1. Returns false when it could
+ * not be built (an unsupported group: then the responder is decided at MM2, as far as it got). */
+static bool send_mm3(struct scan_ctx *c, struct resp *r)
+{
+	int fam = net_addr_family(&r->addr) == AF_INET6;
+	const struct ike1_dh *dh = dh1_for(c, r->group1);
+	uint8_t cky[8];
+	char why[160];
+	struct wbuf w;
+	wbuf_init(&w, c->fpkt, sizeof c->fpkt);
+	if (!dh || !scan_cookie1(&c->key, &r->addr, c->o->port, false, 0, cky) ||
+	    l2tp_build_mm3(&w, r->hash1, cky, r->cky_r, dh->pub, dh->pub_len, c->ni1, sizeof c->ni1, &c->t.local[fam], &r->addr,
+			   c->o->port, why, sizeof why) < 0) {
+		c->st->send_errors++;
+		return false;
+	}
+	if (sendto(c->fd[fam], c->fpkt, w.len, 0, (const struct sockaddr *)&r->addr.ss, r->addr.len) < 0)
+		c->st->send_errors++;
+	else
+		c->st->sent++;
+	return true;
+}
+
+/* A clear Informational Delete of the half-open ISAKMP SA (as the probe sends without a key). */
+static void send_delete1(struct scan_ctx *c, struct resp *r, unsigned set)
+{
+	int fam = net_addr_family(&r->addr) == AF_INET6;
+	uint8_t cky[8];
+	struct wbuf w;
+	wbuf_init(&w, c->fpkt, sizeof c->fpkt);
+	if (!scan_cookie1(&c->key, &r->addr, c->o->port, false, set, cky) ||
+	    ike1_build_info_delete(&w, cky, r->cky_r, 0, 0, NULL, NULL, NULL) < 0 || w.err)
+		return;
+	if (sendto(c->fd[fam], c->fpkt, w.len, 0, (const struct sockaddr *)&r->addr.ss, r->addr.len) >= 0)
+		c->st->sent++;
+}
+
+/* Sends again what an L2TP responder still waits for. */
+static void resp1_send(struct scan_ctx *c, struct resp *r)
+{
+	r->last_send_ms = now_ms(c);
+	r->next_ms = r->last_send_ms + FOLLOW_WAIT_MS;
+	r->sends++;
+	if (r->need & NEED_MM)
+		send1(c, &r->addr, false, 0);
+	if (r->need & NEED_AM)
+		send1(c, &r->addr, true, 0);
+	if (r->need & NEED_MM4)
+		(void)send_mm3(c, r);
+	for (unsigned i = 1; i < c->prof1->nsets && i < 16; i++)
+		if (r->alt_pending & (1u << i))
+			send1(c, &r->addr, false, i);
+}
+
+/* Nothing more came: what is still outstanding is recorded as the probe records it, then decided. */
+static void resp1_give_up(struct scan_ctx *c, struct resp *r)
+{
+	for (unsigned i = 1; i < c->prof1->nsets && i < 16; i++)
+		if (r->alt_pending & (1u << i)) {
+			struct l2tp_reply_ctx x = reply1_ctx(c, r, false, i);
+			l2tp_reply_alt_no_answer(&x, r->sends);
+		}
+	if (r->need & NEED_AM) {
+		struct l2tp_reply_ctx x = reply1_ctx(c, r, true, 0);
+		l2tp_reply_am_no_answer(&x, r->sends, (now_ms(c) - r->first_ms) / 1000.0, false);
+	}
+	if (r->need & NEED_MM4) {
+		struct l2tp_reply_ctx x = reply1_ctx(c, r, false, 0);
+		x.what = "MM3";
+		l2tp_reply_no_answer(&x, 3, r->sends, (now_ms(c) - r->first_ms) / 1000.0, false);
+		send_delete1(c, r, 0);
+	}
+	r->need = 0;
+	r->alt_pending = 0;
+	resp_finish(c, r);
+}
+
+static void handle1(struct scan_ctx *c, const struct net_addr *from, const uint8_t *buf, size_t len)
+{
+	struct scan_reply1 y;
+	struct resp *r = resp_find(c, from, RP_L2TP);
+	const uint8_t *mm4 = r && r->state != RS_DONE && (r->need & NEED_MM4) ? r->cky_r : NULL;
+	enum scan_reply k = scan_reply1_check(&c->key, from, c->o->port, (unsigned)c->prof1->nsets, mm4, buf, len, c->m1, &y);
+	if (k < SCAN_R_ERROR || k == SCAN_R_INCOMPLETE || (y.am && !c->o->aggressive) || y.set >= 16)
+		goto ignore;
+	if (r) {
+		bool want = r->state != RS_DONE && (y.am ? (r->need & NEED_AM) != 0
+					 : y.mm4 ? true
+					 : y.set == 0 ? (r->need & NEED_MM) != 0 : ((r->alt_pending >> y.set) & 1) != 0);
+		if (!want)
+			goto ignore; /* a duplicate, or an answer we did not wait for */
+	} else {
+		if (y.set != 0 || !(r = resp_add(c, from, RP_L2TP)))
+			goto ignore;
+		r->need = NEED_MM | (c->o->aggressive ? NEED_AM : 0);
+		r->sends = 1; /* the sweep's */
+		r->last_send_ms = r->first_ms;
+		r->next_ms = r->first_ms + FOLLOW_WAIT_MS;
+	}
+	struct l2tp_reply_ctx x = reply1_ctx(c, r, y.am, y.set);
+	if (y.am) {
+		if (k == SCAN_R_ERROR)
+			l2tp_reply_am_refused(&x, y.notify, now_ms(c) - r->last_send_ms);
+		else
+			l2tp_reply_am_hash(&x, c->m1, now_ms(c) - r->last_send_ms);
+		r->need &= (uint8_t)~NEED_AM;
+	} else if (y.mm4) {
+		r->need &= (uint8_t)~NEED_MM4;
+		if (k == SCAN_R_ACCEPT) {
+			l2tp_reply_mm4(&x, c->m1, r->group1);
+			l2tp_reply_nat(&x, c->m1, r->hash1, c->m1->hdr.cky_i, r->cky_r, &c->t.local[net_addr_family(from) == AF_INET6],
+				       from);
+		} else {
+			x.what = "MM3";
+			struct obs o;
+			l2tp_reply_obs(&o, OBS_L2TP_NO_ANSWER, &x);
+			o.code = 3;
+			fmt_into(o.text, sizeof o.text, "N(%s)", ike1_notify_name(y.notify->type));
+			fmt_into(o.evidence, sizeof o.evidence, "the server answered MM3 with N(%s) instead of MM4",
+				 ike1_notify_name(y.notify->type));
+			sink_add(r->r, &o);
+		}
+		send_delete1(c, r, 0);
+	} else if (y.set == 0) {
+		r->need &= (uint8_t)~NEED_MM;
+		if (k == SCAN_R_ACCEPT) {
+			l2tp_reply_accepted(&x, c->m1);
+			l2tp_reply_vids(&x, c->m1);
+			/* as the probe: MM3, for the server's NAT-D in MM4 */
+			const struct ike1_transform *t = &c->m1->sa.p[0].t[0];
+			memcpy(r->cky_r, c->m1->hdr.cky_r, 8);
+			r->hash1 = t->hash;
+			r->group1 = t->group;
+			if (send_mm3(c, r)) {
+				r->need |= NEED_MM4;
+				r->sends = 1;
+				r->last_send_ms = now_ms(c);
+				r->next_ms = r->last_send_ms + FOLLOW_WAIT_MS;
+			}
+		} else {
+			l2tp_reply_refused(&x, y.notify);
+			/* as the probe: Windows' set refused, so try each further set (per responder only) */
+			if (y.notify->type == IKE1_N_NO_PROPOSAL_CHOSEN)
+				for (unsigned i = 1; i < c->prof1->nsets && i < 16; i++) {
+					r->alt_pending |= (uint16_t)(1u << i);
+					send1(c, &r->addr, false, i);
+				}
+			if (r->alt_pending) {
+				r->sends = 1;
+				r->last_send_ms = now_ms(c);
+				r->next_ms = r->last_send_ms + FOLLOW_WAIT_MS;
+			}
+		}
+	} else {
+		r->alt_pending &= (uint16_t)~(1u << y.set);
+		if (k == SCAN_R_ACCEPT) {
+			l2tp_reply_accepted(&x, c->m1);
+			memcpy(r->cky_r, c->m1->hdr.cky_r, 8);
+			send_delete1(c, r, y.set);
+		} else
+			l2tp_reply_refused(&x, y.notify);
+	}
+	if (!r->need && !r->alt_pending)
+		resp_finish(c, r);
+	memset(c->m1, 0, sizeof *c->m1);
+	return;
+ignore:
+	c->st->ignored++;
+	memset(c->m1, 0, sizeof *c->m1);
+}
+
 static void handle(struct scan_ctx *c, const struct net_addr *from, const uint8_t *buf, size_t len)
 {
+	/* the ISAKMP version byte (offset 17) tells IKEv1 from IKEv2 (RFC 2408 3.1, RFC 7296 3.1) */
+	if (len > 17 && buf[17] >> 4 == 1) {
+		if (c->v1)
+			handle1(c, from, buf, len);
+		else
+			c->st->ignored++;
+		return;
+	}
+	if (!c->v2) {
+		c->st->ignored++;
+		return;
+	}
 	struct ike2_msg *m = c->m;
 	enum scan_reply k = scan_reply_check(&c->key, from, c->o->port, buf, len, m);
 	if (k < SCAN_R_COOKIE || k == SCAN_R_INCOMPLETE) {
@@ -363,14 +678,14 @@ static void handle(struct scan_ctx *c, const struct net_addr *from, const uint8_
 		return;
 	}
 	const struct ike2_notify *cookie = ike2_find_notify(m, IKE2_N_COOKIE);
-	struct resp *r = resp_find(c, from);
+	struct resp *r = resp_find(c, from, RP_IKEV2);
 	if ((r && r->state == RS_DONE) ||
 	    (k == SCAN_R_COOKIE && (cookie->data_len < 1 || cookie->data_len > sizeof r->cookie ||
 				    (r && r->cookie_rounds >= MAX_COOKIE_ROUNDS)))) {
 		c->st->ignored++; /* a duplicate, or a COOKIE we cannot follow (the probe ignores it too) */
 		return;
 	}
-	if (!r && !(r = resp_add(c, from))) {
+	if (!r && !(r = resp_add(c, from, RP_IKEV2))) {
 		c->st->ignored++;
 		return;
 	}
@@ -464,7 +779,12 @@ static void follow_ups(struct scan_ctx *c, bool end)
 		struct resp *r = c->tab[i];
 		if (!r || r->state != RS_PENDING)
 			continue;
-		if (end)
+		if (r->proto == RP_L2TP) {
+			if (end)
+				resp1_give_up(c, r);
+			else if (now >= r->next_ms)
+				(r->sends < 1 + c->o->retries) ? resp1_send(c, r) : resp1_give_up(c, r);
+		} else if (end)
 			resp_give_up(c, r);
 		else if (now >= r->next_ms && r->sends)
 			(r->sends < 1 + c->o->retries) ? resp_send(c, r) : resp_give_up(c, r);
@@ -656,6 +976,12 @@ static void ctx_free(struct scan_ctx *c)
 	free(c->rbuf);
 	free(c->d);
 	free(c->m);
+	free(c->m1);
+	free(c->prof1);
+	if (c->have_am_dh)
+		ike1_dh_free(&c->am_dh);
+	for (size_t i = 0; i < c->nmm3_dh; i++)
+		ike1_dh_free(&c->mm3_dh[i]);
 	free(c);
 }
 
@@ -690,6 +1016,46 @@ static int setup(struct scan_ctx *c, char *err, size_t errlen)
 	}
 	if (scan_tmpl_build(&c->t, c->prof, o->port, k->pub, k->pub_len, c->nonce, c->nonce_len, err, errlen) != 0)
 		return -1;
+	c->v2 = !o->protocols || (o->protocols & KB_P_IKEV2);
+	c->v1 = (o->protocols & KB_P_L2TP) != 0;
+	uint8_t am_nonce[64];
+	size_t am_nonce_len = 0;
+	if (c->v1) {
+		c->prof1 = calloc(1, sizeof *c->prof1);
+		c->m1 = calloc(1, sizeof *c->m1);
+		if (!c->prof1 || !c->m1) {
+			fmt_into(err, errlen, "out of memory");
+			return -1;
+		}
+		if (profile_choice_part(o->profile, 1, c->prof1, err, errlen) != 0)
+			return -1;
+		if (c->prof1->ike_version != 1 || c->prof1->nsets == 0 || c->prof1->sets[0].ntransforms1 == 0) {
+			fmt_into(err, errlen, "the Windows L2TP profile has no IKEv1 transforms");
+			return -1;
+		}
+		static const uint8_t zero[8];
+		struct wbuf w;
+		wbuf_init(&w, c->mm1, sizeof c->mm1);
+		if (l2tp_build_mm1(&w, c->prof1, &c->prof1->sets[0], zero) < 0) {
+			fmt_into(err, errlen, "the Main Mode 1 does not fit %u bytes", (unsigned)SCAN_PKT_MAX);
+			return -1;
+		}
+		c->mm1_len = w.len;
+		if (RAND_bytes(c->ni1, sizeof c->ni1) != 1) {
+			fmt_into(err, errlen, "no randomness");
+			return -1;
+		}
+		if (o->aggressive) {
+			if (ike1_dh_generate(&c->am_dh, c->prof1->sets[0].transforms1[0].group, err, errlen) != 0)
+				return -1;
+			c->have_am_dh = true;
+			am_nonce_len = c->prof1->nonce_len >= 8 && c->prof1->nonce_len <= sizeof am_nonce ? c->prof1->nonce_len : 32;
+			if (RAND_bytes(am_nonce, (int)am_nonce_len) != 1) {
+				fmt_into(err, errlen, "no randomness");
+				return -1;
+			}
+		}
+	}
 	for (int f = 0; f < 2; f++) {
 		if (!scan_space_has_family(o->space, f ? 6 : 4))
 			continue;
@@ -704,6 +1070,20 @@ static int setup(struct scan_ctx *c, char *err, size_t errlen)
 					return -1;
 				break;
 			}
+		if (c->v1 && o->aggressive) {
+			/* our Aggressive Mode 1: IDii is our address as the targets of this family see it */
+			static const uint8_t zero[8];
+			const uint8_t *ip;
+			size_t n = net_addr_bytes(&c->t.local[f], &ip);
+			struct wbuf w;
+			wbuf_init(&w, c->am1[f], sizeof c->am1[f]);
+			if (l2tp_build_am1(&w, &c->prof1->sets[0], zero, c->am_dh.pub, c->am_dh.pub_len, am_nonce, am_nonce_len, ip,
+					   n) < 0) {
+				fmt_into(err, errlen, "the Aggressive Mode 1 does not fit %u bytes", (unsigned)SCAN_PKT_MAX);
+				return -1;
+			}
+			c->am1_len[f] = w.len;
+		}
 		for (int i = 0; i < SCAN_BATCH; i++) {
 			c->siov[f][i].iov_base = c->sbuf[f][i];
 			c->siov[f][i].iov_len = c->t.len;
@@ -746,7 +1126,8 @@ int scan_run(const struct scan_opts *o, struct scan_stats *st, char *err, size_t
 	st->targets = total;
 	double tokens = 0, last_refill = now_s(c);
 	uint32_t want = o->rate ? (o->rate / 1000 > SCAN_BATCH ? SCAN_BATCH : o->rate / 1000 ? o->rate / 1000 : 1) : SCAN_BATCH;
-	for (unsigned pass = 0; pass <= o->retries && !scan_stop; pass++) {
+	bool udp = c->v1 || c->v2;
+	for (unsigned pass = 0; udp && pass <= o->retries && !scan_stop; pass++) {
 		uint32_t pass_start = now_ms(c);
 		struct scan_shard_iter it;
 		scan_shard_begin(&it, o->shard, o->nshards);
@@ -794,17 +1175,37 @@ int scan_run(const struct scan_opts *o, struct scan_stats *st, char *err, size_t
 					continue;
 				}
 				net_addr_set_port(&a, o->port);
-				if (pass > 0 && resp_find(c, &a))
-					continue; /* already answered */
-				size_t s = c->ns[f];
-				if (!scan_tmpl_fill(&c->t, &c->key, &a, c->sbuf[f][s])) {
-					st->send_errors++;
-					continue;
+				/* what goes to this target: not what already answered (passes after the first) */
+				bool v2 = c->v2 && !(pass > 0 && resp_find(c, &a, RP_IKEV2));
+				bool v1 = c->v1 && !(pass > 0 && resp_find(c, &a, RP_L2TP));
+				size_t k = (size_t)v2 + (v1 ? 1 + o->aggressive : 0);
+				if (c->ns[f] + k > SCAN_BATCH)
+					flush(c, f);
+				for (size_t j = 0; j < k; j++) {
+					size_t s = c->ns[f];
+					uint8_t *pkt = c->sbuf[f][s];
+					size_t plen;
+					if (v2 && j == 0) {
+						plen = c->t.len;
+						if (!scan_tmpl_fill(&c->t, &c->key, &a, pkt)) {
+							st->send_errors++;
+							continue;
+						}
+					} else {
+						bool am = j == k - 1 && o->aggressive;
+						plen = am ? c->am1_len[f] : c->mm1_len;
+						memcpy(pkt, am ? c->am1[f] : c->mm1, plen);
+						if (!scan_cookie1(&c->key, &a, o->port, am, 0, pkt)) {
+							st->send_errors++;
+							continue;
+						}
+					}
+					c->siov[f][s].iov_len = plen;
+					memcpy(&c->sdst[f][s], &a.ss, a.len);
+					c->smsg[f][s].msg_hdr.msg_namelen = a.len;
+					c->ns[f]++;
+					put++;
 				}
-				memcpy(&c->sdst[f][s], &a.ss, a.len);
-				c->smsg[f][s].msg_hdr.msg_namelen = a.len;
-				c->ns[f]++;
-				put++;
 				if (c->ns[f] == SCAN_BATCH)
 					flush(c, f);
 			}
@@ -824,13 +1225,21 @@ int scan_run(const struct scan_opts *o, struct scan_stats *st, char *err, size_t
 			wait_until(c, pass_start + o->retry_gap_ms, total);
 	}
 	uint32_t end = (c->any_sent ? c->last_send_ms : now_ms(c)) + o->timeout_ms;
-	wait_until(c, end, total);
+	if (udp)
+		wait_until(c, end, total);
 	/* follow-ups still waiting get at most their own retries, bounded */
 	uint32_t follow_end = now_ms(c) + (1 + o->retries) * FOLLOW_WAIT_MS;
 	while (c->npending && !scan_stop && now_ms(c) < follow_end)
 		wait_until(c, now_ms(c) + 50, total);
 	follow_ups(c, true);
 	progress(c, total, true);
+	/* the TCP sweep (sstp, pptp), after the UDP one */
+	if (!scan_stop && scan_tcp_run(o, st, &scan_stop, err, errlen) != 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		ctx_free(c);
+		return -1;
+	}
 
 	st->interrupted = scan_stop != 0;
 	st->duration_ms = now_ms(c);
@@ -839,7 +1248,8 @@ int scan_run(const struct scan_opts *o, struct scan_stats *st, char *err, size_t
 	st->drops_udp = udp0 >= 0 && udp1 >= 0 ? udp1 - udp0 : -1;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	scan_out_summary(o->out, o->json, o, st);
+	if (!o->emit)
+		scan_out_summary(o->out, o->json, o, st);
 	ctx_free(c);
 	return 0;
 }

@@ -1,5 +1,5 @@
-/* `vpndiag scan` (issue 16; the "scan mode" of shared/DESIGN.md): every IKEv2 responder of a
- * target space, stateless, with the Windows verdict per responder.
+/* `vpndiag scan` (issue 16; the "scan mode" of shared/DESIGN.md): every IKEv2 and IKEv1 (L2TP/IPsec)
+ * responder of a target space, stateless, with the Windows verdict per responder and protocol.
  *
  * One thread, one loop of its own (not the probe engine's: the engine keeps state per target and
  * per probe instance, which a scan of millions of silent addresses must not): each turn drains the
@@ -19,6 +19,21 @@
  * response flag, IKE_SA_INIT message 0, and a non-zero responder SPI (zero only in a notify-only
  * error or COOKIE reply, RFC 7296 2.6). Our own request reflected back never counts.
  *
+ * L2TP/IPsec (--protocols l2tp): the L2TP probe's Main Mode 1 (probes/l2tp_reply.h l2tp_build_mm1,
+ * the profile's default set and vendor IDs), also a template; per target only the initiator cookie
+ * (SipHash of (target, port, SCAN_PROBE_L2TP, set index)) is written in. With --aggressive also our
+ * Aggressive Mode 1 (cookie with SCAN_PROBE_AM; the ID is our address, so one template per family).
+ * Both go to the same UDP 500 and the same socket as the IKEv2 request; a reply is told apart by
+ * its version byte and counts only as the L2TP probe counts one (scan_reply1_check:
+ * ike1_reply_classify, our cookie, a non-zero responder cookie except on an Informational, so our
+ * own MM1 reflected never counts). A NO-PROPOSAL-CHOSEN is followed, per responder only, by an MM1
+ * with each further profile set, as the probe does, so that the same rules tell a proposal
+ * mismatch from a server without IKEv1 PSK. An MM2 to Windows' set is followed, per responder, by
+ * the probe's MM3 (l2tp_build_mm3: KE of the chosen group, made once per scan and group, a nonce
+ * made once per scan, NAT-D over both cookies), whose MM4 brings the server's NAT-D: whether the
+ * server is behind NAT (809 without AssumeUDPEncapsulationContextOnSendRule). Then a clear
+ * Informational Delete, as the probe sends without a key. No key is used: MM5/MM6 never.
+ *
  * State: none per target; per responder (struct in scan.c) only. Retries are whole passes over
  * the permutation that skip the responders already found. */
 #ifndef VPNDIAG_SCAN_H
@@ -33,6 +48,7 @@
 #include "net/net.h"
 #include "profile/profile.h"
 #include "scan/scan_targets.h"
+#include "wire/ikev1.h"
 #include "wire/ikev2.h"
 
 #define SCAN_BATCH 64                  /* datagrams per sendmmsg / recvmmsg */
@@ -44,6 +60,13 @@
 #define SCAN_PKT_MAX 2048              /* the request (about 880 bytes for Windows' default set) */
 #define SCAN_PROBE_ID 0x53             /* the probe field of spi_make for scan requests */
 #define SCAN_IKE_PORT 500
+#define SCAN_PROBE_L2TP 0x54           /* ... of an IKEv1 Main Mode 1 (attempt: the profile set's index) */
+#define SCAN_PROBE_AM 0x55             /* ... of our Aggressive Mode 1 (--aggressive) */
+
+/* With --deep the responder lines are not printed but handed, one by one as they are decided, to
+ * emit (line: the JSON object or the text line, without newline; proto: KB_P_IKEV2 / KB_P_L2TP),
+ * and the summary is left to the caller (scan_out_summary). */
+typedef void scan_emit_fn(void *ctx, const struct net_addr *a, unsigned proto, const char *line);
 
 struct scan_opts {
 	struct scan_space *space;            /* finalized */
@@ -59,6 +82,10 @@ struct scan_opts {
 	bool progress;                       /* a progress line on err (the CLI: only when it is a terminal) */
 	FILE *out, *err;
 	const uint8_t *key;                  /* tests: a fixed SPI key (SPI_KEY_LEN bytes); NULL = random */
+	unsigned protocols;                  /* KB_P_IKEV2 and/or KB_P_L2TP; 0 = KB_P_IKEV2 */
+	bool aggressive;                     /* also our IKEv1 Aggressive Mode 1 (a security check; l2tp) */
+	scan_emit_fn *emit;                  /* NULL: print on out (and the summary at the end) */
+	void *emit_ctx;
 };
 
 struct scan_stats {
@@ -76,6 +103,7 @@ struct scan_stats {
 	double rate_pps;        /* the first pass's requests / send_ms */
 	uint64_t seed;
 	bool interrupted;
+	uint64_t tcp_silent;    /* TCP sweep (sstp, pptp): connects without an answer (or ICMP errors) */
 };
 
 /* Runs the scan. Returns 0, or -1 with a message in err (could not start: no socket, no profile).
@@ -99,6 +127,27 @@ enum scan_reply {
  * (pointers into buf) when the result is not SCAN_R_NOT_IKE. Pure. */
 enum scan_reply scan_reply_check(const struct spi_key *k, const struct net_addr *from, uint16_t port, const uint8_t *buf,
 				 size_t len, struct ike2_msg *m);
+
+/* What an IKEv1 datagram is (scan_reply1_check): the result (NOT_IKE: not ISAKMP; NOT_OURS: not
+ * a cookie we sent to that address and port; REFLECTED: our cookie with a zero responder cookie;
+ * IGNORED: ours but not an answer the request waits for; ERROR: an Informational error notify;
+ * ACCEPT: an MM2 with one transform, or an Aggressive Mode 2 with HASH_R), which request it
+ * answers (am, or the Main Mode set index), and the error notify. Pure. */
+struct scan_reply1 {
+	bool am;
+	bool mm4;   /* an MM4 (KE, Nr) to our MM3: only when mm4_cky_r was given */
+	unsigned set;
+	const struct ike1_notify_pl *notify;
+};
+/* mm4_cky_r: the responder cookie of the MM2 we answered with MM3 (then a Main Mode reply with set
+ * 0's cookie must be that MM4), or NULL (waiting for MM2). */
+enum scan_reply scan_reply1_check(const struct spi_key *k, const struct net_addr *from, uint16_t port, unsigned nsets,
+				  const uint8_t *mm4_cky_r, const uint8_t *buf, size_t len, struct ike1_msg *m,
+				  struct scan_reply1 *out);
+/* The initiator cookie of a scan request to dst:port (probe SCAN_PROBE_L2TP with the set index, or
+ * SCAN_PROBE_AM) into cky; false when there is none. */
+bool scan_cookie1(const struct spi_key *k, const struct net_addr *dst, uint16_t port, bool am, unsigned set,
+		  uint8_t cky[8]);
 
 /* The request template: the IKE_SA_INIT with the SPI and NAT-D hashes left to scan_tmpl_fill. */
 struct scan_tmpl {

@@ -15,8 +15,10 @@ struct scan_stats;
 
 #define SCAN_JSON_SCHEMA "vpndiag-scan/1"
 
-/* One responder: its address (and port), its observations r, the diagnosis d of r. */
-void scan_out_responder(FILE *out, bool json, const struct net_addr *a, const struct obs_result *r,
+/* One responder of protocol proto (KB_P_IKEV2 or KB_P_L2TP): its address (and port), its
+ * observations r, the diagnosis d of r; printed on o->out (text or JSON as o->json), or handed to
+ * o->emit when set. */
+void scan_out_responder(const struct scan_opts *o, const struct net_addr *a, unsigned proto, const struct obs_result *r,
 			const struct diagnosis *d);
 void scan_out_summary(FILE *out, bool json, const struct scan_opts *o, const struct scan_stats *st);
 

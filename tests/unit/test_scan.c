@@ -1,10 +1,14 @@
 /* `vpndiag scan` (issue 16): the target parser, the permutation and its shards, the reply check
  * (a reflected request is never a responder, a spoofed SPI is dropped) and the request template
- * (byte for byte the probe's IKE_SA_INIT). */
+ * (byte for byte the probe's IKE_SA_INIT); for L2TP/IPsec the MM1 (the probe's) and the IKEv1 reply
+ * check on real strongSwan replies (tests/unit/vectors/scan-ike1/: MM2, the alternative set's MM2,
+ * NO-PROPOSAL-CHOSEN, MM4, Aggressive Mode 2 and its refusal, the lab reflector's copies of our
+ * requests). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -12,7 +16,9 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "probes/ikev2_reply.h"
+#include "probes/l2tp_reply.h"
 #include "profile/profile.h"
 #include "scan/scan.h"
 #include "scan/scan_perm.h"
@@ -311,6 +317,162 @@ static void test_reply_check(void **state)
 	free_fixture(f);
 }
 
+/* ------------------------------------------------------------------ L2TP/IPsec (IKEv1) */
+
+#define V1 VPNDIAG_SRCDIR "/tests/unit/vectors/scan-ike1/"
+
+/* A captured datagram (tests/unit/vectors/scan-ike1/, strongSwan 5.9 in the scan lab), with its
+ * initiator cookie set to cky (the capture's cookie came from another run's key). */
+static size_t vector(const char *name, const uint8_t *cky, uint8_t *buf, size_t cap)
+{
+	char path[512];
+	snprintf(path, sizeof path, V1 "%s", name);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, cap, f);
+	fclose(f);
+	assert_true(n >= 28 && n < cap);
+	if (cky)
+		memcpy(buf, cky, 8);
+	return n;
+}
+
+/* Windows' MM1 as the scan sends it is the L2TP probe's (l2tp_build_mm1): the profile's five
+ * transforms and every vendor ID, only the cookie differs per target (keyed per set). */
+static void test_l2tp_mm1_template(void **state)
+{
+	(void)state;
+	struct profile *p = calloc(1, sizeof *p);
+	struct ike1_msg *m = calloc(1, sizeof *m);
+	struct spi_key k;
+	assert_int_equal(spi_key_set(&k, KEY), 0);
+	assert_int_equal(profile_choice_part(NULL, 1, p, err, sizeof err), 0);
+	assert_true(p->nsets >= 2 && p->sets[0].ntransforms1 == 5);
+	static const uint8_t zero[8];
+	uint8_t tmpl[SCAN_PKT_MAX], got[SCAN_PKT_MAX], cky[8], cky2[8], cky_am[8];
+	struct wbuf w;
+	wbuf_init(&w, tmpl, sizeof tmpl);
+	assert_true(l2tp_build_mm1(&w, p, &p->sets[0], zero) > 0);
+	size_t tl = w.len;
+	struct net_addr d = addr("198.19.0.10", 500);
+	assert_true(scan_cookie1(&k, &d, 500, false, 0, cky));
+	assert_true(scan_cookie1(&k, &d, 500, false, 1, cky2));
+	assert_true(scan_cookie1(&k, &d, 500, true, 0, cky_am));
+	assert_memory_not_equal(cky, cky2, 8);
+	assert_memory_not_equal(cky, cky_am, 8);
+	wbuf_init(&w, got, sizeof got);
+	assert_true(l2tp_build_mm1(&w, p, &p->sets[0], cky) > 0);
+	assert_int_equal(w.len, tl);
+	memcpy(tmpl, cky, 8);
+	assert_memory_equal(got, tmpl, tl);
+	assert_int_equal(ike1_parse(got, tl, m, err, sizeof err), 0);
+	assert_int_equal(m->hdr.exchange, IKE1_EX_IDENTITY_PROTECTION);
+	assert_true(m->has_sa && m->sa.p[0].ntransforms == 5);
+	assert_int_equal(m->nvids, p->nvids);
+	/* our own MM1 sent back to us is never a reply */
+	struct scan_reply1 y;
+	assert_int_equal(scan_reply1_check(&k, &d, 500, (unsigned)p->nsets, NULL, got, tl, m, &y), SCAN_R_REFLECTED);
+	spi_key_free(&k);
+	free(m);
+	free(p);
+}
+
+static void test_reply1_check(void **state)
+{
+	(void)state;
+	struct ike1_msg *m = calloc(1, sizeof *m);
+	struct spi_key k;
+	struct scan_reply1 y;
+	assert_int_equal(spi_key_set(&k, KEY), 0);
+	struct net_addr d = addr("198.19.0.10", 500), other = addr("198.19.0.11", 500), p4500 = addr("198.19.0.10", 4500);
+	uint8_t cky[8], cky_alt[8], cky_am[8], buf[2048];
+	assert_true(scan_cookie1(&k, &d, 500, false, 0, cky));
+	assert_true(scan_cookie1(&k, &d, 500, false, 1, cky_alt));
+	assert_true(scan_cookie1(&k, &d, 500, true, 0, cky_am));
+
+	/* strongSwan's MM2 to Windows' MM1: accepted, set 0 */
+	size_t n = vector("mm2-accept.bin", cky, buf, sizeof buf);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_ACCEPT);
+	assert_false(y.am);
+	assert_int_equal(y.set, 0);
+	assert_int_equal(m->sa.p[0].t[0].group, IKE1_GROUP_ECP_384);
+	/* the same from another address or port, or with another cookie: not ours */
+	assert_int_equal(scan_reply1_check(&k, &other, 500, 2, NULL, buf, n, m, &y), SCAN_R_NOT_OURS);
+	assert_int_equal(scan_reply1_check(&k, &p4500, 500, 2, NULL, buf, n, m, &y), SCAN_R_NOT_OURS);
+	buf[3] ^= 0x5a;
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_NOT_OURS);
+	/* our cookie, zero responder cookie: not a reply (a reflected MM1 looks like this) */
+	n = vector("mm2-accept.bin", cky, buf, sizeof buf);
+	memset(buf + 8, 0, 8);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_REFLECTED);
+	/* the alternative set's cookie: set 1, only when the profile has that many sets */
+	n = vector("mm2-alt-broad.bin", cky_alt, buf, sizeof buf);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_ACCEPT);
+	assert_int_equal(y.set, 1);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 1, NULL, buf, n, m, &y), SCAN_R_NOT_OURS);
+	/* strongSwan's Informational NO-PROPOSAL-CHOSEN (with a responder cookie) */
+	n = vector("info-no-proposal-chosen.bin", cky, buf, sizeof buf);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_ERROR);
+	assert_int_equal(y.notify->type, IKE1_N_NO_PROPOSAL_CHOSEN);
+	/* Aggressive Mode: its HASH_R answer, and a refusal (AUTHENTICATION-FAILED) */
+	n = vector("am2-hash.bin", cky_am, buf, sizeof buf);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_ACCEPT);
+	assert_true(y.am && m->has_hash);
+	n = vector("info-am-refused.bin", cky_am, buf, sizeof buf);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_ERROR);
+	assert_true(y.am);
+	assert_int_equal(y.notify->type, IKE1_N_AUTHENTICATION_FAILED);
+	/* an Aggressive Mode 2 with the Main Mode cookie: wrong exchange for that request, ignored */
+	n = vector("am2-hash.bin", cky, buf, sizeof buf);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_IGNORED);
+	/* strongSwan's MM4 to our MM3: only while waiting for it, with that MM2's responder cookie */
+	n = vector("mm4.bin", cky, buf, sizeof buf);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_IGNORED);
+	uint8_t cky_r[8];
+	memcpy(cky_r, buf + 8, 8);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, cky_r, buf, n, m, &y), SCAN_R_ACCEPT);
+	assert_true(y.mm4 && m->has_ke && m->nnatd == 2);
+	cky_r[0] ^= 1;
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, cky_r, buf, n, m, &y), SCAN_R_IGNORED);
+	/* while waiting for MM4, MM2 again is a retransmission, not a reply */
+	n = vector("mm2-accept.bin", cky, buf, sizeof buf);
+	memcpy(cky_r, buf + 8, 8);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, cky_r, buf, n, m, &y), SCAN_R_IGNORED);
+	/* the lab reflector's copies of our own MM1 and Aggressive Mode 1 */
+	n = vector("mm1-reflected.bin", cky, buf, sizeof buf);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_REFLECTED);
+	n = vector("am1-reflected.bin", cky_am, buf, sizeof buf);
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, buf, n, m, &y), SCAN_R_REFLECTED);
+	/* junk, and an IKEv2 header */
+	assert_int_equal(scan_reply1_check(&k, &d, 500, 2, NULL, (const uint8_t *)"hello", 5, m, &y), SCAN_R_NOT_IKE);
+	spi_key_free(&k);
+	free(m);
+}
+
+/* ------------------------------------------------------------------ the options (the binary) */
+
+static struct th_run run;
+
+static void test_cli_options(void **state)
+{
+	(void)state;
+	/* usage errors, before anything is sent */
+	assert_int_equal(th_vdl(&run, "scan", "--protocols", "ikev3", "198.18.0.1", NULL), 2);
+	assert_non_null(strstr(run.err, "--protocols"));
+	assert_int_equal(th_vdl(&run, "scan", "--aggressive", "198.18.0.1", NULL), 2);
+	assert_non_null(strstr(run.err, "l2tp"));
+	assert_int_equal(th_vdl(&run, "scan", "--psk-file", "/dev/null", "198.18.0.1", NULL), 2);
+	assert_non_null(strstr(run.err, "--deep"));
+	assert_int_equal(th_vdl(&run, "scan", "--deep", "--deep-jobs", "33", "198.18.0.1", NULL), 2);
+	assert_int_equal(th_vdl(&run, "scan", "--deep", "--deep-timeout", "0", "198.18.0.1", NULL), 2);
+	assert_int_equal(th_vdl(&run, "scan", "--protocols", "l2tp,x", "198.18.0.1", NULL), 2);
+	/* the help names them (bash completion reads it) */
+	assert_int_equal(th_vdl(&run, "scan", "--help", NULL), 0);
+	assert_non_null(strstr(run.out, "--aggressive"));
+	assert_non_null(strstr(run.out, "--deep-jobs"));
+	assert_non_null(strstr(run.out, "sstp (TCP 443)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +482,9 @@ int main(void)
 		cmocka_unit_test(test_shards_cover_once),
 		cmocka_unit_test(test_template_is_the_probe_request),
 		cmocka_unit_test(test_reply_check),
+		cmocka_unit_test(test_l2tp_mm1_template),
+		cmocka_unit_test(test_reply1_check),
+		cmocka_unit_test(test_cli_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

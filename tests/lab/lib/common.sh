@@ -110,7 +110,7 @@ scn_check() {
 	in_list "${S[server.sstp]}" responder nak nginx off || die "$f: server.sstp: responder|nak|nginx|off"
 	in_list "${S[server.sstp.tls]}" modern tls1.0 || die "$f: server.sstp.tls: modern|tls1.0"
 	in_list "${S[server.cert]}" good wrong-name expired untrusted-ca no-server-auth ip-san-only large-chain crl-unreachable missing-intermediate \
-		no-eku any-eku critical-ext ku-no-signature not-yet-valid wildcard wildcard-cn ||
+		no-eku any-eku critical-ext ku-no-signature not-yet-valid wildcard wildcard-cn rsa-1024 sha1-signed ||
 		die "$f: unknown server.cert '${S[server.cert]}'"
 	in_list "${S[server.psk]}" same other || die "$f: server.psk: same|other"
 	in_list "${S[server.eap]}" mschapv2 tls-only || die "$f: server.eap: mschapv2|tls-only"

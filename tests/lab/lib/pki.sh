@@ -13,7 +13,8 @@
 # Variants (server.cert=): good, wrong-name, expired, untrusted-ca,
 # no-server-auth, ip-san-only, large-chain, crl-unreachable,
 # missing-intermediate; issue 13: no-eku, any-eku, critical-ext,
-# ku-no-signature, not-yet-valid, wildcard, wildcard-cn.
+# ku-no-signature, not-yet-valid, wildcard, wildcard-cn, rsa-1024,
+# sha1-signed (the last two need OpenSSL security level 0 in nginx: servers.sh).
 
 pki_q() { pki "$@" 2>/dev/null; }   # pki prints harmless TPM noise on stderr
 
@@ -24,7 +25,7 @@ pki_build() {
 	local flags=(--flag serverAuth --flag ikeIntermediate)
 	# Every certificate names a CRL distribution point, as Windows' SSTP client checks revocation:
 	# served by the lab's web server on port 80 (crl-unreachable: CRL_NAME resolves to a dead host).
-	local dates=(--lifetime 1000) issuer_crt=$d/ca.crt issuer_key=$d/ca.key extra=(--crl "http://$CRL_NAME/lab.crl") i aia=
+	local dates=(--lifetime 1000) issuer_crt=$d/ca.crt issuer_key=$d/ca.key extra=(--crl "http://$CRL_NAME/lab.crl") i aia= digest=()
 	# Issue 13: variants pki cannot write are issued by openssl with the good certificate's fields
 	# and these changes: the EKU line (no_eku: none), the keyUsage line, one extra line.
 	local ossl=no eku_line="extendedKeyUsage = serverAuth, 1.3.6.1.5.5.8.2.2" ku_line= extra_line=
@@ -60,6 +61,10 @@ pki_build() {
 	not-yet-valid)
 		dates=(--not-before "$(date -u -d '+2 days' '+%Y-%m-%d %H:%M:%S')" --not-after "$(date -u -d '+1000 days' '+%Y-%m-%d %H:%M:%S')"
 			--dateform "%Y-%m-%d %H:%M:%S") ;;
+	rsa-1024) # the server's key is RSA 1024 bits (the CA stays RSA 2048)
+		pki_q --gen --type rsa --size 1024 --outform pem >"$d/server.key" ;;
+	sha1-signed) # the lab CA signs the server certificate with SHA-1 (sha1WithRSAEncryption)
+		digest=(--digest sha1) ;;
 	wildcard) # CN and dNSName *.lab.test (TARGET_NAME is vpn.lab.test)
 		dn="C=XX, O=vpndiag lab, CN=*.${SERVER_NAME#*.}"; san=(--san "*.${SERVER_NAME#*.}")
 		echo "$dn" >"$d/server.id" ;;
@@ -116,7 +121,7 @@ pki_build() {
 				-days 1000 -sha256 -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
 	else
 		pki_q --issue --cacert "$issuer_crt" --cakey "$issuer_key" --type priv --in "$d/server.key" \
-			--dn "$dn" "${san[@]}" "${flags[@]}" "${extra[@]}" "${dates[@]}" --outform pem >"$d/server.crt"
+			--dn "$dn" "${san[@]}" "${flags[@]}" "${extra[@]}" "${dates[@]}" "${digest[@]}" --outform pem >"$d/server.crt"
 	fi
 	[[ -s $d/server.crt ]] || die "pki: issuing the server certificate failed"
 	# The CRL of the server certificate's issuer (empty: nothing revoked), DER as CDPs serve it.

@@ -310,6 +310,11 @@ server_sstp() {
 	# allows only at security level 0 (SHA-1/MD5 signatures in the handshake).
 	local tlsconf="ssl_protocols TLSv1.2 TLSv1.3;"
 	[[ ${S[server.sstp.tls]} == tls1.0 ]] && tlsconf="ssl_protocols TLSv1; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+	# server.cert=rsa-1024 / sha1-signed: Debian 12's OpenSSL (security level 2) refuses to load such a
+	# certificate ("ee key too small", "ca md too weak"); at level 0 nginx serves it as a legacy server does.
+	case ${S[server.cert]} in
+	rsa-1024 | sha1-signed) [[ $tlsconf == *ssl_ciphers* ]] || tlsconf+=" ssl_ciphers DEFAULT:@SECLEVEL=0;" ;;
+	esac
 	{
 		[[ $m != nginx ]] && echo "load_module /usr/lib/nginx/modules/ngx_stream_module.so;"
 		cat <<EOF

@@ -11,7 +11,10 @@
 # CMD sees: SCANLAB_ID, SCANLAB_STATE, SCANLAB_NS (scanner), SCANLAB_SPACE4, SCANLAB_SPACE6,
 # SCANLAB_SPACE6_BIG (a silent /104 around the /112),
 # SCANLAB_RESPONDERS (file: "ADDRESS KIND" per real responder), SCANLAB_CA (the lab CA),
-# SCANLAB_TEST_RESPONDERS (file: reflector/spoofer addresses, never responders).
+# SCANLAB_TEST_RESPONDERS (file: reflector/spoofer addresses, never responders),
+# SCANLAB_L2TP_RESPONDERS (file: "ADDRESS KIND" per IKEv1 responder; KIND accept, refuse, nat, am,
+# none = answers IKEv1 but has no IKEv1 connection),
+# SCANLAB_PSK_FILE (the IKEv1 pre-shared key of the lab, for probe --psk-file).
 #
 # Layout:   scn --(198.18.200.0/30)-- rtr --(198.18.201.0/30)-- srv  (one charon, many addresses)
 #                                         --(198.18.202.0/30)-- ck   (one charon: COOKIE always)
@@ -23,6 +26,15 @@ CHARON=/usr/lib/ipsec/charon
 WIN_IKEV2=3des-sha1-modp1024,3des-sha256-modp1024,3des-sha384-modp1024,aes128-sha1-modp1024,aes128-sha256-modp1024,aes128-sha384-modp1024,aes192-sha1-modp1024,aes192-sha256-modp1024,aes192-sha384-modp1024,aes256-sha1-modp1024,aes256-sha256-modp1024,aes256-sha384-modp1024
 ACCEPT_PROPS=aes256-sha256-modp2048,$WIN_IKEV2
 REFUSE_PROPS=aes256-sha256-modp2048,aes128gcm16-prfsha256-ecp256
+# IKEv1 (L2TP/IPsec, --protocols l2tp): the srv charon also serves IKEv1 Main Mode with a PSK on
+# every srv responder address: "accept" (and "nat") responders with Windows' five Main Mode
+# transforms, "refuse" responders with one Windows does not send (but the probe's "broad" set does:
+# a proposal mismatch, 788); AM_RESPONDER also answers Aggressive Mode with the PSK (--aggressive).
+WIN_IKEV1=aes256-sha1-ecp384,aes128-sha1-ecp256,aes256-sha1-modp2048,3des-sha1-modp2048,3des-sha1-modp1024
+REFUSE1_PROPS=aes256-sha256-modp2048
+AM_RESPONDER=198.19.128.5
+LAB_PSK=scanlab-psk-not-secret
+TCP_OPEN=198.19.37.201  # TCP 443 and 1723 accepted (tcp_listener.py); every other responder resets them
 SPACE4=198.19.0.0/16
 SPACE6=2001:2:0:99::/112
 SPACE6_BIG=2001:2:0:99::/104  # routed and silent too: 2^24 addresses for memory measurements (bench/scan.sh)
@@ -114,6 +126,22 @@ EOC
 	cp "$STATE/pki/server.key" "$d/swanctl/private/server.key"
 }
 
+conn1() { # NAME LOCAL_ADDRS PROPOSALS AGGRESSIVE(yes|no): IKEv1 Main Mode (or Aggressive Mode), PSK
+	cat <<EOC
+  $1 {
+    version = 1
+    aggressive = $4
+    local_addrs = $2
+    proposals = $3
+    local { auth = psk }
+    remote { auth = psk }
+    children { l2tp { mode = transport
+      local_ts = dynamic[udp/1701]
+      remote_ts = dynamic[udp] } }
+  }
+EOC
+}
+
 conn() { # NAME LOCAL_ADDRS PROPOSALS
 	cat <<EOC
   $1 {
@@ -178,6 +206,9 @@ lab_up() {
 		nsx $n ip -6 route add 2001:2:0:200::/64 via "2001:2:0:20$([[ $n == srv ]] && echo 1 || echo 2)::1"
 	done
 	: >"$STATE/responders"
+	: >"$STATE/l2tp-responders"
+	printf '%s\n' "$LAB_PSK" >"$STATE/psk"
+	chmod 600 "$STATE/psk"
 	while read -r a kind who; do
 		local link=1; [[ $who == ck ]] && link=2
 		local on=$a; [[ $kind == nat ]] && on=$NAT_PRIVATE
@@ -189,6 +220,9 @@ lab_up() {
 			nsx rtr ip route add "$on/32" via "198.18.20$link.2"
 		fi
 		echo "$a $kind" >>"$STATE/responders"
+		# the ck charon has no IKEv1 connection: it refuses every Main Mode (kind none)
+		local k1=$kind; [[ $who == ck ]] && k1=none; [[ $a == "$AM_RESPONDER" ]] && k1=am
+		echo "$a $k1" >>"$STATE/l2tp-responders"
 	done <<<"$RESPONDERS"
 	# the server behind NAT: rtr forwards its public address to the private one
 	nsx rtr nft -f - <<EON || die "nft"
@@ -219,12 +253,21 @@ EON
 		done <<<"$RESPONDERS"
 		[[ -n $acc ]] && conns+=$(conn accept "$acc" "$ACCEPT_PROPS")$'\n'
 		[[ -n $ref ]] && conns+=$(conn refuse "$ref" "$REFUSE_PROPS")$'\n'
-		printf 'connections {\n%s}\npools { labpool { addrs = 198.18.210.0/24 } }\nsecrets { eap-u { id = user\n secret = "x" } }\n' "$conns" >"$cd/swanctl/swanctl.conf"
+		if [[ $n == srv ]]; then
+			conns+=$(conn1 accept1 "$acc" "$WIN_IKEV1" no)$'\n'
+			conns+=$(conn1 refuse1 "$ref" "$REFUSE1_PROPS" no)$'\n'
+			conns+=$(conn1 am1 "$AM_RESPONDER" "$WIN_IKEV1" yes)$'\n'
+			# a charon responder refuses Aggressive Mode with a PSK unless this is set (strongswan.conf(5))
+			sed -i 's/^charon {$/charon {\n  i_dont_care_about_security_and_use_aggressive_mode_psk = yes/' "$cd/strongswan.conf"
+		fi
+		printf 'connections {\n%s}\npools { labpool { addrs = 198.18.210.0/24 } }\nsecrets { eap-u { id = user\n secret = "x" }\n ike-lab { secret = "%s" } }\n' "$conns" "$LAB_PSK" >"$cd/swanctl/swanctl.conf"
 		charon_start "charon-$n" $n "$cd"
 	done
 	for n in srv ck; do charon_load "$STATE/charon-$n"; done
 	start_bg reflector tr python3 "$here/reflector.py" reflect $REFLECTOR
 	start_bg spoofer tr python3 "$here/reflector.py" spoof $SPOOFER
+	# an open TCP 443 and 1723 (never answering a byte) on one responder, for the TCP sweep (sstp, pptp)
+	start_bg tcp-listener srv python3 "$here/tcp_listener.py" "$TCP_OPEN" 443 1723
 	# COOKIE always: threshold 1 plus one half-open IKE_SA seeded now (as the scenario lab does)
 	nsx ck ike-scan --ikev2 --sport=0 -r 1 -t 300 198.19.77.77 >"$STATE/logs/cookie-seed.out" 2>&1 || true
 	echo "$LAB_ID"
@@ -238,6 +281,7 @@ lab_run() {
 	trap 'lab_down "$LAB_ID"; exit 130' INT TERM
 	SCANLAB_ID=$id SCANLAB_STATE=$STATE SCANLAB_NS=$(ns scn) SCANLAB_SPACE4=$SPACE4 SCANLAB_SPACE6=$SPACE6 SCANLAB_SPACE6_BIG=$SPACE6_BIG \
 		SCANLAB_RESPONDERS=$STATE/responders SCANLAB_CA=$STATE/pki/ca.crt SCANLAB_TEST_RESPONDERS=$STATE/test-responders \
+		SCANLAB_L2TP_RESPONDERS=$STATE/l2tp-responders SCANLAB_PSK_FILE=$STATE/psk \
 		"$@"
 	rc=$?
 	lab_down "$id"

@@ -89,6 +89,13 @@ elif want == "unknown":
         bad.append("verdict %s, expected unknown (%s)" % (ik["verdict"], ik["summary"]))
     if monrc not in (0, 1, 3) or "ikev2: unknown" not in mon:
         bad.append("monitoring %d %r" % (monrc, mon))
+    # Issue 13: an undecided verdict names no cause; the finding that leaves it open must be there.
+    if "cause" in kv:
+        f = [x for x in j["findings"] if x["cause"] == kv["cause"] and x["protocol"] == "ikev2"]
+        if not f:
+            bad.append("no %s finding for the unknown verdict" % kv["cause"])
+        elif "basis" in kv and f[0]["basis"] != kv["basis"]:
+            bad.append("%s basis %s, expected %s" % (kv["cause"], f[0]["basis"], kv["basis"]))
 else:
     bad.append("scenario has no expect.ikev2")
 natx = S.get("expect.nat")

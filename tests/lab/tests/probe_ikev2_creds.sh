@@ -6,6 +6,10 @@
 # (verdict, cause, error, basis). Every output of every mode, stderr included, is searched for the
 # password bytes and the PSK bytes: they must not appear. A run without credentials must still say
 # which options decide the sign-in.
+# Issue 13 item 2: in the scenarios whose server takes IKEv2 only with a pre-shared key
+# (server.ikev2=psk), the EAP IKE_AUTH is refused and the --psk-file key decides (right:
+# ike-psk-accepted with an address; server.psk=other: ike-psk-refused); without credentials the
+# verdict is the EAP refusal and names --psk-file.
 # Usage: probe_ikev2_creds.sh VPNDIAG_BINARY [SCENARIO...]
 set -uo pipefail
 . "$(dirname "$(readlink -f "$0")")/common.sh"
@@ -17,7 +21,7 @@ lab_preflight
 command -v python3 >/dev/null || skip "python3 missing"
 
 SCENARIOS=("$@")
-[[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(eap-password-ok eap-wrong-password eap-user-refused eap-tls-only)
+[[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(eap-password-ok eap-wrong-password eap-user-refused eap-tls-only ikev2-psk-ok ikev2-psk-wrong)
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-8}
 
 # check SCENARIO_FILE DIR -> prints problems, exit 1 if any
@@ -92,7 +96,30 @@ else:
     bad.append("expect.ikev2 %r: this test needs works or fails" % want)
 # The sign-in itself, per scenario.
 ce = S.get("client.eap")
-if ce == "right" and S.get("server.eap", "mschapv2") == "mschapv2" and S.get("server.eap.user", "known") == "known":
+psk_only = S.get("server.ikev2") == "psk"
+if psk_only:
+    ae = kinds.get("ike-auth-error")
+    if not ae or ae["code"] != 24:
+        bad.append("the EAP IKE_AUTH was not refused with AUTHENTICATION_FAILED: %r" % (ae,))
+    if "ike-eap-success" in kinds:
+        bad.append("ike-eap-success from a server without EAP")
+    if S.get("server.psk", "same") == "same":
+        ok = kinds.get("ike-psk-accepted")
+        if not ok or ok["value"] != 1 or not ok["text"].startswith("198.19.200."):
+            bad.append("no ike-psk-accepted with an address from the lab pool: %r" % (ok,))
+        if "ike-psk-refused" in kinds:
+            bad.append("ike-psk-refused with the right key")
+        if "key of --psk-file is right" not in ik["summary"]:
+            bad.append("summary does not say the key is right: %r" % ik["summary"])
+    else:
+        rf = kinds.get("ike-psk-refused")
+        if not rf or rf["code"] != 24:
+            bad.append("no ike-psk-refused with AUTHENTICATION_FAILED: %r" % (rf,))
+        if "ike-psk-accepted" in kinds:
+            bad.append("ike-psk-accepted with a wrong key")
+    if "Add-VpnS2SInterface" not in text or "Add-VpnConnection" not in text:
+        bad.append("text report does not say which Windows connections can use an IKEv2 key")
+elif ce == "right" and S.get("server.eap", "mschapv2") == "mschapv2" and S.get("server.eap.user", "known") == "known":
     ok = kinds.get("ike-eap-success")
     if not ok or ok["value"] != 1 or ok["code"] != 1 or not ok["text"].startswith("198.19.200."):
         bad.append("no ike-eap-success with an address from the lab pool: %r" % (ok,))
@@ -104,7 +131,13 @@ if "ike-auth-server-mismatch" in kinds:
     bad.append("the lab server's authenticator response or AUTH did not verify")
 # Without credentials: the verdict of issue 5, and the options that decide the sign-in.
 nj = json.loads(rd('nocreds') or b'{}')
-if nj:
+if nj and psk_only:
+    nik = nj["protocols"]["ikev2"]
+    if nik["verdict"] != "fails" or nik["cause"] != "ike-auth-refused" or "--psk-file PATH" not in rd('nocreds').decode():
+        bad.append("without credentials: %s %s %r" % (nik["verdict"], nik["cause"], nik["summary"]))
+    if any(o["kind"].startswith("ike-psk-") for o in nj["observations"]):
+        bad.append("without --psk-file a PSK sign-in was tried")
+elif nj:
     nik = nj["protocols"]["ikev2"]
     if nik["verdict"] != "works" or "--user NAME and --password-file PATH" not in nik["summary"]:
         bad.append("without credentials: %s %r" % (nik["verdict"], nik["summary"]))

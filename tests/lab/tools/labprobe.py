@@ -160,6 +160,9 @@ def sstp(host, name, cafile):
             flags.append("cert-untrusted")
         elif "purpose" in m:
             flags.append("cert-purpose")
+        elif "too weak" in m or "too small" in m:
+            # a short key or a SHA-1 signature, refused at OpenSSL's security level (not a Windows verdict)
+            flags.append("cert-weak")
         else:
             flags.append("cert-other")
         return out("tls-error", *flags)
