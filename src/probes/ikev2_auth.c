@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -739,4 +742,41 @@ int ikev2_auth_next(struct engine *e, struct probe_inst *pi, struct ike_state *s
 void ikev2_auth_delete(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x)
 {
 	send_delete(e, pi, st, x);
+}
+
+/* One observation of an IKE_AUTH step of exchange X (ikev2_eap.c, ikev2_psk.c): the texts are
+ * copied; nothing is kept. */
+void ikev2_record(struct engine *e, struct probe_inst *pi, struct xchg *x, enum obs_kind kind, int64_t value,
+		  int32_t code, const char *text, const char *evidence)
+{
+	struct obs o;
+	udpx_obs(&o, kind, &x->u);
+	o.value = value;
+	o.code = code;
+	fmt_into(o.text, sizeof o.text, "%s", text);
+	fmt_into(o.evidence, sizeof o.evidence, "%s", evidence);
+	engine_observe(e, pi, &o);
+}
+
+/* The last IKE_AUTH reply of a sign-in that verified (EAP's final AUTH, or the PSK AUTH): KIND with
+ * the address the CP reply assigns (value 1, text) or none (value 0), then, when ERR refuses the
+ * child SA, ike-child-refused. HOW says what verified, WHAT what the server accepted. */
+void ikev2_signed_in(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike2_inner *in,
+		     const struct ike2_notify *err, enum obs_kind kind, int32_t code, const char *how, const char *what)
+{
+	char ev[400];
+	uint8_t addr[16];
+	char text[64] = "";
+	int fam = in->has_cp ? ike2_cp_address(in->cp_attrs.p, in->cp_attrs.len, addr) : 0;
+	if (fam && !inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, text, sizeof text))
+		text[0] = 0;
+	fmt_into(ev, sizeof ev, "%s, %s%s%s%s", how,
+		 text[0] ? "and it assigned the address " : in->has_cp ? "but its CP reply assigns no address" : "but it sent no CP reply (no address assigned)",
+		 text, in->has_sa && !err ? "; the child SA was negotiated" : "", err ? "; an error notify came with it" : "");
+	ikev2_record(e, pi, x, kind, text[0] ? 1 : 0, code, text, ev);
+	if (err) {
+		fmt_into(ev, sizeof ev, "the IKE_AUTH reply accepts %s but refuses the child SA (the ESP tunnel) with %s (type %u)%s",
+			 what, ike2_notify_name(err->type), (unsigned)err->type, in->has_sa ? "" : ": no SA payload");
+		ikev2_record(e, pi, x, OBS_IKE_CHILD_REFUSED, 0, err->type, ike2_notify_name(err->type), ev);
+	}
 }

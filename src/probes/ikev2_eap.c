@@ -63,23 +63,11 @@ const char *ikev2_eap_what(const struct xchg *x)
 	return x->a && x->a->eap ? x->a->eap->what : "";
 }
 
-static void record(struct engine *e, struct probe_inst *pi, struct xchg *x, enum obs_kind kind, int64_t value,
-		   int32_t code, const char *text, const char *evidence)
-{
-	struct obs o;
-	udpx_obs(&o, kind, &x->u);
-	o.value = value;
-	o.code = code;
-	fmt_into(o.text, sizeof o.text, "%s", text);
-	fmt_into(o.evidence, sizeof o.evidence, "%s", evidence);
-	engine_observe(e, pi, &o);
-}
-
 static void incomplete(struct engine *e, struct probe_inst *pi, struct xchg *x, int32_t code, const char *why)
 {
 	char ev[400];
 	fmt_into(ev, sizeof ev, "the EAP-MSCHAPv2 sign-in stopped before a decision: %s", why);
-	record(e, pi, x, OBS_IKE_EAP_INCOMPLETE, 0, code, why, ev);
+	ikev2_record(e, pi, x, OBS_IKE_EAP_INCOMPLETE, 0, code, why, ev);
 }
 
 static int where(enum eap_step s)
@@ -101,7 +89,7 @@ static void failure(struct engine *e, struct probe_inst *pi, struct xchg *x, uin
 	char ev[400];
 	enum eap_step s = x->a->eap->step;
 	fmt_into(ev, sizeof ev, "after %s the server answered %s%s%s", step_what(s), how, text[0] ? ": " : "", text);
-	record(e, pi, x, OBS_IKE_EAP_FAILURE, where(s), (int32_t)err, text, ev);
+	ikev2_record(e, pi, x, OBS_IKE_EAP_FAILURE, where(s), (int32_t)err, text, ev);
 }
 
 /* Builds the EAP packet with build() into an IKE_AUTH request and sends it. */
@@ -180,25 +168,11 @@ static void final_reply(struct engine *e, struct probe_inst *pi, struct xchg *x,
 		fmt_into(ev, sizeof ev,
 			 "the server's final AUTH (method %u, %zu bytes) does NOT verify with the MSK of this EAP-MSCHAPv2 exchange over its IKE_SA_INIT response, our nonce and its IDr (RFC 7296 2.16)",
 			 (unsigned)in->auth_method, in->auth_data.len);
-		record(e, pi, x, OBS_IKE_AUTH_SERVER_MISMATCH, 2, in->auth_method, "final AUTH", ev);
+		ikev2_record(e, pi, x, OBS_IKE_AUTH_SERVER_MISMATCH, 2, in->auth_method, "final AUTH", ev);
 		return;
 	}
-	uint8_t addr[16];
-	char text[64] = "";
-	int fam = in->has_cp ? ike2_cp_address(in->cp_attrs.p, in->cp_attrs.len, addr) : 0;
-	if (fam && !inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, text, sizeof text))
-		text[0] = 0;
-	fmt_into(ev, sizeof ev,
-		 "IKE_AUTH completed: the server's final AUTH verifies with the EAP-MSCHAPv2 MSK, %s%s%s%s",
-		 text[0] ? "and it assigned the address " : in->has_cp ? "but its CP reply assigns no address" : "but it sent no CP reply (no address assigned)",
-		 text, in->has_sa && !err ? "; the child SA was negotiated" : "", err ? "; an error notify came with it" : "");
-	record(e, pi, x, OBS_IKE_EAP_SUCCESS, text[0] ? 1 : 0, 1, text, ev);
-	if (err) {
-		fmt_into(ev, sizeof ev,
-			 "the final IKE_AUTH reply accepts the credentials but refuses the child SA (the ESP tunnel) with %s (type %u)%s",
-			 ike2_notify_name(err->type), (unsigned)err->type, in->has_sa ? "" : ": no SA payload");
-		record(e, pi, x, OBS_IKE_CHILD_REFUSED, 0, err->type, ike2_notify_name(err->type), ev);
-	}
+	ikev2_signed_in(e, pi, x, in, err, OBS_IKE_EAP_SUCCESS, 1,
+			"IKE_AUTH completed: the server's final AUTH verifies with the EAP-MSCHAPv2 MSK", "the credentials");
 }
 
 static bool mschapv2(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x,
@@ -264,7 +238,7 @@ static bool mschapv2(struct engine *e, struct probe_inst *pi, struct ike_state *
 			 "the server's MSCHAPv2 Success request %s: it does not prove that it knows the user's password (RFC 2759 8.8; Windows rejects it)",
 			 !parsed ? "does not parse" : !msg.has_s ? "carries no S= authenticator response"
 							 : "carries an authenticator response (S=) that does NOT match the one the password gives");
-		record(e, pi, x, OBS_IKE_AUTH_SERVER_MISMATCH, 1, 0, "MSCHAPv2 authenticator response", ev);
+		ikev2_record(e, pi, x, OBS_IKE_AUTH_SERVER_MISMATCH, 1, 0, "MSCHAPv2 authenticator response", ev);
 		return false;
 	}
 	uint8_t pkt[16];
@@ -346,13 +320,13 @@ static bool eap_round(struct engine *e, struct probe_inst *pi, struct ike_state 
 		fmt_into(text, sizeof text, "EAP type %u", (unsigned)p.type);
 	if (s->step == ES_NAK) {
 		fmt_into(ev, sizeof ev, "after our Nak proposing EAP-MSCHAPv2 the server asks for %s again", text);
-		record(e, pi, x, OBS_IKE_EAP_METHOD, p.type, 1, text, ev);
+		ikev2_record(e, pi, x, OBS_IKE_EAP_METHOD, p.type, 1, text, ev);
 		return false;
 	}
 	fmt_into(ev, sizeof ev,
 		 "the server asks for %s (EAP type %u), not EAP-MSCHAPv2: a Windows connection set up for EAP-MSCHAPv2 (user name and password) cannot use it",
 		 text, (unsigned)p.type);
-	record(e, pi, x, OBS_IKE_EAP_METHOD, p.type, 0, text, ev);
+	ikev2_record(e, pi, x, OBS_IKE_EAP_METHOD, p.type, 0, text, ev);
 	static const uint8_t want[] = {EAP_T_MSCHAPV2};
 	uint8_t pkt[16];
 	struct wbuf w;
@@ -368,7 +342,7 @@ bool ikev2_eap_start(struct engine *e, struct probe_inst *pi, struct ike_state *
 	const struct engine_opts *opt = engine_options(e);
 	struct auth_ctx *a = x->a;
 	if (!opt->eap_user || !opt->password) {
-		record(e, pi, x, OBS_IKE_NO_CREDENTIALS, 0, 0, "--user and --password-file",
+		ikev2_record(e, pi, x, OBS_IKE_NO_CREDENTIALS, 0, 0, "--user and --password-file",
 		       "no user credentials given: the EAP sign-in (EAP-MSCHAPv2) was not tried; --user NAME and --password-file PATH decide it");
 		return false;
 	}

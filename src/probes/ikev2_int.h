@@ -140,6 +140,14 @@ int ikev2_auth_next(struct engine *e, struct probe_inst *pi, struct ike_state *s
 /* Deletes the IKE SA (INFORMATIONAL, the next message ID); its answer decides nothing. */
 void ikev2_auth_delete(struct engine *e, struct probe_inst *pi, struct ike_state *st, struct xchg *x);
 
+/* ikev2_auth.c, for the sign-ins (ikev2_eap.c, ikev2_psk.c): one observation of exchange X (texts
+ * copied); and the verified last reply: KIND with the assigned address, then ike-child-refused
+ * when ERR refuses the child SA. */
+void ikev2_record(struct engine *e, struct probe_inst *pi, struct xchg *x, enum obs_kind kind, int64_t value,
+		  int32_t code, const char *text, const char *evidence);
+void ikev2_signed_in(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike2_inner *in,
+		     const struct ike2_notify *err, enum obs_kind kind, int32_t code, const char *how, const char *what);
+
 /* ikev2_eap.c: IKE_AUTH past the server's EAP request, as Windows' EAP-MSCHAPv2 client. */
 /* The first IKE_AUTH reply in (lent for the call) asks for EAP: with --user and a password (and a
  * server Windows would trust), answers it and returns true (x goes on in PH_EAP); otherwise

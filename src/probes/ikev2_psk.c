@@ -19,23 +19,11 @@
 #include "probes/ikev2_int.h"
 #include "util/fmt.h"
 
-static void record(struct engine *e, struct probe_inst *pi, struct xchg *x, enum obs_kind kind, int64_t value,
-		   int32_t code, const char *text, const char *evidence)
-{
-	struct obs o;
-	udpx_obs(&o, kind, &x->u);
-	o.value = value;
-	o.code = code;
-	fmt_into(o.text, sizeof o.text, "%s", text);
-	fmt_into(o.evidence, sizeof o.evidence, "%s", evidence);
-	engine_observe(e, pi, &o);
-}
-
 void ikev2_psk_incomplete(struct engine *e, struct probe_inst *pi, struct xchg *x, const char *why)
 {
 	char ev[400];
 	fmt_into(ev, sizeof ev, "the IKE_AUTH with the pre-shared key (--psk-file) stopped before a decision: %s", why);
-	record(e, pi, x, OBS_IKE_PSK_INCOMPLETE, 0, 0, why, ev);
+	ikev2_record(e, pi, x, OBS_IKE_PSK_INCOMPLETE, 0, 0, why, ev);
 }
 
 bool ikev2_psk_start(struct engine *e, struct probe_inst *pi, struct ike_state *st, const struct xchg *like)
@@ -79,7 +67,7 @@ void ikev2_psk_plain_error(struct engine *e, struct probe_inst *pi, struct xchg 
 		 "the server answered our IKE_AUTH with the pre-shared key (AUTH method 2, Shared Key Message Integrity Code) with an unprotected %s (type %u)%s",
 		 ike2_notify_name(type), (unsigned)type,
 		 type == IKE2_N_AUTHENTICATION_FAILED ? ": it refuses the key's AUTH" : "");
-	record(e, pi, x, OBS_IKE_PSK_REFUSED, 0, type, ike2_notify_name(type), ev);
+	ikev2_record(e, pi, x, OBS_IKE_PSK_REFUSED, 0, type, ike2_notify_name(type), ev);
 }
 
 void ikev2_psk_reply(struct engine *e, struct probe_inst *pi, struct xchg *x, const struct ike2_inner *in)
@@ -102,7 +90,7 @@ void ikev2_psk_reply(struct engine *e, struct probe_inst *pi, struct xchg *x, co
 				 "the server answered our IKE_AUTH with the pre-shared key (AUTH method 2, Shared Key Message Integrity Code) with %s (type %u)%s",
 				 ike2_notify_name(err->type), (unsigned)err->type,
 				 err->type == IKE2_N_AUTHENTICATION_FAILED ? ": the server refuses the AUTH our key computes (RFC 7296 2.15)" : "");
-			record(e, pi, x, OBS_IKE_PSK_REFUSED, 0, err->type, ike2_notify_name(err->type), ev);
+			ikev2_record(e, pi, x, OBS_IKE_PSK_REFUSED, 0, err->type, ike2_notify_name(err->type), ev);
 		} else {
 			ikev2_psk_incomplete(e, pi, x, "the reply to our PSK AUTH carries neither an AUTH payload nor an error notify");
 		}
@@ -113,7 +101,7 @@ void ikev2_psk_reply(struct engine *e, struct probe_inst *pi, struct xchg *x, co
 			 "the server accepted our PSK AUTH but authenticates itself with %s (AUTH method %u)%s, not with the pre-shared key",
 			 ike2_auth_method_name(in->auth_method), (unsigned)in->auth_method,
 			 in->ncerts ? " and a certificate" : "");
-		record(e, pi, x, OBS_IKE_PSK_OTHER_METHOD, (int64_t)in->ncerts, in->auth_method,
+		ikev2_record(e, pi, x, OBS_IKE_PSK_OTHER_METHOD, (int64_t)in->ncerts, in->auth_method,
 		       ike2_auth_method_name(in->auth_method), ev);
 		return;
 	}
@@ -133,23 +121,10 @@ void ikev2_psk_reply(struct engine *e, struct probe_inst *pi, struct xchg *x, co
 		fmt_into(ev, sizeof ev,
 			 "the server accepted our PSK AUTH, but its own AUTH (method 2, %zu bytes) does NOT verify with the key of --psk-file over its IKE_SA_INIT response, our nonce and its IDr (RFC 7296 2.15): it authenticates itself with another key",
 			 in->auth_data.len);
-		record(e, pi, x, OBS_IKE_AUTH_SERVER_MISMATCH, 3, in->auth_method, "PSK AUTH", ev);
+		ikev2_record(e, pi, x, OBS_IKE_AUTH_SERVER_MISMATCH, 3, in->auth_method, "PSK AUTH", ev);
 		return;
 	}
-	uint8_t addr[16];
-	char text[64] = "";
-	int fam = in->has_cp ? ike2_cp_address(in->cp_attrs.p, in->cp_attrs.len, addr) : 0;
-	if (fam && !inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, text, sizeof text))
-		text[0] = 0;
-	fmt_into(ev, sizeof ev,
-		 "IKE_AUTH with the pre-shared key completed: the server accepted our AUTH and its own AUTH verifies with the same key, %s%s%s%s",
-		 text[0] ? "and it assigned the address " : in->has_cp ? "but its CP reply assigns no address" : "but it sent no CP reply (no address assigned)",
-		 text, in->has_sa && !err ? "; the child SA was negotiated" : "", err ? "; an error notify came with it" : "");
-	record(e, pi, x, OBS_IKE_PSK_ACCEPTED, text[0] ? 1 : 0, in->has_sa && !err ? 1 : 0, text, ev);
-	if (err) {
-		fmt_into(ev, sizeof ev,
-			 "the IKE_AUTH reply accepts the pre-shared key but refuses the child SA (the ESP tunnel) with %s (type %u)%s",
-			 ike2_notify_name(err->type), (unsigned)err->type, in->has_sa ? "" : ": no SA payload");
-		record(e, pi, x, OBS_IKE_CHILD_REFUSED, 0, err->type, ike2_notify_name(err->type), ev);
-	}
+	ikev2_signed_in(e, pi, x, in, err, OBS_IKE_PSK_ACCEPTED, in->has_sa && !err ? 1 : 0,
+			"IKE_AUTH with the pre-shared key completed: the server accepted our AUTH and its own AUTH verifies with the same key",
+			"the pre-shared key");
 }

@@ -4,6 +4,12 @@
 LAB_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 LAB=$LAB_DIR/lab
 skip() { echo "SKIPPED: $*"; exit 77; }
+# lab_binary "$1": the vpndiag binary every probe test takes first, made absolute in VPNDIAG (the
+# tests run it inside namespaces, from other directories); a usage line and exit 2 without one.
+lab_binary() {
+	[[ -n ${1:-} && -x $1 ]] || { echo "usage: $0 VPNDIAG_BINARY [SCENARIO...]" >&2; exit 2; }
+	VPNDIAG=$(readlink -f "$1")
+}
 lab_preflight() {
 	[[ $(id -u) -eq 0 ]] || skip "the lab needs root (network namespaces)"
 	local p="vdl-pf-$$" miss=() c

@@ -12,9 +12,7 @@
 # Usage: html.sh VPNDIAG_BINARY [SCENARIO...]       (default: every scenario)
 set -uo pipefail
 . "$(dirname "$(readlink -f "$0")")/common.sh"
-VPNDIAG=${1:-}
-[[ -n $VPNDIAG && -x $VPNDIAG ]] || { echo "usage: $0 VPNDIAG_BINARY [SCENARIO...]" >&2; exit 2; }
-VPNDIAG=$(readlink -f "$VPNDIAG")
+lab_binary "${1:-}"
 shift
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-6}
 JOBS=${JOBS:-3}

@@ -7,9 +7,7 @@
 # Usage: probe_all.sh VPNDIAG_BINARY [SCENARIO...]
 set -uo pipefail
 . "$(dirname "$(readlink -f "$0")")/common.sh"
-VPNDIAG=${1:-}
-[[ -n $VPNDIAG && -x $VPNDIAG ]] || { echo "usage: $0 VPNDIAG_BINARY [SCENARIO...]" >&2; exit 2; }
-VPNDIAG=$(readlink -f "$VPNDIAG")
+lab_binary "${1:-}"
 shift
 lab_preflight
 command -v python3 >/dev/null || skip "python3 missing"
