@@ -156,6 +156,8 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&d->mu);
 		if (n)
 			obs_name_free(n);
+		if (nd)
+			rules_name_free(nd); /* after rules_name_evaluate, whatever it returned */
 		free(n);
 		free(nd);
 	}
