@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "kb/kb.h"
 #include "rules/rules.h"
 #include "util/fmt.h"
@@ -17,18 +18,10 @@
 static struct obs_result R;
 static struct diagnosis D;
 
+/* One IKEv2 observation on UDP 500 (tests/unit/helpers.h). */
 static void add(enum obs_kind k, int32_t code, int64_t value, const char *text)
 {
-	struct obs o;
-	memset(&o, 0, sizeof o);
-	o.kind = k;
-	o.proto = KB_P_IKEV2;
-	o.port = 500;
-	o.code = code;
-	o.value = value;
-	fmt_into(o.text, sizeof o.text, "%s", text ? text : "");
-	fmt_into(o.evidence, sizeof o.evidence, "evidence of %s", obs_kind_name(k));
-	assert_int_equal(obs_result_add(&R, &o), 0);
+	th_obs(&R, k, KB_P_IKEV2, 500, false, code, value, text);
 }
 
 /* Everything up to the server's EAP request passed (as in the lab's healthy scenario). */
