@@ -81,6 +81,15 @@ struct obs *th_obs(struct obs_result *r, enum obs_kind k, unsigned proto, uint16
 	return &r->obs[r->nobs - 1];
 }
 
+void th_result_reset(struct obs_result *r, const char *host, unsigned protos, uint32_t timeout_ms)
+{
+	obs_result_free(r);
+	memset(r, 0, sizeof *r);
+	fmt_into(r->host, sizeof r->host, "%s", host);
+	r->selected = r->probed = protos;
+	r->timeout_ms = timeout_ms;
+}
+
 int th_bind_udp(int family, uint16_t *port)
 {
 	int fd = socket(family, SOCK_DGRAM, 0);

@@ -27,6 +27,10 @@ int th_vdl(struct th_run *r, const char *first, ...);
 struct obs *th_obs(struct obs_result *r, enum obs_kind k, unsigned proto, uint16_t port, bool natt, int32_t code,
 		   int64_t value, const char *text);
 
+/* Empties r (freeing what it held) and starts it again as a probe of host with the protocols
+ * protos (KB_P_* bits) selected and probed and a --timeout of timeout_ms. */
+void th_result_reset(struct obs_result *r, const char *host, unsigned protos, uint32_t timeout_ms);
+
 /* A UDP socket bound to the loopback address of family (AF_INET or AF_INET6) on an ephemeral
  * port (written to *port): a stand-in server for the loopback tests. -1 when it cannot. */
 int th_bind_udp(int family, uint16_t *port);

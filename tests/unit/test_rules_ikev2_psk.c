@@ -29,11 +29,7 @@ static void add(enum obs_kind k, int32_t code, int64_t value, const char *text)
 /* A PSK-only server (strongSwan auth = psk): IKE_SA_INIT accepted, the EAP IKE_AUTH refused. */
 static void eap_refused(void)
 {
-	obs_result_free(&R);
-	memset(&R, 0, sizeof R);
-	fmt_into(R.host, sizeof R.host, "vpn.lab.test");
-	R.selected = R.probed = KB_P_IKEV2;
-	R.timeout_ms = 8000;
+	th_result_reset(&R, "vpn.lab.test", KB_P_IKEV2, 8000);
 	add(OBS_IKE_ACCEPTED, 2, 0, "3DES/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024");
 	add(OBS_NAT_CLIENT, 0, 0, NULL);
 	add(OBS_NAT_SERVER, 0, 0, NULL);
