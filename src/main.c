@@ -1,16 +1,15 @@
 /* vpndiag: subcommand dispatch only. */
-#include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "net/sock.h"
 
 const struct cli_command cli_commands[] = {
 	{"explain", "explain a Windows VPN error: meaning, causes, steps, fixes", cli_explain, cli_explain_help},
 	{"wiki", "build the knowledge base as a static web site: wiki build DIR", cli_wiki, cli_wiki_help},
 	{"probe", "probe a VPN server as the Windows client would: verdict, error, fix per protocol", cli_probe, cli_probe_help},
-	{"scan", "find every IKEv2 gateway of a network, stateless, with the Windows verdict per responder", cli_scan, cli_scan_help},
-	{"exporter", "serve probes to Prometheus: /probe?target=HOST, /metrics", cli_exporter, cli_exporter_help},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -21,6 +20,8 @@ static void usage(FILE *out)
 		     "Commands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	for (const struct cli_command *c = cli_platform_commands; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out, "  %-10s %s\n", "help", "help on a command: vpndiag help explain");
 	fprintf(out, "\nOptions: --help, --version\n"
 		     "Exit codes: 0 ok, 1 not found / fails, 2 usage error, 3 unknown, 4 internal error.\n"
@@ -29,9 +30,13 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	/* A peer that closes a connection while we (or OpenSSL, which writes alerts with plain write())
-	 * still send must give EPIPE, never kill the process and lose the report (issue 11). */
-	signal(SIGPIPE, SIG_IGN);
+	/* Sockets set up once: Winsock on Windows; on Linux SIGPIPE ignored, because a peer that closes
+	 * a connection while we (or OpenSSL, which writes alerts with plain write()) still send must
+	 * give EPIPE, never kill the process and lose the report (issue 11). */
+	if (net_init() != 0) {
+		cli_error(NULL, "cannot set up sockets: %s", net_strerror(errno));
+		return VD_EXIT_INTERNAL;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return VD_EXIT_USAGE;

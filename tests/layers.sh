@@ -45,5 +45,14 @@ for dir in "$here"/src/*/; do
     done
   done
 done
-[ $bad -eq 0 ] && echo "layers: every include in src/ follows the layer rules"
+# The platform (issue 14): only platform files may test which platform this is. They are the
+# *_posix.c / *_win.c files (CMakeLists.txt builds one set or the other) and the platform headers
+# that include the system's own headers (net/sys.h, util/inet.h, util/sys.h).
+for f in $(grep -rlE '^[[:space:]]*#[[:space:]]*(if|ifdef|ifndef|elif).*(_WIN32|_WIN64|__MINGW|__linux__|__unix__|__APPLE__|_MSC_VER)' "$here/src"); do
+  case $f in
+    *_posix.c|*_win.c|*/src/net/sys.h|*/src/util/inet.h|*/src/util/sys.h) ;;
+    *) echo "${f#$here/}: tests the platform outside a platform file (*_posix.c, *_win.c, net/sys.h, util/inet.h, util/sys.h)"; bad=1 ;;
+  esac
+done
+[ $bad -eq 0 ] && echo "layers: every include in src/ follows the layer rules; the platform is tested only in platform files"
 exit $bad

@@ -134,8 +134,10 @@ bool cli_use_colour(FILE *f)
 
 const struct cli_command *cli_find(const char *name)
 {
-	for (const struct cli_command *c = cli_commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
+	const struct cli_command *const tables[] = {cli_commands, cli_platform_commands};
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+		for (const struct cli_command *c = tables[t]; c->name; c++)
+			if (strcmp(c->name, name) == 0)
+				return c;
 	return NULL;
 }

@@ -34,12 +34,15 @@ int cli_getopt(int argc, char **argv, const struct cli_option *opts, const char 
 char **cli_protect_negatives(int *argc, char **argv, const struct cli_option *opts);
 
 /* Prints "vpndiag CMD: message" to stderr. */
-void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(VD_PRINTF, 2, 3)));
 
 /* True when colour may be used on this stream (a terminal, NO_COLOR unset, TERM not dumb). */
 bool cli_use_colour(FILE *f);
 
+/* The commands of every platform (main.c), then this platform's own (cli/commands_posix.c,
+ * cli/commands_win.c); each ends with a row of NULLs. */
 extern const struct cli_command cli_commands[];
+extern const struct cli_command cli_platform_commands[];
 const struct cli_command *cli_find(const char *name);
 
 int cli_explain(int argc, char **argv);

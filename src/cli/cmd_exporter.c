@@ -145,7 +145,7 @@ struct reply {
 	unsigned retry_after; /* seconds, 0 = none */
 };
 
-static void reply_text(struct reply *r, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reply_text(struct reply *r, unsigned status, const char *fmt, ...) __attribute__((format(VD_PRINTF, 3, 4)));
 
 static void reply_text(struct reply *r, unsigned status, const char *fmt, ...)
 {

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include "net/sys.h"
 #include <time.h>
 #include <unistd.h>
 

@@ -5,7 +5,7 @@
  * sentences, JSON and terminals as it is. */
 #include "crypto/certcheck.h"
 
-#include <arpa/inet.h>
+#include "util/inet.h"
 #include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>

@@ -18,7 +18,7 @@
 #include "wire/ikev1.h"
 #include "wire/wbuf.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(VD_PRINTF, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	if (err && errlen) {
@@ -582,7 +582,7 @@ int ike1_cbc_hash1_cb(void *ctx, uint32_t msg_id, const uint8_t *payloads, size_
 
 /* ---- the server's encrypted replies after MM5 ---- */
 
-static int verdict(int res, char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int verdict(int res, char *why, size_t whylen, const char *fmt, ...) __attribute__((format(VD_PRINTF, 4, 5)));
 static int verdict(int res, char *why, size_t whylen, const char *fmt, ...)
 {
 	if (why && whylen) {

@@ -16,7 +16,7 @@
 #include "wire/wbuf.h"
 
 static enum ike2_sig_status set(struct ike2_sig_result *res, enum ike2_sig_status st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__attribute__((format(VD_PRINTF, 3, 4)));
 static enum ike2_sig_status set(struct ike2_sig_result *res, enum ike2_sig_status st, const char *fmt, ...)
 {
 	res->status = st;

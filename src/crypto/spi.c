@@ -2,8 +2,7 @@
 #include "crypto/spi.h"
 
 #include <string.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "util/inet.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>

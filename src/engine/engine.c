@@ -3,14 +3,13 @@
 #include "engine/engine.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
+#include "net/sys.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "kb/kb.h"
 #include "net/priv.h"
@@ -322,10 +321,13 @@ static int engine_drop(struct engine *e, char *err, size_t errlen)
 		return 0;
 	struct priv_report rep;
 	char why[240];
-	if (priv_drop(o->user, &rep, why, sizeof why) != 0) {
+	int rc = priv_drop(o->user, &rep, why, sizeof why);
+	if (rc < 0) {
 		snprintf(err, errlen, "could not drop privileges: %s", why);
 		return -1;
 	}
+	if (rc > 0)
+		return 0; /* nothing to drop on this platform */
 	struct obs ob = {0};
 	ob.kind = OBS_PRIV_DROPPED;
 	ob.code = (int32_t)rep.uid_after;
@@ -372,9 +374,9 @@ static void run_loop(struct engine_loop *L, struct engine *const *tg, size_t ntg
 			owner[i] = L->w[i];
 		}
 		int ms = wake > now ? (int)(wake - now) : 0;
-		int k = poll(pfd, n, ms);
+		int k = net_poll(pfd, n, ms);
 		if (k < 0 && errno != EINTR) {
-			snprintf(err, errlen, "poll: %s", strerror(errno));
+			snprintf(err, errlen, "poll: %s", net_strerror(errno));
 			break;
 		}
 		for (size_t i = 0; k > 0 && i < n; i++) {
@@ -384,9 +386,9 @@ static void run_loop(struct engine_loop *L, struct engine *const *tg, size_t ntg
 			/* The module may have unwatched this fd while handling an earlier one. */
 			bool still = false;
 			for (size_t j = 0; j < L->nw; j++)
-				still = still || (L->w[j].fd == pfd[i].fd && L->w[j].pi == pi);
+				still = still || (L->w[j].fd == owner[i].fd && L->w[j].pi == pi);
 			if (still)
-				pi->mod->on_readable(owner[i].e, pi, pfd[i].fd);
+				pi->mod->on_readable(owner[i].e, pi, owner[i].fd);
 		}
 		now = loop_now(L);
 		for (size_t t = 0; t < ntg; t++)
@@ -411,8 +413,8 @@ static struct engine *engine_new(struct engine_loop *L, struct obs_result *res, 
 	e->res = res;
 	for (size_t i = 0; i < NBUDGET; i++)
 		e->exhausted_at[i] = SIZE_MAX;
-	if (getrandom(e->secret, sizeof e->secret, 0) != (ssize_t)sizeof e->secret) {
-		snprintf(err, errlen, "no randomness: %s", strerror(errno));
+	if (RAND_bytes(e->secret, (int)sizeof e->secret) != 1) {
+		snprintf(err, errlen, "no randomness from OpenSSL's generator");
 		free(e);
 		return NULL;
 	}
@@ -482,11 +484,12 @@ static int run_name(const struct engine_opts *o, struct obs_name *n, size_t max_
 	if (!ne)
 		goto out;
 
-	/* A server that closes while we (or OpenSSL, writing an alert) still send must give EPIPE, not
-	 * kill the process: ignored for the run, the caller's handler put back afterwards. */
-	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGPIPE, &ign, &old_pipe);
+	/* Sockets need the platform set up (Winsock; on Linux SIGPIPE ignored: a server that closes
+	 * while we, or OpenSSL writing an alert, still send must give EPIPE, not kill the process). */
+	if (net_init() != 0) {
+		snprintf(err, errlen, "cannot set up sockets: %s", net_strerror(errno));
+		goto out;
+	}
 
 	/* Privileged resources first (raw sockets) for every address the name may resolve to (the
 	 * count is only known after resolution), then every privilege goes, before any byte from the
@@ -557,7 +560,6 @@ static int run_name(const struct engine_opts *o, struct obs_name *n, size_t max_
 		n->target[t]->elapsed_ms = elapsed;
 		oom = oom || tg[t]->oom;
 	}
-	sigaction(SIGPIPE, &old_pipe, NULL);
 	if (oom) {
 		snprintf(err, errlen, "out of memory");
 		goto out_free;
@@ -571,7 +573,6 @@ fail:
 			tg[t]->inst[i].done = true;
 		finish_all(tg[t], false);
 	}
-	sigaction(SIGPIPE, &old_pipe, NULL);
 	ntg = 0;
 out_free:
 	/* The results of the addresses not probed go; the name keeps one per address probed (or,

@@ -27,7 +27,7 @@ struct cfg_parser {
 	size_t errlen;
 };
 
-static int cfg_fail(struct cfg_parser *p, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int cfg_fail(struct cfg_parser *p, size_t line, const char *fmt, ...) __attribute__((format(VD_PRINTF, 3, 4)));
 
 static int cfg_fail(struct cfg_parser *p, size_t line, const char *fmt, ...)
 {

@@ -205,7 +205,7 @@ const struct kb_entry *kb_find_symbol(const struct kb *kb, const char *symbol)
 	return NULL;
 }
 
-__attribute__((format(printf, 4, 5)))
+__attribute__((format(VD_PRINTF, 4, 5)))
 static void problem(void (*report)(void *, const char *), void *ctx, size_t *count, const char *fmt, ...)
 {
 	char msg[512];

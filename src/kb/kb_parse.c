@@ -102,7 +102,7 @@ struct parser {
 	size_t errlen;
 };
 
-__attribute__((format(printf, 2, 3)))
+__attribute__((format(VD_PRINTF, 2, 3)))
 static int fail(struct parser *p, const char *fmt, ...)
 {
 	va_list ap;

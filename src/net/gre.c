@@ -2,8 +2,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #ifndef IPPROTO_GRE
 #define IPPROTO_GRE 47
@@ -11,14 +9,13 @@
 
 static void close_fd(int *fd)
 {
-	if (*fd >= 0)
-		close(*fd);
+	net_close(*fd);
 	*fd = -1;
 }
 
 static int open_one(int family, int *err)
 {
-	int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE);
+	int fd = net_socket(family, SOCK_RAW, IPPROTO_GRE);
 	*err = fd < 0 ? errno : 0;
 	return fd;
 }
@@ -64,26 +61,22 @@ int net_gre_send(const struct net_gre *g, const struct net_addr *dst, const uint
 {
 	struct net_addr d = *dst;
 	net_addr_set_port(&d, 0);
-	ssize_t w = sendto(g->fd, pkt, len, 0, (const struct sockaddr *)&d.ss, d.len);
+	ssize_t w = net_sendto(g->fd, pkt, len, &d);
 	return w == (ssize_t)len ? 0 : -1;
 }
 
 void net_gre_recv(const struct net_gre *g, uint8_t *buf, size_t cap, struct net_rx *rx)
 {
 	memset(rx, 0, sizeof *rx);
-	struct sockaddr_storage from;
-	socklen_t fl = sizeof from;
-	memset(&from, 0, sizeof from);
-	ssize_t r = recvfrom(g->fd, buf, cap, MSG_TRUNC, (struct sockaddr *)&from, &fl);
+	size_t wire = 0;
+	ssize_t r = net_recvfrom(g->fd, buf, cap, &rx->from, &wire);
 	if (r < 0) {
 		rx->err = errno;
 		rx->kind = (errno == EAGAIN || errno == EWOULDBLOCK) ? NET_RX_NONE : NET_RX_ERROR;
 		return;
 	}
 	rx->kind = NET_RX_DATA;
-	rx->wire_len = (size_t)r;
-	rx->truncated = (size_t)r > cap;
-	rx->len = rx->truncated ? cap : (size_t)r;
-	memcpy(&rx->from.ss, &from, sizeof rx->from.ss);
-	rx->from.len = fl;
+	rx->wire_len = wire;
+	rx->truncated = wire > cap;
+	rx->len = (size_t)r;
 }

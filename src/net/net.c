@@ -1,22 +1,15 @@
-/* Sockets and name resolution (see net.h). Linux: IP_RECVERR / IPV6_RECVERR and MSG_ERRQUEUE
- * carry ICMP errors; glibc getaddrinfo_a + gai_suspend bound name resolution in time. */
-#define _GNU_SOURCE
+/* Sockets and name resolution (see net.h): what is the same on every platform. The platform's
+ * own parts (the resolver's bound, how ICMP errors reach a UDP socket) are in net_posix.c and
+ * net_win.c (net_plat.h). */
 #include "net/net.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/errqueue.h>
-#include <net/if.h>
-#include <netdb.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "net/net_plat.h"
 
 #include "util/text.h"
 
@@ -131,9 +124,8 @@ static bool zone_ok(const char *lit, const struct net_addr *a)
 	if (a->ss.ss_family != AF_INET6)
 		return false;
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
-	char name[IF_NAMESIZE];
 	return IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) && s6->sin6_scope_id != 0 &&
-	       if_indextoname(s6->sin6_scope_id, name) != NULL;
+	       net_plat_if_exists(s6->sin6_scope_id);
 }
 
 const char *net_host_invalid_reason(const char *host)
@@ -201,27 +193,7 @@ enum net_host_kind net_host_classify(const char *host)
 	return is_dns_name(host) ? NET_HOST_NAME : NET_HOST_INVALID;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* One asynchronous lookup. When it cannot be cancelled at the deadline, the resolver's helper
- * thread still owns it: it is parked in `abandoned` (kept reachable, never freed). */
-struct gai_job {
-	struct gaicb cb;
-	struct addrinfo hints;
-	char name[256];
-};
-#define MAX_ABANDONED 16
-static struct gai_job *abandoned[MAX_ABANDONED];
-static size_t nabandoned;
-/* `vpndiag exporter` runs probes in several threads at once: the list is shared. */
-static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void add_results(struct net_resolved *out, const struct addrinfo *res)
+void net_resolved_add(struct net_resolved *out, const struct addrinfo *res)
 {
 	for (const struct addrinfo *ai = res; ai && out->n < NET_MAX_ADDRS; ai = ai->ai_next) {
 		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) || ai->ai_addrlen > sizeof(struct sockaddr_storage))
@@ -242,7 +214,7 @@ static void add_results(struct net_resolved *out, const struct addrinfo *res)
 int net_resolve(const char *host, int family, uint32_t timeout_ms, struct net_resolved *out)
 {
 	memset(out, 0, sizeof *out);
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = net_plat_mono_ms();
 	enum net_host_kind kind = net_host_classify(host);
 	if (kind == NET_HOST_INVALID) {
 		out->status = NET_RESOLVE_ERROR;
@@ -266,67 +238,18 @@ int net_resolve(const char *host, int family, uint32_t timeout_ms, struct net_re
 		return 0;
 	}
 
-	struct gai_job *job = calloc(1, sizeof *job);
-	if (!job) {
-		out->status = NET_RESOLVE_ERROR;
-		snprintf(out->reason, sizeof out->reason, "out of memory");
+	int rc = net_plat_lookup(host, family, timeout_ms, out);
+	out->elapsed_ms = (uint32_t)(net_plat_mono_ms() - t0);
+	if (rc == 0 && out->n == 0) {
+		out->status = NET_RESOLVE_NXDOMAIN;
+		snprintf(out->reason, sizeof out->reason, "no IPv4 or IPv6 address");
 		return -1;
 	}
-	snprintf(job->name, sizeof job->name, "%s", host);
-	job->hints.ai_family = family;
-	job->hints.ai_socktype = SOCK_DGRAM;
-	job->cb.ar_name = job->name;
-	job->cb.ar_request = &job->hints;
-	struct gaicb *list[1] = {&job->cb};
-	int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
-	if (rc != 0) {
-		out->status = NET_RESOLVE_ERROR;
-		snprintf(out->reason, sizeof out->reason, "%s", gai_strerror(rc));
-		free(job);
-		return -1;
-	}
-	/* Bounded: at most 1000 wake-ups, and never past the deadline. */
-	for (int spins = 0; spins < 1000; spins++) {
-		rc = gai_error(&job->cb);
-		if (rc != EAI_INPROGRESS)
-			break;
-		uint64_t now = mono_ms();
-		if (now - t0 >= timeout_ms)
-			break;
-		uint64_t left = timeout_ms - (now - t0);
-		struct timespec ts = {.tv_sec = (time_t)(left / 1000u), .tv_nsec = (long)(left % 1000u) * 1000000L};
-		const struct gaicb *const clist[1] = {&job->cb};
-		(void)gai_suspend(clist, 1, &ts);
-	}
-	out->elapsed_ms = (uint32_t)(mono_ms() - t0);
-	if (rc == EAI_INPROGRESS) {
-		out->status = NET_RESOLVE_TIMEOUT;
-		snprintf(out->reason, sizeof out->reason, "no answer from the resolver within %u ms", (unsigned)timeout_ms);
-		if (gai_cancel(&job->cb) == EAI_CANCELED || gai_error(&job->cb) != EAI_INPROGRESS) {
-			if (gai_error(&job->cb) == 0 && job->cb.ar_result)
-				freeaddrinfo(job->cb.ar_result);
-			free(job);
-		} else {
-			pthread_mutex_lock(&abandoned_lock);
-			if (nabandoned < MAX_ABANDONED)
-				abandoned[nabandoned++] = job; /* the helper thread still writes into it */
-			pthread_mutex_unlock(&abandoned_lock);
-		}
-		return -1;
-	}
-	if (rc == 0) {
-		add_results(out, job->cb.ar_result);
-		freeaddrinfo(job->cb.ar_result);
-		free(job);
-		if (out->n == 0) {
-			out->status = NET_RESOLVE_NXDOMAIN;
-			snprintf(out->reason, sizeof out->reason, "no IPv4 or IPv6 address");
-			return -1;
-		}
-		out->status = NET_RESOLVE_OK;
-		return 0;
-	}
-	free(job);
+	return rc;
+}
+
+void net_resolved_gai_error(struct net_resolved *out, int rc)
+{
 	switch (rc) {
 	case EAI_NONAME:
 #ifdef EAI_NODATA
@@ -346,40 +269,31 @@ int net_resolve(const char *host, int family, uint32_t timeout_ms, struct net_re
 		break;
 	}
 	snprintf(out->reason, sizeof out->reason, "%s", gai_strerror(rc));
-	return -1;
 }
 
 /* ---------------------------------------------------------------- UDP */
-
-static int set_recverr(int fd, int family)
-{
-	int one = 1;
-	if (family == AF_INET6)
-		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
-	return setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
-}
 
 int net_udp_open(const struct net_addr *dst)
 {
 	int family = dst->ss.ss_family;
 	/* The kernel's ephemeral range normally excludes 500 and 4500; check anyway (bounded). */
 	for (int tries = 0; tries < 4; tries++) {
-		int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+		int fd = net_socket(family, SOCK_DGRAM, IPPROTO_UDP);
 		if (fd < 0)
 			return -1;
-		if (set_recverr(fd, family) != 0 || connect(fd, (const struct sockaddr *)&dst->ss, dst->len) != 0) {
+		if (net_plat_udp_errors_on(fd, family) != 0 || net_connect(fd, dst) != 0) {
 			int e = errno;
-			close(fd);
+			net_close(fd);
 			errno = e;
 			return -1;
 		}
-		struct net_addr local = {.len = sizeof local.ss};
-		if (getsockname(fd, (struct sockaddr *)&local.ss, &local.len) == 0) {
+		struct net_addr local;
+		if (net_local_addr(fd, &local) == 0) {
 			uint16_t p = net_addr_port(&local);
 			if (p != 500 && p != 4500)
 				return fd;
 		}
-		close(fd);
+		net_close(fd);
 	}
 	errno = EADDRINUSE;
 	return -1;
@@ -387,7 +301,7 @@ int net_udp_open(const struct net_addr *dst)
 
 int net_udp_send(int fd, const uint8_t *buf, size_t len)
 {
-	ssize_t n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n = net_send(fd, buf, len);
 	if (n < 0)
 		return -1;
 	if ((size_t)n != len) {
@@ -395,119 +309,6 @@ int net_udp_send(int fd, const uint8_t *buf, size_t len)
 		return -1;
 	}
 	return 0;
-}
-
-static enum net_icmp_class classify_icmp(bool v6, uint8_t type, uint8_t code)
-{
-	if (!v6) {
-		if (type != 3)
-			return NET_ICMP_OTHER;
-		switch (code) {
-		case 3: return NET_ICMP_PORT_UNREACHABLE;
-		case 9: case 10: case 13: return NET_ICMP_ADMIN_PROHIBITED;
-		case 1: return NET_ICMP_HOST_UNREACHABLE;
-		case 0: return NET_ICMP_NET_UNREACHABLE;
-		default: return NET_ICMP_OTHER;
-		}
-	}
-	if (type != 1)
-		return NET_ICMP_OTHER;
-	switch (code) {
-	case 4: return NET_ICMP_PORT_UNREACHABLE;
-	case 1: case 5: case 6: return NET_ICMP_ADMIN_PROHIBITED;
-	case 3: return NET_ICMP_HOST_UNREACHABLE;
-	case 0: return NET_ICMP_NET_UNREACHABLE;
-	default: return NET_ICMP_OTHER;
-	}
-}
-
-int net_errqueue_parse(const uint8_t *ctl, size_t ctllen, struct net_rx *rx)
-{
-	/* Walks the control messages with explicit bounds (no CMSG_NXTHDR over foreign bytes, which
-	 * may also be unaligned here): header, then data padded to the header's alignment. */
-	const size_t hdr = CMSG_LEN(0);
-	size_t off = 0;
-	for (int guard = 0; guard < 64 && off <= ctllen && ctllen - off >= hdr; guard++) {
-		struct cmsghdr c;
-		memcpy(&c, ctl + off, sizeof c);
-		if (c.cmsg_len < hdr || c.cmsg_len > ctllen - off)
-			return 0;
-		const uint8_t *data = ctl + off + hdr;
-		size_t have = c.cmsg_len - hdr;
-		size_t step = CMSG_ALIGN(c.cmsg_len);
-		bool v4 = c.cmsg_level == IPPROTO_IP && c.cmsg_type == IP_RECVERR;
-		bool v6 = c.cmsg_level == IPPROTO_IPV6 && c.cmsg_type == IPV6_RECVERR;
-		struct sock_extended_err ee;
-		if ((v4 || v6) && have >= sizeof ee) {
-			memcpy(&ee, data, sizeof ee);
-			rx->err = (int)ee.ee_errno;
-			if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
-				rx->kind = NET_RX_ICMP;
-				rx->icmp6 = ee.ee_origin == SO_EE_ORIGIN_ICMP6;
-				rx->icmp_type = ee.ee_type;
-				rx->icmp_code = ee.ee_code;
-				rx->icmp_class = classify_icmp(rx->icmp6, ee.ee_type, ee.ee_code);
-				/* The offender (the node that sent the ICMP error) follows the struct. */
-				if (have >= sizeof ee + sizeof(sa_family_t)) {
-					sa_family_t fam;
-					memcpy(&fam, data + sizeof ee, sizeof fam);
-					size_t sl = fam == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-					if ((fam == AF_INET || fam == AF_INET6) && have >= sizeof ee + sl) {
-						memcpy(&rx->from.ss, data + sizeof ee, sl);
-						rx->from.len = (socklen_t)sl;
-					}
-				}
-			} else {
-				rx->kind = NET_RX_ERROR;
-			}
-			return 1;
-		}
-		if (step < c.cmsg_len || step > ctllen - off)
-			return 0;
-		off += step;
-	}
-	return 0;
-}
-
-static bool read_errqueue(int fd, struct net_rx *rx)
-{
-	uint8_t data[64];
-	union {
-		char buf[512];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
-	struct sockaddr_storage name;
-	struct msghdr msg = {.msg_name = &name, .msg_namelen = sizeof name, .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-	ssize_t n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-	if (n < 0)
-		return false;
-	return net_errqueue_parse((const uint8_t *)ctl.buf, msg.msg_controllen, rx) == 1;
-}
-
-void net_udp_recv(int fd, uint8_t *buf, size_t cap, struct net_rx *rx)
-{
-	memset(rx, 0, sizeof *rx);
-	if (read_errqueue(fd, rx))
-		return;
-	struct iovec iov = {.iov_base = buf, .iov_len = cap};
-	struct msghdr msg = {.msg_name = &rx->from.ss, .msg_namelen = sizeof rx->from.ss, .msg_iov = &iov, .msg_iovlen = 1};
-	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC); /* UDP: n is the real length */
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-			rx->kind = NET_RX_NONE;
-		} else {
-			rx->kind = NET_RX_ERROR;
-			rx->err = errno;
-		}
-		return;
-	}
-	rx->kind = NET_RX_DATA;
-	rx->from.len = msg.msg_namelen;
-	rx->wire_len = (size_t)n;
-	rx->len = (size_t)n < cap ? (size_t)n : cap;
-	rx->truncated = (msg.msg_flags & MSG_TRUNC) != 0;
 }
 
 const char *net_icmp_class_name(enum net_icmp_class c)
@@ -536,16 +337,16 @@ const char *net_icmp_class_id(enum net_icmp_class c)
 
 int net_tcp_connect_start(const struct net_addr *dst)
 {
-	int fd = socket(dst->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	int fd = net_socket(dst->ss.ss_family, SOCK_STREAM, IPPROTO_TCP);
 	if (fd < 0)
 		return -1;
 	/* Report ICMP errors at once instead of retrying SYNs until the kernel gives up. */
-	(void)set_recverr(fd, dst->ss.ss_family);
-	if (connect(fd, (const struct sockaddr *)&dst->ss, dst->len) != 0 && errno != EINPROGRESS) {
+	net_plat_tcp_errors_on(fd, dst->ss.ss_family);
+	if (net_connect(fd, dst) != 0 && errno != EINPROGRESS) {
 		/* Immediate failures (e.g. ECONNREFUSED on loopback) are left for connect_result. */
 		if (errno != ECONNREFUSED && errno != ENETUNREACH && errno != EHOSTUNREACH) {
 			int e = errno;
-			close(fd);
+			net_close(fd);
 			errno = e;
 			return -1;
 		}
@@ -556,18 +357,16 @@ int net_tcp_connect_start(const struct net_addr *dst)
 enum net_tcp_status net_tcp_connect_result(int fd, int *err)
 {
 	int e = 0;
-	socklen_t l = sizeof e;
 	*err = 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) != 0) {
+	if (net_sock_error(fd, &e) != 0) {
 		*err = errno;
 		return NET_TCP_ERROR;
 	}
 	*err = e;
 	switch (e) {
 	case 0: {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss;
-		if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		struct net_addr peer;
+		if (net_peer_addr(fd, &peer) == 0)
 			return NET_TCP_CONNECTED;
 		return errno == ENOTCONN ? NET_TCP_IN_PROGRESS : NET_TCP_ERROR;
 	}

@@ -11,8 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "net/sock.h"
 
 #define NET_MAX_PER_FAMILY 8 /* A and AAAA records kept, each */
 #define NET_MAX_ADDRS (2 * NET_MAX_PER_FAMILY)

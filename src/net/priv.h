@@ -46,7 +46,9 @@ struct priv_report {
 };
 
 /* Drops everything (see above). user: the account to become when running as root (NULL = the
- * default). Returns 0, or -1 with a one-line reason in err. */
+ * default). Returns 0, or -1 with a one-line reason in err; 1 on a platform with nothing to drop
+ * (Windows, priv_win.c: the probe opens no raw socket there and runs with the user's own token,
+ * which it cannot lower for good), with nothing done. */
 int priv_drop(const char *user, struct priv_report *rep, char *err, size_t errlen);
 /* Like priv_drop, but the capabilities in keep (a mask of 1 << CAP_*) stay effective and permitted
  * (and in the bounding set) for the process's life; every other one goes, and the uid change and

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <arpa/inet.h>
-#include <sys/socket.h>
+#include "net/sys.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -11,7 +11,7 @@
  * The password is read from the engine options only during the MSCHAPv2 computation; the MSK and
  * the expected authenticator response live in struct ikev2_eap, wiped on free. Nothing here logs
  * or records a secret (the user name is not one). */
-#include <arpa/inet.h>
+#include "net/sys.h"
 #include <stdlib.h>
 #include <string.h>
 

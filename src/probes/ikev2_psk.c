@@ -9,7 +9,7 @@
  * ike-auth-server-mismatch (value 3), ike-psk-incomplete; the rules (rules_ikev2_psk.c) decide.
  * The key is read from the engine options only inside psk_auth; prf(PSK, "Key Pad for IKEv2")
  * and both AUTH values are wiped after use. Nothing here logs or records a secret. */
-#include <arpa/inet.h>
+#include "net/sys.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -81,7 +81,7 @@ static void send_now(struct engine *e, struct probe_inst *pi, struct xchg *x)
 	int err = udpx_send(&x->u, e);
 	/* not an L2TP observation for our Aggressive Mode probe: it ends as l2tp-am-no-answer */
 	if (err && x->kind == X_AM)
-		engine_packet(e, pi, '!', &x->u.dst, strerror(err));
+		engine_packet(e, pi, '!', &x->u.dst, net_strerror(err));
 	else if (err)
 		udpx_send_failed(&x->u, e, pi, l2tpp_step_name(x), err);
 	fmt_into(s, sizeof s, "%s%s%s, %zu bytes, send %u", l2tpp_step_name(x), x->u.set ? " set " : "",

@@ -25,8 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "net/sys.h"
 
 #include <openssl/rand.h>
 
@@ -113,7 +112,7 @@ static void printable(char *out, size_t len, const struct pptp_blob *b)
 static int send_all(int fd, const uint8_t *p, size_t n)
 {
 	/* Control messages are small (< 200 bytes): a fresh TCP connection takes them whole. */
-	ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+	ssize_t w = net_send(fd, p, n);
 	return w == (ssize_t)n ? 0 : -1;
 }
 
@@ -135,7 +134,7 @@ static void send_sccrq(struct engine *e, struct probe_inst *pi, struct pptp_stat
 		struct obs o;
 		obs_new(&o, OBS_SEND_FAILED, s->tc.port);
 		o.code = errno;
-		fmt_into(o.text, sizeof o.text, "%s", strerror(errno));
+		fmt_into(o.text, sizeof o.text, "%s", net_strerror(errno));
 		fmt_into(o.evidence, sizeof o.evidence, "could not send the Start-Control-Connection-Request: %s", o.text);
 		engine_observe(e, pi, &o);
 		s->st = P_DONE;
@@ -152,7 +151,7 @@ static void send_ocrq(struct engine *e, struct probe_inst *pi, struct pptp_state
 	wbuf_init(&w, b, sizeof b);
 	uint16_t rnd = 0;
 	if (RAND_bytes((uint8_t *)&rnd, sizeof rnd) != 1)
-		rnd = (uint16_t)getpid();
+		rnd = (uint16_t)(uintptr_t)s; /* any non-zero value will do: the id only has to be ours */
 	s->call_id = rnd ? rnd : 1;
 	struct pptp_ocrq q = {.call_id = s->call_id, .serial = 1, .min_bps = 300, .max_bps = 100000000,
 			      .bearer = 3, .framing = 3, .recv_window = 64, .proc_delay = 0};
@@ -187,7 +186,7 @@ static void send_gre(struct engine *e, struct probe_inst *pi, struct pptp_state 
 		struct obs o;
 		obs_new(&o, OBS_SEND_FAILED, 0);
 		o.code = errno;
-		fmt_into(o.text, sizeof o.text, "%s", strerror(errno));
+		fmt_into(o.text, sizeof o.text, "%s", net_strerror(errno));
 		fmt_into(o.evidence, sizeof o.evidence, "could not send GRE: %s", o.text);
 		engine_observe(e, pi, &o);
 		return;
@@ -206,7 +205,7 @@ static void start_gre(struct engine *e, struct probe_inst *pi, struct pptp_state
 		if (s->gre.err == EPERM || s->gre.err == EACCES)
 			fmt_into(o.text, sizeof o.text, "no privilege to open a raw GRE socket (CAP_NET_RAW)");
 		else
-			fmt_into(o.text, sizeof o.text, "no raw GRE socket: %s", strerror(s->gre.err));
+			fmt_into(o.text, sizeof o.text, "no raw GRE socket: %s", net_strerror(s->gre.err));
 		fmt_into(o.evidence, sizeof o.evidence,
 			 "GRE (IP protocol 47) was not tested: %s; run vpndiag as root or with cap_net_raw to test it", o.text);
 		engine_observe(e, pi, &o);
@@ -428,7 +427,7 @@ static void read_ctrl(struct engine *e, struct probe_inst *pi, struct pptp_state
 		size_t room = pptp_stream_room(&s->rx);
 		if (room == 0)
 			room = 1; /* cannot happen: a message is at most MAX_MSG < the buffer; read to see EOF */
-		ssize_t r = recv(s->tc.fd, tmp, room < sizeof tmp ? room : sizeof tmp, 0);
+		ssize_t r = net_recv(s->tc.fd, tmp, room < sizeof tmp ? room : sizeof tmp);
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			break;
 		if (r <= 0) {

@@ -3,8 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/socket.h>
+#include "net/sys.h"
 
 #include "util/fmt.h"
 
@@ -19,8 +18,8 @@ void tcpconn_obs(struct obs *o, enum obs_kind kind, unsigned proto, uint16_t por
 	net_addr_str_port(dst, peer, sizeof peer);
 	switch (kind) {
 	case OBS_TCP_CONNECTED: {
-		struct net_addr local = {.len = sizeof local.ss};
-		if (fd >= 0 && getsockname(fd, (struct sockaddr *)&local.ss, &local.len) == 0)
+		struct net_addr local;
+		if (fd >= 0 && net_local_addr(fd, &local) == 0)
 			net_addr_str_port(&local, o->text, sizeof o->text); /* our end (the report's vantage point) */
 		o->value = waited;
 		fmt_into(o->evidence, sizeof o->evidence, "TCP %u: connected to %s in %u ms", port, peer, waited);
@@ -34,13 +33,13 @@ void tcpconn_obs(struct obs *o, enum obs_kind kind, unsigned proto, uint16_t por
 		fmt_into(o->text, sizeof o->text, "connect");
 		fmt_into(o->evidence, sizeof o->evidence,
 			 "TCP %u: %s accepted the connection and reset it at once, before any data (%s)", port, peer,
-			 strerror(err));
+			 net_strerror(err));
 		break;
 	case OBS_TCP_UNREACHABLE:
 		o->code = err;
-		fmt_into(o->text, sizeof o->text, "%s", strerror(err));
+		fmt_into(o->text, sizeof o->text, "%s", net_strerror(err));
 		fmt_into(o->evidence, sizeof o->evidence, "TCP %u: connecting to %s failed with an ICMP error: %s", port, peer,
-			 strerror(err));
+			 net_strerror(err));
 		break;
 	default:
 		o->value = waited;
@@ -74,8 +73,7 @@ int tcpconn_start(struct tcpconn *c, struct engine *e, struct probe_inst *pi, ui
 	c->fd = net_tcp_connect_start(&c->dst);
 	if (c->fd < 0 || engine_watch(e, pi, c->fd) != 0) {
 		int err = c->fd < 0 ? errno : EMFILE;
-		if (c->fd >= 0)
-			close(c->fd);
+		net_close(c->fd);
 		c->fd = -1;
 		c->state = TCPCONN_FAILED;
 		if (!c->quiet) {
@@ -85,9 +83,9 @@ int tcpconn_start(struct tcpconn *c, struct engine *e, struct probe_inst *pi, ui
 			o.proto = c->proto;
 			o.port = port;
 			o.code = err;
-			fmt_into(o.text, sizeof o.text, "%s", strerror(err));
+			fmt_into(o.text, sizeof o.text, "%s", net_strerror(err));
 			fmt_into(o.evidence, sizeof o.evidence, "could not start a TCP connection to port %u: %s", port,
-				 strerror(err));
+				 net_strerror(err));
 			engine_observe(e, pi, &o);
 		}
 		return -1;
@@ -150,7 +148,7 @@ void tcpconn_close(struct tcpconn *c, struct engine *e)
 {
 	if (c->fd >= 0) {
 		engine_unwatch(e, c->fd);
-		close(c->fd);
+		net_close(c->fd);
 	}
 	c->fd = -1;
 }

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -200,17 +199,16 @@ int udpx_open(struct udpx *x, struct engine *e, struct probe_inst *pi, uint16_t 
 	net_addr_set_port(&x->dst, port);
 	x->port = port;
 	if ((x->fd = net_udp_open(&x->dst)) < 0) {
-		*why = strerror(errno);
+		*why = net_strerror(errno);
 		return -1;
 	}
-	x->local.len = sizeof x->local.ss;
-	if (getsockname(x->fd, (struct sockaddr *)&x->local.ss, &x->local.len) != 0)
-		*why = strerror(errno);
+	if (net_local_addr(x->fd, &x->local) != 0)
+		*why = net_strerror(errno);
 	else if (engine_watch(e, pi, x->fd) != 0)
 		*why = "too many sockets";
 	else
 		return 0;
-	close(x->fd);
+	net_close(x->fd);
 	x->fd = -1;
 	return -1;
 }
@@ -221,12 +219,12 @@ int udpx_reopen(struct udpx *x, struct engine *e, struct probe_inst *pi, uint16_
 	net_addr_set_port(&d, port);
 	int fd = net_udp_open(&d);
 	if (fd < 0) {
-		*why = strerror(errno);
+		*why = net_strerror(errno);
 		return -1;
 	}
 	if (engine_watch(e, pi, fd) != 0) {
 		*why = "too many sockets";
-		close(fd);
+		net_close(fd);
 		return -1;
 	}
 	udpx_close_fd(x, e);
@@ -234,8 +232,7 @@ int udpx_reopen(struct udpx *x, struct engine *e, struct probe_inst *pi, uint16_
 	x->dst = d;
 	x->port = port;
 	x->natt = natt;
-	x->local.len = sizeof x->local.ss;
-	(void)getsockname(fd, (struct sockaddr *)&x->local.ss, &x->local.len);
+	(void)net_local_addr(fd, &x->local);
 	return 0;
 }
 
@@ -243,7 +240,7 @@ void udpx_close_fd(struct udpx *x, struct engine *e)
 {
 	if (x->fd >= 0) {
 		engine_unwatch(e, x->fd);
-		close(x->fd);
+		net_close(x->fd);
 		x->fd = -1;
 	}
 }
@@ -315,8 +312,8 @@ void udpx_send_failed(struct udpx *x, struct engine *e, struct probe_inst *pi, c
 	struct obs o;
 	udpx_obs(&o, OBS_SEND_FAILED, x);
 	o.code = err;
-	fmt_into(o.text, sizeof o.text, "%s", strerror(err));
-	fmt_into(o.evidence, sizeof o.evidence, "could not send the %s to UDP %u: %s", what, x->port, strerror(err));
+	fmt_into(o.text, sizeof o.text, "%s", net_strerror(err));
+	fmt_into(o.evidence, sizeof o.evidence, "could not send the %s to UDP %u: %s", what, x->port, net_strerror(err));
 	engine_observe(e, pi, &o);
 }
 

@@ -318,7 +318,7 @@ struct pctx {
 	char why[200]; /* the reason when a row rejects its value */
 };
 
-static bool why(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool why(struct pctx *c, const char *fmt, ...) __attribute__((format(VD_PRINTF, 2, 3)));
 static bool why(struct pctx *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -30,7 +30,7 @@ int profile_lines_next(struct profile_lines *lr, char **key, char **value, const
 
 /* Writes "NAME line N: reason" (or "NAME: reason" when lineno is 0) into err; returns -1. */
 int profile_err(char *err, size_t errlen, const char *name, unsigned lineno, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__attribute__((format(VD_PRINTF, 5, 6)));
 
 /* A profile or set name: 1..PROFILE_NAME_MAX-1 characters of [a-z0-9._-]. */
 bool profile_name_ok(const char *v);

@@ -95,7 +95,7 @@ void rules_fix(struct finding *f, const char *text, const char *command);
  * function starts its finding. NULL when the diagnosis is full (rules_evidence and rules_fix accept
  * NULL and do nothing). */
 struct finding *rules_found(struct diagnosis *d, const struct rules_row *row, unsigned proto, const struct obs *o,
-			    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+			    const char *fmt, ...) __attribute__((format(VD_PRINTF, 5, 6)));
 /* Applies a single-observation rule for row->protos (one KB_P_* bit). Pure. */
 void rules_apply_one(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row,
 		     const struct rule_one *one);

@@ -18,7 +18,7 @@
  * - A PC without IPv6 uses the IPv4 addresses only (RFC 6724 rule 1, unusable destinations) [D]. */
 #include "rules/rules_internal.h"
 
-#include <arpa/inet.h>
+#include "util/inet.h"
 #include <stdlib.h>
 #include <string.h>
 

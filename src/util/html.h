@@ -27,7 +27,7 @@ const char *html_buf_cstr(struct html_buf *b);
 /* Raw writes: only for markup that the program itself writes (tags, attribute names). */
 void html_raw(struct html_buf *b, const char *s);
 void html_raw_n(struct html_buf *b, const char *s, size_t n);
-void html_rawf(struct html_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void html_rawf(struct html_buf *b, const char *fmt, ...) __attribute__((format(VD_PRINTF, 2, 3)));
 
 /* Text content: escapes & < > (and quotes, so the result is safe in any context). */
 void html_text(struct html_buf *b, const char *s);

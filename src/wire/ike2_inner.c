@@ -1,6 +1,6 @@
 #include "wire/ike2_inner.h"
 
-#include <arpa/inet.h>
+#include "util/inet.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -343,7 +343,7 @@ const char *ike2_id_type_name(uint8_t type)
 	}
 }
 
-static void app(char *out, size_t outlen, size_t *pos, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void app(char *out, size_t outlen, size_t *pos, const char *fmt, ...) __attribute__((format(VD_PRINTF, 4, 5)));
 static void app(char *out, size_t outlen, size_t *pos, const char *fmt, ...)
 {
 	if (*pos >= outlen)

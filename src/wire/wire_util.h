@@ -10,7 +10,7 @@
 
 /* Formats into err (when err is non-NULL and errlen non-zero, truncating as snprintf does) and
  * returns -1, so a parser can write `return wire_fail(err, errlen, "...", ...);`. */
-int wire_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int wire_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(VD_PRINTF, 3, 4)));
 
 /* One entry of a value-to-name table. */
 struct wire_name {
@@ -30,7 +30,7 @@ const char *wire_name_lookup(const struct wire_name *t, size_t n, uint32_t v);
 /* Appends printf output to out at *pos without ever overrunning outlen; out stays NUL-terminated.
  * Once the text no longer fits, *pos becomes outlen and later calls append nothing. */
 void wire_str_append(char *out, size_t outlen, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	__attribute__((format(VD_PRINTF, 4, 5)));
 
 /* Points *p at the next n bytes of r and sets *len = n; on n == 0 or a short reader, *p = NULL and
  * *len = 0 (the short read latches r->err as every rbuf get does). */
