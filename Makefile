@@ -6,7 +6,9 @@ PREFIX   ?= /usr/local
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: all deps build check asan fuzz-long demo wiki install deb clean help
+WIN_BUILD ?= build-win
+
+.PHONY: all deps build check asan fuzz-long demo wiki install deb clean help windows check-windows dist-windows
 
 all: build
 
@@ -20,6 +22,9 @@ help:
 	@echo "make wiki     build the error wiki (a static web site) into $(BUILD)/wiki"
 	@echo "make install  install vpndiag, its man page and bash completion under $(PREFIX)"
 	@echo "make deb      build the Debian package into $(BUILD)/ (dpkg-buildpackage, lintian)"
+	@echo "make windows  cross-build $(WIN_BUILD)/vpndiag.exe (mingw-w64; OpenSSL, json-c from Debian sources)"
+	@echo "make check-windows  the Windows build's unit tests under Wine, then the Wine lab test"
+	@echo "make dist-windows   $(WIN_BUILD)/vpndiag-VERSION-win64.zip and its SHA-256"
 
 deps:
 	@sh tools/deps.sh
@@ -64,5 +69,22 @@ install: build
 deb:
 	sh tools/deb.sh $(BUILD)
 
+# The Windows build (issue 14). tools/win-deps.sh installs the cross tool chain and Wine (root,
+# once) and builds the static libraries once into $(WIN_BUILD)/deps (kept by `make clean`).
+windows:
+	@WIN_DEPS_PREFIX=$(CURDIR)/$(WIN_BUILD)/deps/prefix sh tools/win-deps.sh
+	@test -f $(WIN_BUILD)/Makefile || cmake -S . -B $(WIN_BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake \
+	  -DVPNDIAG_WIN_PREFIX=$(CURDIR)/$(WIN_BUILD)/deps/prefix -DCMAKE_BUILD_TYPE=Release -DVPNDIAG_FUZZ=OFF >/dev/null
+	cmake --build $(WIN_BUILD) -j $(JOBS)
+	@ls -l $(WIN_BUILD)/vpndiag.exe
+
+# The unit tests under Wine (one WINEPREFIX for the run), then the lab test that compares the
+# .exe's verdicts with the Linux build's inside the lab's namespaces.
+check-windows: windows build
+	sh tools/win-test.sh $(WIN_BUILD) $(BUILD)/vpndiag
+
+dist-windows: windows
+	sh tools/dist-windows.sh $(WIN_BUILD)
+
 clean:
-	rm -rf build build-asan build.configure.log build-asan.configure.log
+	rm -rf build build-asan build.configure.log build-asan.configure.log $(WIN_BUILD)/CMakeFiles $(WIN_BUILD)/CMakeCache.txt $(WIN_BUILD)/Makefile

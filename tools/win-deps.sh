@@ -15,6 +15,16 @@ prefix=${WIN_DEPS_PREFIX:-$here/build-win/deps/prefix}
 build=$(dirname "$prefix")/build
 openssl_version=${OPENSSL_VERSION:-3.0.20-1~deb12u2}
 jsonc_version=${JSONC_VERSION:-0.16-2}
+cmocka_version=${CMOCKA_VERSION:-1.1.5-2.1}
+# SHA-256 of each pinned upstream tarball, checked after apt-get source (which already checks the
+# files against the signed Sources index): a pin means these exact bytes. Emptied when a version
+# is overridden (the signed index alone then vouches for the files).
+openssl_sha256=c80a01dfc70ece4dc21168932c37739042d404d46ccc81a5986dd75314ecda6f
+jsonc_sha256=3ecaeedffd99a60b1262819f9e60d7d983844073abc74e495cb822b251904185
+cmocka_sha256=f0ccd8242d55e2fd74b16ba518359151f6f8383ff8aef4976e48393f77bba8b6
+[ -z "${OPENSSL_VERSION:-}" ] || openssl_sha256=
+[ -z "${JSONC_VERSION:-}" ] || jsonc_sha256=
+[ -z "${CMOCKA_VERSION:-}" ] || cmocka_sha256=
 triple=x86_64-w64-mingw32
 jobs=$(nproc 2>/dev/null || echo 2)
 srcfile=/etc/apt/sources.list.d/vpndiag-src.sources
@@ -102,6 +112,10 @@ fetch() {
     (cd "$src" && apt-get source -qq $apt_opts "$1=$2" >"$src/$1.log" 2>&1) \
       || die "apt-get source $1=$2 failed (see $src/$1.log; the archive may no longer have it: set ${3}=VERSION from 'apt-cache showsrc $1')"
     [ -d "$dir" ] || die "apt-get source $1=$2 did not unpack $dir"
+    if [ -n "$4" ]; then
+      got=$(sha256sum "$src/$1_$upstream".orig.tar.* | grep -v '\.asc$' | awk '{print $1}' | head -n 1)
+      [ "$got" = "$4" ] || die "$1 $upstream: the source tarball's SHA-256 is $got, the pin is $4"
+    fi
     touch "$dir/.vpndiag-$2"
   fi
   echo "$dir"
@@ -118,7 +132,7 @@ mkdir -p "$prefix" "$build"
 winssl="C:/Program Files/Common Files/SSL"
 winlib="C:/Program Files/OpenSSL/lib"
 if [ "$(cat "$prefix/.stamp-openssl" 2>/dev/null)" != "$openssl_version" ]; then
-  dir=$(fetch openssl "$openssl_version" OPENSSL_VERSION)
+  dir=$(fetch openssl "$openssl_version" OPENSSL_VERSION "$openssl_sha256")
   b="$build/openssl"
   rm -rf "$b" && mkdir -p "$b"
   say "building OpenSSL $openssl_version (minutes; log in $b/build.log)"
@@ -134,7 +148,7 @@ fi
 
 # 5. json-c: CMake with the project's toolchain file, static, no tests, no apps.
 if [ "$(cat "$prefix/.stamp-json-c" 2>/dev/null)" != "$jsonc_version" ]; then
-  dir=$(fetch json-c "$jsonc_version" JSONC_VERSION)
+  dir=$(fetch json-c "$jsonc_version" JSONC_VERSION "$jsonc_sha256")
   b="$build/json-c"
   rm -rf "$b"
   say "building json-c $jsonc_version (log in $b/build.log)"
@@ -149,4 +163,24 @@ if [ "$(cat "$prefix/.stamp-json-c" 2>/dev/null)" != "$jsonc_version" ]; then
   [ -f "$prefix/lib/libjson-c.a" ] || die "json-c installed no libjson-c.a"
   echo "$jsonc_version" >"$prefix/.stamp-json-c"
 fi
-say "ready: $prefix (OpenSSL $openssl_version, json-c $jsonc_version)"
+# 6. cmocka: only for the unit tests that run under Wine (ctest), static.
+if [ "$(cat "$prefix/.stamp-cmocka" 2>/dev/null)" != "$cmocka_version" ]; then
+  dir=$(fetch cmocka "$cmocka_version" CMOCKA_VERSION "$cmocka_sha256")
+  b="$build/cmocka"
+  rm -rf "$b"
+  say "building cmocka $cmocka_version (log in $b/build.log)"
+  mkdir -p "$b"
+  VPNDIAG_WIN_PREFIX="$prefix" cmake -S "$dir" -B "$b" \
+      -DCMAKE_TOOLCHAIN_FILE="$here/cmake/mingw-w64.cmake" -DVPNDIAG_WIN_PREFIX="$prefix" \
+      -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
+      -DBUILD_SHARED_LIBS=OFF -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF \
+      >"$b/build.log" 2>&1 || die "cmocka configure failed (see $b/build.log)"
+  timeout 1200 cmake --build "$b" -j "$jobs" >>"$b/build.log" 2>&1 || die "cmocka build failed (see $b/build.log)"
+  cmake --install "$b" >>"$b/build.log" 2>&1 || die "cmocka install failed (see $b/build.log)"
+  # The static archive under the name -lcmocka finds (cmocka.pc), and no DLL import library.
+  [ -f "$prefix/lib/libcmocka-static.a" ] || die "cmocka installed no static library"
+  mv "$prefix/lib/libcmocka-static.a" "$prefix/lib/libcmocka.a"
+  rm -f "$prefix/lib/libcmocka.dll.a" "$prefix/bin/libcmocka.dll"
+  echo "$cmocka_version" >"$prefix/.stamp-cmocka"
+fi
+say "ready: $prefix (OpenSSL $openssl_version, json-c $jsonc_version, cmocka $cmocka_version)"

@@ -26,6 +26,10 @@ struct net_gre {
 	int err;         /* after net_gre_select: why fd is -1 (EPERM, EAFNOSUPPORT ...), else 0 */
 };
 
+/* What this platform needs to open a raw GRE socket, for a report: "run vpndiag as root or with
+ * cap_net_raw" (Linux), "run vpndiag from a Command Prompt opened as administrator" (Windows). */
+const char *net_gre_privilege_hint(void);
+
 /* Sets every fd to -1. */
 void net_gre_init(struct net_gre *g);
 /* Opens the raw sockets of the families a run may use (family AF_UNSPEC: both; AF_INET or

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/gre.h"
 #include "net/net_plat.h"
 
 /* ---------------------------------------------------------------- sockets (sock.h) */
@@ -323,3 +324,10 @@ void net_udp_recv(int fd, uint8_t *buf, size_t cap, struct net_rx *rx)
 	rx->truncated = (msg.msg_flags & MSG_TRUNC) != 0;
 }
 
+
+/* ---------------------------------------------------------------- GRE (gre.h) */
+
+const char *net_gre_privilege_hint(void)
+{
+	return "run vpndiag as root or with cap_net_raw";
+}

@@ -28,6 +28,7 @@
 #include <mstcpip.h>
 #include <windows.h>
 
+#include "net/gre.h"
 #include "net/net_plat.h"
 
 #ifndef SIO_UDP_CONNRESET
@@ -446,4 +447,13 @@ void net_udp_recv(int fd, uint8_t *buf, size_t cap, struct net_rx *rx)
 		rx->kind = NET_RX_ERROR;
 		return;
 	}
+}
+
+/* ---------------------------------------------------------------- GRE (gre.h) */
+
+/* Windows gives raw sockets (other than ICMP) to administrators only [D: Microsoft, "TCP/IP raw
+ * sockets"]; for them, an IPv4 raw socket receives the IP header with each packet, as on Linux. */
+const char *net_gre_privilege_hint(void)
+{
+	return "run vpndiag from a Command Prompt opened as administrator";
 }

@@ -203,11 +203,11 @@ static void start_gre(struct engine *e, struct probe_inst *pi, struct pptp_state
 	if (s->gre.fd < 0) {
 		obs_new(&o, OBS_GRE_NOT_TESTED, 0);
 		if (s->gre.err == EPERM || s->gre.err == EACCES)
-			fmt_into(o.text, sizeof o.text, "no privilege to open a raw GRE socket (CAP_NET_RAW)");
+			fmt_into(o.text, sizeof o.text, "no privilege to open a raw GRE socket; %s to test it",
+				 net_gre_privilege_hint());
 		else
 			fmt_into(o.text, sizeof o.text, "no raw GRE socket: %s", net_strerror(s->gre.err));
-		fmt_into(o.evidence, sizeof o.evidence,
-			 "GRE (IP protocol 47) was not tested: %s; run vpndiag as root or with cap_net_raw to test it", o.text);
+		fmt_into(o.evidence, sizeof o.evidence, "GRE (IP protocol 47) was not tested: %s", o.text);
 		engine_observe(e, pi, &o);
 		return;
 	}

@@ -112,7 +112,7 @@ static const struct rule pptp_rules[] = {
 	{{"gre-not-tested", P, 0, KB_DOCUMENTED, SEV_WARNING}, .one = &(const struct rule_one){
 		.kind = OBS_GRE_NOT_TESTED,
 		.summary = "GRE was not tested: {text}",
-		.fix = {{"Run the probe as root (or give vpndiag cap_net_raw) to test GRE, the usual reason for 806:",
+		.fix = {{"Let the probe open a raw socket to test GRE, the usual reason for 806: on Linux run it as root or give it cap_net_raw (below); on Windows run it from a Command Prompt opened as administrator",
 			 "sudo setcap cap_net_raw+ep \"$(command -v vpndiag)\""}}}},
 	{{"pptp-insecure", P, 0, KB_DOCUMENTED, SEV_WARNING}, .fn = rule_insecure},
 };
@@ -144,7 +144,7 @@ static void pptp_settle(const struct obs_result *r, const struct diagnosis *d, s
 			 "undecided: the server's GRE on our call is not PPP LCP (%s); PPP would not start", gre->text);
 	else if ((x = find(r, OBS_GRE_NOT_TESTED)))
 		fmt_into(p->summary, sizeof p->summary,
-			 "undecided: control connection and call work, but GRE (IP protocol 47) was not tested: %s; run as root or with cap_net_raw to test it",
+			 "undecided: control connection and call work, but GRE (IP protocol 47) was not tested: %s",
 			 x->text);
 	else if ((x = find(r, OBS_SEND_FAILED)))
 		fmt_into(p->summary, sizeof p->summary, "undecided: %s", x->evidence);
