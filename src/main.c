@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "net/sock.h"
+#include "util/sys.h"
 
 const struct cli_command cli_commands[] = {
 	{"explain", "explain a Windows VPN error: meaning, causes, steps, fixes", cli_explain, cli_explain_help},
@@ -33,6 +34,7 @@ int main(int argc, char **argv)
 	/* Sockets set up once: Winsock on Windows; on Linux SIGPIPE ignored, because a peer that closes
 	 * a connection while we (or OpenSSL, which writes alerts with plain write()) still send must
 	 * give EPIPE, never kill the process and lose the report (issue 11). */
+	sys_console_init(); /* Windows: UTF-8 output, colour where the console supports it */
 	if (net_init() != 0) {
 		cli_error(NULL, "cannot set up sockets: %s", net_strerror(errno));
 		return VD_EXIT_INTERNAL;

@@ -131,19 +131,21 @@ mkdir -p "$prefix" "$build"
 # build sets them to folders under Program Files, which only administrators can write.
 winssl="C:/Program Files/Common Files/SSL"
 winlib="C:/Program Files/OpenSSL/lib"
-if [ "$(cat "$prefix/.stamp-openssl" 2>/dev/null)" != "$openssl_version" ]; then
+if [ "$(cat "$prefix/.stamp-openssl" 2>/dev/null)" != "$openssl_version no-module" ]; then
   dir=$(fetch openssl "$openssl_version" OPENSSL_VERSION "$openssl_sha256")
   b="$build/openssl"
   rm -rf "$b" && mkdir -p "$b"
   say "building OpenSSL $openssl_version (minutes; log in $b/build.log)"
-  (cd "$b" && "$dir/Configure" mingw64 no-shared no-tests \
+  # no-module: the legacy provider (MD4 and DES, for EAP-MSCHAPv2) is built into libcrypto.a
+  # instead of a legacy.dll the single .exe would have to carry.
+  (cd "$b" && "$dir/Configure" mingw64 no-shared no-module no-tests \
       --cross-compile-prefix=$triple- --prefix="$prefix" --libdir=lib >build.log 2>&1) \
     || die "OpenSSL Configure failed (see $b/build.log)"
   (cd "$b" && timeout 3600 make -j"$jobs" build_libs OPENSSLDIR="$winssl" \
       ENGINESDIR="$winlib/engines-3" MODULESDIR="$winlib/ossl-modules" >>build.log 2>&1) || die "OpenSSL build failed (see $b/build.log)"
   (cd "$b" && timeout 600 make install_dev >>build.log 2>&1) || die "OpenSSL install_dev failed (see $b/build.log)"
   [ -f "$prefix/lib/libcrypto.a" ] && [ -f "$prefix/lib/libssl.a" ] || die "OpenSSL installed no libcrypto.a/libssl.a"
-  echo "$openssl_version" >"$prefix/.stamp-openssl"
+  echo "$openssl_version no-module" >"$prefix/.stamp-openssl"
 fi
 
 # 5. json-c: CMake with the project's toolchain file, static, no tests, no apps.

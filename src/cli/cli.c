@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/sys.h"
+
 #define MAX_OPTS 32
 
 void cli_print_options(FILE *out, const struct cli_option *opts)
@@ -124,12 +126,9 @@ void cli_error(const char *cmd, const char *fmt, ...)
 
 bool cli_use_colour(FILE *f)
 {
-	const char *term = getenv("TERM");
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		return false;
-	if (!term || strcmp(term, "dumb") == 0)
-		return false;
-	return isatty(fileno(f));
+	return sys_colour_ok(f); /* a terminal (TERM not dumb), or a console with ANSI sequences on */
 }
 
 const struct cli_command *cli_find(const char *name)

@@ -31,10 +31,10 @@
 
 #include <netinet/in.h>
 
-#include <curl/curl.h>
 #include <linux/capability.h>
 #include <microhttpd.h>
 
+#include "net/http.h"
 #include "cli/cli.h"
 #include "crypto/certcheck.h"
 #include "engine/engine.h"
@@ -790,18 +790,18 @@ static int exporter_main(int argc, char **argv, struct exporter *x)
 		cli_error("exporter", "%s", err);
 		return VD_EXIT_INTERNAL;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { /* once, before any thread */
-		cli_error("exporter", "libcurl did not initialise");
+	if (net_http_global_init() != 0) { /* once, before any thread */
+		cli_error("exporter", "the HTTP client (libcurl) did not initialise");
 		close(fd);
 		return VD_EXIT_INTERNAL;
 	}
 	if ((rc = drop_privileges(x, a.run_as)) != 0 || (rc = check_keys(x)) != 0) {
 		close(fd);
-		curl_global_cleanup();
+		net_http_global_cleanup();
 		return rc;
 	}
 	rc = serve(x, fd, &la);
-	curl_global_cleanup();
+	net_http_global_cleanup();
 	return rc;
 }
 

@@ -4,6 +4,9 @@
 #ifndef VPNDIAG_CLI_PROBE_HTML_H
 #define VPNDIAG_CLI_PROBE_HTML_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "kb/kb.h"
 #include "obs/obs.h"
 #include "rules/rules.h"
@@ -18,5 +21,19 @@ int cli_probe_html_args(const char *html, const char *wiki_url, bool json, bool 
  * error said (nothing is left behind: no temporary file, and FILE is untouched). */
 int cli_probe_html(const char *path, const char *wiki_url, const struct obs_name *n, const struct name_diagnosis *nd,
 		   const struct kb *kb);
+
+/* ---- the platform part (probe_html_posix.c, probe_html_win.c) ------------------------------- */
+
+/* Called by cli_probe_html_args when FILE (path) is to be written, before anything is read: on
+ * Linux as root, forks a writer process that keeps the right to create FILE while the run drops
+ * its privileges (probe_html_posix.c says why); elsewhere nothing. Returns 0 in the process that
+ * goes on with the run, -1 with the error said. */
+int cli_probe_html_prepare(const char *path, bool monitoring);
+/* Hands the finished page (len bytes, the caller's) for path to the writer process when there is
+ * one, else writes it (cli_probe_html_write). Returns 0, or -1 with the error said. */
+int cli_probe_html_deliver(const char *path, const char *page, size_t len);
+/* Writes page to path atomically (util/dirw.h: a temporary file beside it, synced, renamed).
+ * Returns 0, or -1 with the error said; on error no temporary file is left and path is untouched. */
+int cli_probe_html_write(const char *path, const char *page, size_t len);
 
 #endif

@@ -11,6 +11,7 @@
 #include "crypto/certcheck.h"
 #include "engine/engine.h"
 #include "kb/kb.h"
+#include "net/http.h"
 #include "report/report_probe.h"
 #include "rules/rules.h"
 #include "util/exit.h"
@@ -169,6 +170,9 @@ static void *worker(void *arg)
 void scan_deep_finish(struct scan_deep *d)
 {
 	unsigned want = d->jobs < d->nitems ? d->jobs : (unsigned)d->nitems;
+	bool http = net_http_global_init() == 0; /* libcurl's global state, once before the threads */
+	if (!http)
+		want = 0; /* probe here, one at a time */
 	for (d->nth = 0; d->nth < want; d->nth++)
 		if (pthread_create(&d->th[d->nth], NULL, worker, d) != 0)
 			break;
@@ -177,6 +181,8 @@ void scan_deep_finish(struct scan_deep *d)
 	for (unsigned i = 0; i < d->nth; i++)
 		pthread_join(d->th[i], NULL);
 	d->nth = 0;
+	if (http)
+		net_http_global_cleanup();
 }
 
 void scan_deep_free(struct scan_deep *d)

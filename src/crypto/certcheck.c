@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "util/fmt.h"
+#include "util/sys.h"
 
 /* Copies src[0..n) into dst as printable ASCII ('?' for anything else), always terminated. */
 static void cc_copy(char *dst, size_t dstlen, const unsigned char *src, size_t n)
@@ -322,7 +323,7 @@ static time_t cc_time(const ASN1_TIME *t, bool *ok)
 		*ok = false;
 		return 0;
 	}
-	return timegm(&tm);
+	return sys_timegm(&tm);
 }
 
 static void cc_dates(X509 *x, time_t now, struct certcheck *c)

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "util/fmt.h"
+#include "util/sys.h"
 
 #define CR_MAX_CERT (64L * 1024L)
 
@@ -51,7 +52,7 @@ static time_t cr_time(const ASN1_TIME *t)
 	memset(&tm, 0, sizeof tm);
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
 		return 0;
-	return timegm(&tm);
+	return sys_timegm(&tm);
 }
 
 static void cr_date(char *out, size_t outlen, time_t t)

@@ -284,10 +284,12 @@ static void run(struct job *j, HINTERNET *ses, HINTERNET *con, HINTERNET *req, w
 		return;
 	}
 	size_t k = 0;
-	if (np == 0)
+	if (np == 0) {
 		path[k++] = L'/';
-	else
-		memcpy(path, uc.lpszUrlPath, np * sizeof *path), k = np;
+	} else {
+		memcpy(path, uc.lpszUrlPath, np * sizeof *path);
+		k = np;
+	}
 	for (size_t i = 0; i < nq && uc.lpszExtraInfo[i] != L'#'; i++)
 		path[k++] = uc.lpszExtraInfo[i];
 	path[k] = 0;

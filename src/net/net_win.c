@@ -9,7 +9,8 @@
  *   gave an ICMP Port Unreachable]; host and network unreachable come back as WSAEHOSTUNREACH /
  *   WSAENETUNREACH. The ICMP type and code and the offender's address are not given: the observation
  *   names the class only (type 3 / code 3 for port unreachable, the only one Windows identifies).
- *   Wine does not report these at all on an unconnected socket (windows-build-notes.md).
+ *   Wine 8 reports none of them, on connected or unconnected sockets (measured by the lab test
+ *   tests/lab/tests/probe_win.sh): under Wine "unreachable" reads as "no answer" (filtered).
  * - poll: select(), because WSAPoll does not report a failed connect before Windows 10 2004
  *   [D: Microsoft, "WSAPoll function", remarks]; a failed connect is an exception in select.
  * - Name resolution: no getaddrinfo_a. A lookup runs getaddrinfo on its own thread; the caller

@@ -10,7 +10,7 @@
 #define FETCH_MS 4000u        /* budget of one revocation fetch */
 #define FETCH_MAX_BYTES (8u << 20)   /* one CRL body kept at most; a larger one is "too large" */
 #define FETCH_TOTAL_BYTES (16u << 20) /* all bodies of one run together */
-#define TICK_MS 25u           /* the fallback tick, when a libcurl socket could not be watched */
+#define FETCH_AGENT "Microsoft-CryptoAPI/10.0" /* the user agent Windows' CRL/OCSP fetches send */
 
 static void obs_new(const struct cert_fetch *s, struct obs *o, enum obs_kind kind, uint16_t port)
 {
@@ -20,107 +20,39 @@ static void obs_new(const struct cert_fetch *s, struct obs *o, enum obs_kind kin
 	o->port = port;
 }
 
-/* libcurl write callback: counts the body and keeps it for crl/ocsp (bounded). data is libcurl's
- * buffer, valid only during the call (copied); userp is our struct cert_fetch_one. Returning less than the
- * size aborts the transfer. */
-static size_t fetch_write(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct cert_fetch_one *f = userp;
-	size_t n = size * nmemb;
-	if (f->bytes + n > FETCH_MAX_BYTES) {
-		f->truncated = true;
-		return 0;
-	}
-	f->bytes += n;
-	if (strcmp(f->kind, "aia") == 0 || n == 0)
-		return n;
-	size_t cap = strcmp(f->kind, "ocsp") == 0 ? CERTREV_MAX_OCSP : FETCH_MAX_BYTES;
-	if (f->bodylen + n > cap || *f->body_total + n > FETCH_TOTAL_BYTES) {
-		f->truncated = true;
-		return 0;
-	}
-	if (f->bodylen + n > f->bodycap) {
-		size_t nc = f->bodycap ? f->bodycap : 16384;
-		while (nc < f->bodylen + n)
-			nc *= 2;
-		if (nc > cap)
-			nc = cap;
-		uint8_t *nb = realloc(f->body, nc);
-		if (!nb) {
-			f->truncated = true;
-			return 0;
-		}
-		f->body = nb;
-		f->bodycap = nc;
-	}
-	memcpy(f->body + f->bodylen, data, n);
-	f->bodylen += n;
-	*f->body_total += n;
-	return n;
-}
-
 static bool http_url(const char *u)
 {
 	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
 }
 
-/* CURLMOPT_SOCKETFUNCTION: libcurl waits on fd for `what` (or no longer, CURL_POLL_REMOVE, which
- * it says before it closes the socket). The fd is watched through the engine for the probe; one
- * the engine cannot take turns the fallback tick on. userp is our struct cert_fetch. */
-static int on_socket(CURL *h, curl_socket_t fd, int what, void *userp, void *sockp)
+/* The engine as net/http.h's loop; ctx is our struct cert_fetch (its e and pi, set by the first
+ * cert_fetch_add). */
+static uint32_t loop_now(void *ctx)
 {
-	(void)h;
-	(void)sockp;
-	struct cert_fetch *s = userp;
-	size_t i = 0;
-	while (i < s->nfds && s->fds[i] != (int)fd)
-		i++;
-	if (what == CURL_POLL_REMOVE) {
-		if (i < s->nfds) {
-			engine_unwatch(s->e, (int)fd);
-			s->fds[i] = s->fds[--s->nfds];
-		}
-		return 0;
-	}
-	if (i == s->nfds) {
-		if (s->nfds >= CERT_FETCH_MAX_FDS || engine_watch(s->e, s->pi, (int)fd) != 0) {
-			s->tick = true;
-			return 0;
-		}
-		s->fds[s->nfds++] = (int)fd;
-	}
-	engine_watch_read(s->e, (int)fd, (what & CURL_POLL_IN) != 0);
-	engine_watch_write(s->e, (int)fd, (what & CURL_POLL_OUT) != 0);
+	const struct cert_fetch *s = ctx;
+	return engine_now_ms(s->e);
+}
+
+static uint32_t loop_end(void *ctx)
+{
+	const struct cert_fetch *s = ctx;
+	return engine_end_ms(s->e);
+}
+
+static int loop_watch(void *ctx, int fd, bool add, bool rd, bool wr)
+{
+	struct cert_fetch *s = ctx;
+	if (add && engine_watch(s->e, s->pi, fd) != 0)
+		return -1;
+	engine_watch_read(s->e, fd, rd);
+	engine_watch_write(s->e, fd, wr);
 	return 0;
 }
 
-/* CURLMOPT_TIMERFUNCTION: libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT) in ms
- * milliseconds (-1: never). Only recorded here (libcurl must not be called back from it). */
-static int on_timer(CURLM *m, long ms, void *userp)
+static void loop_unwatch(void *ctx, int fd)
 {
-	(void)m;
-	struct cert_fetch *s = userp;
-	if (ms < 0) {
-		s->timer_at = 0;
-		return 0;
-	}
-	uint32_t now = engine_now_ms(s->e), end = engine_end_ms(s->e);
-	uint32_t left = end > now ? end - now : 0;
-	uint32_t t = now + ((unsigned long)ms < left ? (uint32_t)ms : left);
-	s->timer_at = t ? t : 1;
-	return 0;
-}
-
-static CURLM *multi_new(struct cert_fetch *s)
-{
-	CURLM *m = curl_multi_init();
-	if (!m)
-		return NULL;
-	curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(m, CURLMOPT_SOCKETDATA, s);
-	curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(m, CURLMOPT_TIMERDATA, s);
-	return m;
+	struct cert_fetch *s = ctx;
+	engine_unwatch(s->e, fd);
 }
 
 void cert_fetch_add(struct cert_fetch *s, struct engine *e, struct probe_inst *pi, const char *kind, const char *url)
@@ -148,14 +80,17 @@ void cert_fetch_add(struct cert_fetch *s, struct engine *e, struct probe_inst *p
 		budget = FETCH_MS;
 	s->e = e;
 	s->pi = pi;
-	if (!s->multi && !(s->multi = multi_new(s)))
-		return;
+	if (!s->http) {
+		const struct net_http_loop loop = {.ctx = s, .now_ms = loop_now, .end_ms = loop_end,
+						   .watch = loop_watch, .unwatch = loop_unwatch};
+		if (!(s->http = net_http_new(&loop, FETCH_TOTAL_BYTES)))
+			return;
+	}
 	struct cert_fetch_one *f = &s->f[s->nf];
 	memset(f, 0, sizeof *f);
 	fmt_into(f->kind, sizeof f->kind, "%s", kind);
 	fmt_into(f->url, sizeof f->url, "%s", url);
 	fmt_into(f->get, sizeof f->get, "%s", url);
-	f->body_total = &s->body_total;
 	if (strcmp(kind, "ocsp") == 0) {
 		/* A real OCSP request for the leaf, as a GET (RFC 6960 appendix A.1), the way Windows asks;
 		 * without the issuer there is nothing to ask about. */
@@ -173,32 +108,21 @@ void cert_fetch_add(struct cert_fetch *s, struct engine *e, struct probe_inst *p
 			return;
 		}
 	}
-	f->h = curl_easy_init();
-	if (!f->h)
+	/* Bodies: read up to FETCH_MAX_BYTES (past it the body is cut, or refused at once when its
+	 * Content-Length says so); a CRL is kept whole, an OCSP answer up to CERTREV_MAX_OCSP, an AIA
+	 * certificate only counted (it is not verified). */
+	const struct net_http_req req = {
+		.url = f->get,
+		.timeout_ms = (uint32_t)budget,
+		.max_body = FETCH_MAX_BYTES,
+		.max_keep = strcmp(kind, "aia") == 0 ? 0 : strcmp(kind, "ocsp") == 0 ? CERTREV_MAX_OCSP : FETCH_MAX_BYTES,
+		.user_agent = FETCH_AGENT,
+		.tag = f,
+	};
+	if (net_http_get(s->http, &req) != 0)
 		return;
-	curl_easy_setopt(f->h, CURLOPT_URL, f->get);
-	curl_easy_setopt(f->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->h, CURLOPT_TIMEOUT_MS, budget);
-	curl_easy_setopt(f->h, CURLOPT_CONNECTTIMEOUT_MS, budget);
-	curl_easy_setopt(f->h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(f->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_BYTES);
-	curl_easy_setopt(f->h, CURLOPT_WRITEFUNCTION, fetch_write);
-	curl_easy_setopt(f->h, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(f->h, CURLOPT_USERAGENT, "Microsoft-CryptoAPI/10.0");
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(f->h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(f->h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(f->h, CURLOPT_PRIVATE, f);
-	if (curl_multi_add_handle(s->multi, f->h) != CURLM_OK) {
-		curl_easy_cleanup(f->h);
-		f->h = NULL;
-		return;
-	}
 	f->started = now;
 	s->nf++;
-	s->running++;
 	char t[400];
 	fmt_into(t, sizeof t, "HTTP GET %s (%s%s, from this side, timeout %ld ms)", f->url, kind,
 		 strcmp(kind, "ocsp") == 0 ? ": an OCSP request for the certificate" : "", budget);
@@ -207,22 +131,23 @@ void cert_fetch_add(struct cert_fetch *s, struct engine *e, struct probe_inst *p
 
 /* A CRL or OCSP body that came back with HTTP 200: verified for the leaf (crypto/certrev.h), one
  * observation for what it says: revocation-good, cert-revoked, or revocation-invalid. */
-static void fetch_verify(struct engine *e, struct probe_inst *pi, struct cert_fetch *s, struct cert_fetch_one *f)
+static void fetch_verify(struct engine *e, struct probe_inst *pi, struct cert_fetch *s, struct cert_fetch_one *f,
+			 const struct net_http_result *r)
 {
 	struct obs o;
 	struct certrev_result res;
 	bool crl = strcmp(f->kind, "crl") == 0;
 	const char *what = crl ? "the CRL from" : "the OCSP answer from";
-	if (f->truncated) {
+	if (r->truncated) {
 		memset(&res, 0, sizeof res);
 		res.status = CERTREV_UNDECIDED;
 		res.why = CERTREV_WHY_TOO_LARGE;
 		fmt_into(res.text, sizeof res.text, "the answer is larger than this tool keeps (%u MiB for all answers, %u KiB for OCSP), not checked",
 			 FETCH_TOTAL_BYTES >> 20, CERTREV_MAX_OCSP >> 10);
 	} else if (crl) {
-		certrev_crl_check(f->body, f->bodylen, s->leaf, s->leaf_len, s->issuer, s->issuer_len, s->check_time, &res);
+		certrev_crl_check(r->body, r->body_len, s->leaf, s->leaf_len, s->issuer, s->issuer_len, s->check_time, &res);
 	} else {
-		certrev_ocsp_check(f->body, f->bodylen, s->leaf, s->leaf_len, s->issuer, s->issuer_len, s->check_time, &res);
+		certrev_ocsp_check(r->body, r->body_len, s->leaf, s->leaf_len, s->issuer, s->issuer_len, s->check_time, &res);
 	}
 	obs_new(s, &o, res.status == CERTREV_GOOD ? OBS_REVOCATION_GOOD
 		    : res.status == CERTREV_REVOKED ? OBS_CERT_REVOKED : OBS_REVOCATION_INVALID, 0);
@@ -238,7 +163,7 @@ static void fetch_verify(struct engine *e, struct probe_inst *pi, struct cert_fe
 		fmt_into(o.evidence, sizeof o.evidence, "%s %s: %s", what, f->url, res.text);
 	} else {
 		o.code = (int32_t)res.why;
-		o.value = (int64_t)f->bodylen;
+		o.value = (int64_t)r->body_len;
 		fmt_into(o.text, sizeof o.text, "%s", res.text);
 		fmt_into(o.evidence, sizeof o.evidence, "%s %s is not a usable revocation answer: %s", what, f->url, res.text);
 	}
@@ -246,123 +171,83 @@ static void fetch_verify(struct engine *e, struct probe_inst *pi, struct cert_fe
 	engine_packet(e, pi, '<', s->dst, o.evidence);
 }
 
-static void fetch_record(struct engine *e, struct probe_inst *pi, struct cert_fetch *s, struct cert_fetch_one *f, CURLcode rc)
+/* One ended transfer: what the fetch gave (revocation-fetch: code 0 answered, else the transport's
+ * error class, net/http.h), then for a CRL / OCSP answer with HTTP 200 what it says. */
+static void fetch_record(struct engine *e, struct probe_inst *pi, struct cert_fetch *s, struct cert_fetch_one *f,
+			 const struct net_http_result *r)
 {
 	struct obs o;
-	long status = 0;
-	curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &status);
-	if (rc == CURLE_WRITE_ERROR && status > 0)
-		rc = CURLE_OK; /* we stopped reading a large body: the server answered */
 	obs_new(s, &o, OBS_REVOCATION_FETCH, 0);
 	fmt_into(o.set, sizeof o.set, "%s", f->kind);
 	fmt_into(o.text, sizeof o.text, "%s", f->url);
-	o.code = (int32_t)rc;
-	o.value = status;
+	o.code = (int32_t)r->err;
+	o.value = r->status;
 	uint32_t ms = engine_now_ms(e) - f->started;
 	const char *what = strcmp(f->kind, "crl") == 0 ? "CRL distribution point"
 			   : strcmp(f->kind, "ocsp") == 0 ? "OCSP responder" : "AIA issuer (caIssuers)";
-	if (rc == CURLE_OK)
-		fmt_into(o.evidence, sizeof o.evidence, "%s %s answered HTTP %ld (%zu bytes) in %u ms", what, f->url, status,
-			 f->bytes, ms);
+	bool ok = r->err == NET_HTTP_OK;
+	if (ok)
+		fmt_into(o.evidence, sizeof o.evidence, "%s %s answered HTTP %ld (%zu bytes) in %u ms", what, f->url, r->status,
+			 r->bytes, ms);
 	else
 		fmt_into(o.evidence, sizeof o.evidence, "%s %s could not be fetched from this network: %s (after %.1f s)", what,
-			 f->url, curl_easy_strerror(rc), ms / 1000.0);
+			 f->url, r->msg, ms / 1000.0);
 	engine_observe(e, pi, &o);
-	engine_packet(e, pi, rc == CURLE_OK ? '<' : '!', s->dst, o.evidence);
+	engine_packet(e, pi, ok ? '<' : '!', s->dst, o.evidence);
 	f->done = true;
-	if (rc == CURLE_OK && status == 200 && strcmp(f->kind, "aia") != 0)
-		fetch_verify(e, pi, s, f);
-	free(f->body);
-	f->body = NULL;
-	f->bodylen = f->bodycap = 0;
+	if (ok && r->status == 200 && strcmp(f->kind, "aia") != 0)
+		fetch_verify(e, pi, s, f, r);
 }
 
-/* Records the transfers libcurl says have ended. */
+/* Records the transfers that ended (each result's body is ours: freed here). */
 static void collect(struct cert_fetch *s, struct engine *e, struct probe_inst *pi)
 {
-	CURLMsg *m;
-	int left;
-	while ((m = curl_multi_info_read(s->multi, &left))) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		struct cert_fetch_one *f = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+	struct net_http_result r;
+	while (net_http_collect(s->http, &r)) {
+		struct cert_fetch_one *f = r.tag;
 		if (f && !f->done)
-			fetch_record(e, pi, s, f, m->data.result);
+			fetch_record(e, pi, s, f, &r);
+		free(r.body);
 	}
 }
 
 void cert_fetch_drive(struct cert_fetch *s, struct engine *e, struct probe_inst *pi)
 {
-	if (!s->multi || s->running <= 0)
+	if (!s->http)
 		return;
-	int running = s->running;
-	uint32_t now = engine_now_ms(e);
-	if (s->tick) {
-		s->timer_at = 0;
-		curl_multi_perform(s->multi, &running);
-	} else if (s->timer_at && now >= s->timer_at) {
-		s->timer_at = 0;
-		curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	} else {
-		return;
-	}
-	s->running = running;
+	net_http_drive(s->http);
 	collect(s, e, pi);
 }
 
 bool cert_fetch_on_fd(struct cert_fetch *s, struct engine *e, struct probe_inst *pi, int fd)
 {
-	size_t i = 0;
-	while (i < s->nfds && s->fds[i] != fd)
-		i++;
-	if (!s->multi || i == s->nfds)
+	if (!s->http || !net_http_on_fd(s->http, fd))
 		return false;
-	int running = s->running;
-	/* ev 0: the engine does not say which event; libcurl looks at the socket itself. */
-	curl_multi_socket_action(s->multi, (curl_socket_t)fd, 0, &running);
-	s->running = running;
 	collect(s, e, pi);
 	return true;
 }
 
 uint32_t cert_fetch_wake(const struct cert_fetch *s, const struct engine *e)
 {
-	if (!s->multi || s->running <= 0)
-		return 0;
-	uint32_t t = s->timer_at;
-	if (s->tick) {
-		uint32_t k = engine_now_ms(e) + TICK_MS;
-		if (!t || k < t)
-			t = k;
-	}
-	return t;
+	(void)e;
+	return s->http ? net_http_wake(s->http) : 0;
 }
 
 void cert_fetch_cleanup(struct cert_fetch *s, struct engine *e, struct probe_inst *pi, bool record)
 {
-	for (size_t i = 0; i < s->nf; i++) {
-		struct cert_fetch_one *f = &s->f[i];
-		if (!f->h)
-			continue;
-		if (!f->done && record)
-			fetch_record(e, pi, s, f, CURLE_OPERATION_TIMEDOUT);
-		if (s->multi)
-			curl_multi_remove_handle(s->multi, f->h);
-		curl_easy_cleanup(f->h);
-		f->h = NULL;
-		free(f->body);
-		f->body = NULL;
+	if (s->http) {
+		/* The unfinished transfers end as timed out (recorded when asked), then everything goes. */
+		net_http_stop(s->http);
+		struct net_http_result r;
+		while (net_http_collect(s->http, &r)) {
+			struct cert_fetch_one *f = r.tag;
+			if (record && f && !f->done)
+				fetch_record(e, pi, s, f, &r);
+			free(r.body);
+		}
+		net_http_free(s->http);
+		s->http = NULL;
 	}
-	if (s->multi)
-		curl_multi_cleanup(s->multi);
-	s->multi = NULL;
-	s->running = 0;
-	s->timer_at = 0;
-	/* libcurl says REMOVE before it closes a socket; whatever is left is unwatched here. */
-	for (size_t i = 0; i < s->nfds; i++)
-		engine_unwatch(e, s->fds[i]);
-	s->nfds = 0;
 	free(s->leaf);
 	free(s->issuer);
 	s->leaf = s->issuer = NULL;

@@ -1,7 +1,7 @@
 /* SSTP as the Windows built-in client makes it ([MS-SSTP]; facts §3): TCP 443, TLS 1.2/1.3 with
  * SNI (OpenSSL libssl, non-blocking, driven by the engine loop), the server certificate checked
  * the Windows way (crypto/certcheck.h) and its CRL distribution points / OCSP responders / AIA
- * issuers fetched from this side with libcurl, then the HTTP handshake (SSTP_DUPLEX_POST) and the
+ * issuers fetched from this side (net/http.h: libcurl on Linux, WinHTTP on Windows), then the HTTP handshake (SSTP_DUPLEX_POST) and the
  * Call Connect Request, up to the Call Connect Ack or Nak; then a clean Call Disconnect.
  *
  * Everything runs inside the engine's loop, in layers as curl chains them: TCP (probes/tcpconn.h),
@@ -9,7 +9,7 @@
  * OpenSSL wants to write), then HTTP and SSTP here:
  *   - the revocation fetches (probes/cert_fetch.h) start as soon as the certificate is known, in
  *     parallel with the SSTP handshake, their sockets watched by the engine for this probe and
- *     libcurl's timer part of its deadline, bounded by the run's end;
+ *     the HTTP client's timer part of its deadline, bounded by the run's end;
  *   - after a failed TLS 1.2+ handshake, a second connection restricted to TLS 1.0/1.1 (security
  *     level 0 for that handshake only) tells "the server offers only TLS 1.0/1.1" apart.
  * Every read is bounded in size (16 KiB buffer, an 8 KiB / 64-line HTTP head) and time (a budget
@@ -715,7 +715,7 @@ static void sstp_on_deadline(struct engine *e, struct probe_inst *pi)
 		tls_close(&s->l, e, false);
 		s->lst = ST_DONE;
 	}
-	/* Fetches still running when everything else is done end at their own curl timeout, which
+	/* Fetches still running when everything else is done end at their own timeout, which
 	 * is bounded by the run's end. */
 	update(e, pi, s);
 }

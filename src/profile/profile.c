@@ -217,7 +217,7 @@ static bool ike1_word(const void *tab, size_t n, const char *w, uint16_t *out)
 static bool parse_ike1_transform(char *v, struct ike1_tspec *t, char *why, size_t whylen)
 {
 	char *save = NULL;
-	unsigned long n;
+	unsigned long n = 0;
 	memset(t, 0, sizeof *t);
 	t->auth = 1;
 	for (char *tok = strtok_r(v, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
@@ -524,7 +524,7 @@ static bool k_auth_fragment_size(struct pctx *c, char *v)
 static bool k_auth_cp(struct pctx *c, char *v)
 {
 	char *save = NULL;
-	unsigned long n;
+	unsigned long n = 0;
 	for (char *tok = strtok_r(v, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		if (c->p->nauth_cp >= PROFILE_MAX_AUTH_CP)
 			return why(c, "more than %u CP attributes", PROFILE_MAX_AUTH_CP);
@@ -568,7 +568,7 @@ static bool k_retransmit_ms(struct pctx *c, char *v)
 {
 	struct profile *p = c->p;
 	char *save = NULL;
-	unsigned long n;
+	unsigned long n = 0;
 	if (p->nretransmit)
 		return why(c, "second retransmit-ms");
 	for (char *tok = strtok_r(v, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
@@ -629,7 +629,7 @@ static const struct krow *find_key(const char *key, bool in_set)
 static bool apply_key(struct pctx *c, const struct krow *k, char *v)
 {
 	char *field = (k->scope == KS_SET ? (char *)c->set : (char *)c->p) + k->off;
-	unsigned long n;
+	unsigned long n = 0;
 	switch (k->type) {
 	case KT_TEXT:
 		if (set_text(field, k->size, v))

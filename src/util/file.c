@@ -1,18 +1,17 @@
-/* The bounded file reader (see file.h). */
+/* The bounded file reader (see file.h); the platform part is file_posix.c / file_win.c. */
 #include "util/file.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
+
+#include "util/file_plat.h"
+#include "util/sys.h"
 
 static uint64_t now_ms(void)
 {
@@ -27,19 +26,6 @@ void file_free_wiped(uint8_t *p, size_t len)
 		return;
 	OPENSSL_cleanse(p, len);
 	free(p);
-}
-
-static const char *kind_name(mode_t m)
-{
-	if (S_ISDIR(m))
-		return "a directory";
-	if (S_ISCHR(m))
-		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
-	if (S_ISSOCK(m))
-		return "a socket";
-	return "not a regular file";
 }
 
 /* Grows *buf (capacity *cap, *len used) towards max+1, wiping the old copy. */
@@ -65,36 +51,17 @@ int file_read_bounded(const char *path, size_t max, uint32_t timeout_ms, unsigne
 {
 	*out = NULL;
 	*len = 0;
-	int is_stdin = strcmp(path, "-") == 0;
-	const char *name = is_stdin ? "standard input" : path;
-	/* O_NONBLOCK: opening a FIFO without a writer must not block here; the poll below bounds it. */
-	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", name, strerror(errno));
+	const char *name = strcmp(path, "-") == 0 ? "standard input" : path;
+	struct file_src src;
+	if (file_plat_open(&src, path, name, err, errlen) != 0)
+		return -1;
+	if (src.kind == FILE_KIND_REGULAR && src.size > max && !(flags & FILE_READ_FIRST_LINE)) {
+		snprintf(err, errlen, "%s is larger than %zu bytes", name, max);
+		file_plat_close(&src);
 		return -1;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "cannot read %s: %s", name, strerror(errno));
-		goto fail_fd;
-	}
-	/* A terminal only as stdin (a typed key); every other device is refused. */
-	bool tty = is_stdin && S_ISCHR(st.st_mode) && isatty(fd);
-	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !tty) {
-		snprintf(err, errlen, "%s is %s, not a file", name, kind_name(st.st_mode));
-		goto fail_fd;
-	}
-	if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size > max && !(flags & FILE_READ_FIRST_LINE)) {
-		snprintf(err, errlen, "%s is larger than %zu bytes", name, max);
-		goto fail_fd;
-	}
-	/* Pipes and terminals: wait for POLLIN before each read, so that a FIFO whose writer has not
-	 * opened it yet (read() would say end of file) is waited for, up to the deadline. */
-	bool wait_first = !S_ISREG(st.st_mode);
-	int fl = fcntl(fd, F_GETFL);
-	bool restore = false;
-	if (fl >= 0 && !(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
-		restore = true; /* stdin: our own non-blocking reads, put back afterwards */
+	/* Pipes and terminals: wait before each read, up to the deadline. */
+	bool wait_first = src.kind != FILE_KIND_REGULAR;
 
 	uint8_t *buf = NULL;
 	size_t cap = 0, got = 0;
@@ -113,12 +80,11 @@ int file_read_bounded(const char *path, size_t max, uint32_t timeout_ms, unsigne
 		}
 		if (wait_first) {
 			uint64_t now = now_ms();
-			struct pollfd p = {.fd = fd, .events = POLLIN};
-			int k = now >= end ? 0 : poll(&p, 1, (int)(end - now));
+			int k = now >= end ? 0 : file_plat_wait(&src, (uint32_t)(end - now));
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k < 0) {
-				snprintf(err, errlen, "cannot wait for %s: %s", name, strerror(errno));
+				snprintf(err, errlen, "cannot wait for %s: %s", name, sys_strerror(errno));
 				break;
 			}
 			if (k == 0) {
@@ -128,7 +94,7 @@ int file_read_bounded(const char *path, size_t max, uint32_t timeout_ms, unsigne
 				break;
 			}
 		}
-		ssize_t r = read(fd, buf + got, cap - got);
+		long r = file_plat_read(&src, buf + got, cap - got);
 		if (r > 0) {
 			size_t before = got;
 			got += (size_t)r;
@@ -146,13 +112,10 @@ int file_read_bounded(const char *path, size_t max, uint32_t timeout_ms, unsigne
 			wait_first = true; /* a non-blocking read with nothing yet: wait, bounded */
 			continue;
 		}
-		snprintf(err, errlen, "cannot read %s: %s", name, strerror(errno));
+		snprintf(err, errlen, "cannot read %s: %s", name, sys_strerror(errno));
 		break;
 	}
-	if (restore)
-		(void)fcntl(fd, F_SETFL, fl);
-	if (!is_stdin)
-		close(fd);
+	file_plat_close(&src);
 	if (rc != 0) {
 		file_free_wiped(buf, cap + (buf ? 1 : 0));
 		return -1;
@@ -169,9 +132,4 @@ int file_read_bounded(const char *path, size_t max, uint32_t timeout_ms, unsigne
 	*out = buf;
 	*len = got;
 	return 0;
-
-fail_fd:
-	if (!is_stdin)
-		close(fd);
-	return -1;
 }

@@ -5,9 +5,13 @@
  *
  * Accepted: regular files, and pipes/FIFOs ("-" for stdin, process substitution `<(...)`) that
  * deliver their bytes before the deadline. Refused: directories, character and block devices,
- * sockets. Ownership: *out is malloc'd for the caller (free it, or file_free_wiped() for
- * secrets); on error nothing is left allocated. Buffers grown on the way are wiped before they are
- * freed, so a secret leaves no copy on the heap. */
+ * sockets. On Windows (file_win.c) there are no FIFOs: a path is a regular file or a named pipe,
+ * stdin a file, a pipe (waited for by polling, bounded the same) or a console (a typed line);
+ * NUL, COM1 and other devices are refused.
+ *
+ * Ownership: *out is malloc'd for the caller (free it, or file_free_wiped() for secrets); on error
+ * nothing is left allocated. Buffers grown on the way are wiped before they are freed, so a secret
+ * leaves no copy on the heap. */
 #ifndef VPNDIAG_UTIL_FILE_H
 #define VPNDIAG_UTIL_FILE_H
 

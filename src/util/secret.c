@@ -1,16 +1,13 @@
 #include "util/secret.h"
 #include "util/file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
+
+#include "util/sys.h"
 
 static int take(struct secret *s, const uint8_t *buf, size_t n, char *err, size_t errlen)
 {
@@ -30,7 +27,7 @@ static int take(struct secret *s, const uint8_t *buf, size_t n, char *err, size_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	(void)mlock(s->p, n); /* best effort: keep it out of swap */
+	(void)sys_lock_mem(s->p, n); /* best effort: keep it out of swap */
 	memcpy(s->p, buf, n);
 	s->len = n;
 	return 0;
@@ -68,7 +65,7 @@ int secret_from_env(struct secret *s, const char *name, char *err, size_t errlen
 	if (n > SECRET_MAX)
 		snprintf(err, errlen, "%s is longer than %u bytes", name, SECRET_MAX);
 	OPENSSL_cleanse(v, n);
-	unsetenv(name);
+	(void)sys_unsetenv(name);
 	return rc == 0 ? 1 : -1;
 }
 
@@ -76,7 +73,7 @@ void secret_wipe(struct secret *s)
 {
 	if (s->p) {
 		OPENSSL_cleanse(s->p, s->len);
-		munlock(s->p, s->len);
+		sys_unlock_mem(s->p, s->len);
 		free(s->p);
 	}
 	s->p = NULL;

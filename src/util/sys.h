@@ -35,6 +35,9 @@ void sys_unlock_mem(void *p, size_t len);
 /* Removes the environment variable name from this process's environment. Returns 0 or -1. */
 int sys_unsetenv(const char *name);
 
+/* strerror(e), also for the errno values the Windows C library has no text for (ELOOP: "a
+ * symbolic link or junction, not followed"; ENOTSUP). The text is static. */
+const char *sys_strerror(int e);
 /* errno's value for a native error code: GetLastError()'s on Windows (unknown ones become EIO),
  * on Linux the code itself (already an errno). For one-line messages made with strerror. */
 int sys_errno_of(unsigned long code);

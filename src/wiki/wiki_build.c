@@ -2,16 +2,14 @@
  * pages that an earlier build wrote and this one did not (an entry that was removed). */
 #include "wiki/wiki.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "util/dirw.h"
 #include "util/html.h"
+#include "util/sys.h"
 #include "wiki/tmpl.h"
 #include "wiki/wiki_site.h"
 
@@ -26,7 +24,7 @@ struct written {
 };
 
 struct build {
-	int dirfd;
+	struct dirw *out;
 	const char *dir;
 	struct written w;
 	struct wiki_stats *st;
@@ -65,30 +63,8 @@ static int was_written(const struct build *b, const char *path)
  * page being served is never half written. */
 static int write_file(struct build *b, const char *path, const char *data, size_t len)
 {
-	char tmp[MAX_PATH_LEN];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	int fd = openat(b->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(b->err, b->errlen, "%s/%s: cannot write: %s", b->dir, tmp, strerror(errno));
-		return WIKI_EIO;
-	}
-	size_t off = 0;
-	while (off < len) {
-		ssize_t r = write(fd, data + off, len - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
-	int saved = errno;
-	if (close(fd) != 0 && off == len)
-		off = 0;
-	if (off != len || renameat(b->dirfd, tmp, b->dirfd, path) != 0) {
-		if (off == len)
-			saved = errno;
-		snprintf(b->err, b->errlen, "%s/%s: cannot write: %s", b->dir, path, strerror(saved));
-		unlinkat(b->dirfd, tmp, 0);
+	if (dirw_write(b->out, path, data, len, 0644, 0) != 0) {
+		snprintf(b->err, b->errlen, "%s/%s: cannot write: %s", b->dir, path, sys_strerror(errno));
 		return WIKI_EIO;
 	}
 	if (remember(b, path) != 0) {
@@ -111,36 +87,34 @@ static int write_buf(struct build *b, const char *path, struct html_buf *buf)
 	return rc;
 }
 
+/* dirw_list's callback: the first entry says "not empty" and stops the list. */
+static int any_entry(void *ctx, const char *name)
+{
+	(void)name;
+	*(int *)ctx = 1;
+	return 1;
+}
+
 /* The output folder: created when missing; an existing one must be empty or hold an earlier
  * build (it has the marker file), so that a typo never overwrites someone's files. */
 static int open_output(struct build *b)
 {
-	if (mkdir(b->dir, 0755) != 0 && errno != EEXIST) {
-		snprintf(b->err, b->errlen, "%s: cannot create: %s", b->dir, strerror(errno));
+	if (dirw_mkdir_path(b->dir) != 0 && errno != EEXIST) {
+		snprintf(b->err, b->errlen, "%s: cannot create: %s", b->dir, sys_strerror(errno));
 		return WIKI_EIO;
 	}
-	b->dirfd = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (b->dirfd < 0) {
-		snprintf(b->err, b->errlen, "%s: cannot open: %s", b->dir, strerror(errno));
+	b->out = dirw_open(b->dir);
+	if (!b->out) {
+		snprintf(b->err, b->errlen, "%s: cannot open: %s", b->dir, sys_strerror(errno));
 		return WIKI_EIO;
 	}
-	struct stat st;
-	if (fstatat(b->dirfd, MARKER, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-		int dup = fcntl(b->dirfd, F_DUPFD_CLOEXEC, 0);
-		DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-		if (!d) {
-			if (dup >= 0)
-				close(dup);
-			snprintf(b->err, b->errlen, "%s: cannot list: %s", b->dir, strerror(errno));
+	if (!dirw_exists(b->out, MARKER)) {
+		int nonempty = 0;
+		if (dirw_list(b->out, NULL, any_entry, &nonempty) != 0) {
+			snprintf(b->err, b->errlen, "%s: cannot list: %s", b->dir, sys_strerror(errno));
 			return WIKI_EIO;
 		}
-		struct dirent *de;
-		int empty = 1;
-		while ((de = readdir(d)) != NULL)
-			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-				empty = 0;
-		closedir(d);
-		if (!empty) {
+		if (nonempty) {
 			snprintf(b->err, b->errlen,
 				 "%s is not empty and holds no earlier wiki build (no %s file); give a new or empty folder",
 				 b->dir, MARKER);
@@ -149,8 +123,8 @@ static int open_output(struct build *b)
 	}
 	static const char *const sub[] = {"errors", "tags"};
 	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-		if (mkdirat(b->dirfd, sub[i], 0755) != 0 && errno != EEXIST) {
-			snprintf(b->err, b->errlen, "%s/%s: cannot create: %s", b->dir, sub[i], strerror(errno));
+		if (dirw_mkdir(b->out, sub[i]) != 0 && errno != EEXIST) {
+			snprintf(b->err, b->errlen, "%s/%s: cannot create: %s", b->dir, sub[i], sys_strerror(errno));
 			return WIKI_EIO;
 		}
 	return WIKI_OK;
@@ -162,31 +136,35 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= c && strcmp(s + a - c, suffix) == 0;
 }
 
+struct stale {
+	struct build *b;
+	const char *sub;
+};
+
+/* dirw_list's callback: removes sub/name when it is a page this build did not write. */
+static int stale_one(void *ctx, const char *name)
+{
+	struct stale *s = ctx;
+	char path[MAX_PATH_LEN];
+	if (name[0] == '.' || !ends_with(name, ".html"))
+		return 0;
+	snprintf(path, sizeof path, "%s/%s", s->sub, name);
+	if (!was_written(s->b, path) && dirw_remove(s->b->out, path) == 0)
+		s->b->st->removed++;
+	return 0;
+}
+
 /* Removes the pages of sub/ (and a sitemap) that this build did not write: an entry or a tag that
- * no longer exists. Only *.html files the generator names, nothing else. */
+ * no longer exists. Only *.html files the generator names, nothing else; a sub/ that is a link is
+ * left alone. */
 static void remove_stale(struct build *b)
 {
 	static const char *const sub[] = {"errors", "tags"};
 	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
-		int fd = openat(b->dirfd, sub[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-		if (!d) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL) {
-			char path[MAX_PATH_LEN];
-			if (de->d_name[0] == '.' || !ends_with(de->d_name, ".html"))
-				continue;
-			snprintf(path, sizeof path, "%s/%s", sub[i], de->d_name);
-			if (!was_written(b, path) && unlinkat(b->dirfd, path, 0) == 0)
-				b->st->removed++;
-		}
-		closedir(d);
+		struct stale s = {b, sub[i]};
+		(void)dirw_list(b->out, sub[i], stale_one, &s);
 	}
-	if (!was_written(b, "sitemap.xml") && unlinkat(b->dirfd, "sitemap.xml", 0) == 0)
+	if (!was_written(b, "sitemap.xml") && dirw_remove(b->out, "sitemap.xml") == 0)
 		b->st->removed++;
 }
 
@@ -245,7 +223,7 @@ int wiki_build(const struct kb *kb, const char *out_dir, const struct wiki_optio
 		wiki_files_free(&files);
 		return WIKI_EIO;
 	}
-	struct build b = {.dirfd = -1, .dir = out_dir, .st = st, .err = err, .errlen = errlen};
+	struct build b = {.out = NULL, .dir = out_dir, .st = st, .err = err, .errlen = errlen};
 	struct html_buf buf;
 	html_buf_init(&buf);
 	char path[MAX_PATH_LEN];
@@ -293,8 +271,7 @@ int wiki_build(const struct kb *kb, const char *out_dir, const struct wiki_optio
 	for (size_t i = 0; i < b.w.n; i++)
 		free(b.w.path[i]);
 	free(b.w.path);
-	if (b.dirfd >= 0)
-		close(b.dirfd);
+	dirw_close(b.out);
 	html_buf_free(&buf);
 	wiki_site_free(&site);
 	wiki_files_free(&files);
