@@ -2,7 +2,8 @@
 # The Windows build's tests (issue 14), as `make check-windows` runs them:
 #  1. the unit tests cross-compiled into WIN_BUILD, run by ctest under Wine, in one WINEPREFIX
 #     made for the run (a temporary folder, booted once, removed afterwards);
-#  2. the smoke test of the .exe itself (--version, explain 809, wiki build, a bad option);
+#  2. the smoke test of the .exe itself (--version, explain 809, wiki build, a bad option), and
+#     the WinHTTP client's own test (tests/win/http_win.sh);
 #  3. the lab test tests/lab/tests/probe_win.sh: vpndiag.exe under Wine inside the lab's client
 #     namespace against the real servers, its JSON verdicts compared with the Linux build's.
 # Usage: tools/win-test.sh WIN_BUILD LINUX_VPNDIAG
@@ -44,6 +45,10 @@ wine "$exe" wiki build "$tmp/wiki-win" >/dev/null || fail "wiki build exited $?"
 "$linux" wiki build "$tmp/wiki-linux" >/dev/null
 diff -r -x sitemap.xml "$tmp/wiki-win" "$tmp/wiki-linux" >/dev/null || fail "the wiki differs from the Linux build's"
 echo "win-test: the .exe answers --version, explain 809 and wiki build as the Linux build does"
+
+# 2b. The WinHTTP client (net/http_win.c) against HTTP servers on 127.0.0.1 (its own prefix).
+rc=0; sh "$here/tests/win/http_win.sh" || rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "tests/win/http_win.sh exited $rc"
 
 # 3. The lab (it makes its own prefixes, one per namespace; skipped, exit 77, when it cannot run).
 rc=0; bash "$here/tests/lab/tests/probe_win.sh" "$linux" "$exe" || rc=$?
