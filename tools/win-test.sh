@@ -32,6 +32,15 @@ echo "win-test: Wine prefix booted in $(( $(date +%s) - t0 )) s"
 
 # 2. The .exe itself.
 fail() { echo "win-test: FAIL: $*" >&2; exit 1; }
+# Only system DLLs: the .exe is copied alone onto a Windows PC.
+imports=$(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr 'A-Z' 'a-z' | sort -u)
+for dll in $imports; do
+  case $dll in
+    kernel32.dll|msvcrt.dll|ws2_32.dll|crypt32.dll|advapi32.dll|user32.dll|iphlpapi.dll|winhttp.dll|bcrypt.dll|api-ms-win-*) ;;
+    *) fail "vpndiag.exe imports a DLL that is not Windows' own: $dll" ;;
+  esac
+done
+echo "win-test: vpndiag.exe ($(wc -c <"$exe") bytes) imports only system DLLs:" $imports
 out=$(wine "$exe" --version | tr -d '\r')
 case $out in "vpndiag "*) ;; *) fail "--version said: $out" ;; esac
 wine "$exe" explain 809 >"$tmp/809.txt" || fail "explain 809 exited $?"
