@@ -1,6 +1,7 @@
 #include "util/text.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool text_valid_utf8(const char *str, size_t len)
@@ -35,6 +36,68 @@ bool text_valid_utf8(const char *str, size_t len)
 		i += n + 1;
 	}
 	return true;
+}
+
+/* UTF-16LE to UTF-8: one pass over 16-bit units, the output bounded before it is allocated (a unit
+ * gives at most 3 bytes, a surrogate pair 4 for its two units). */
+char *text_utf16le_to_utf8(const uint8_t *in, size_t len, size_t max, size_t *outlen, char *err, size_t errlen)
+{
+	*outlen = 0;
+	if (len % 2 != 0) {
+		snprintf(err, errlen, "UTF-16 text of an odd length (%zu bytes)", len);
+		return NULL;
+	}
+	size_t cap = len / 2 * 3;
+	if (cap > max)
+		cap = max;
+	char *out = malloc(cap + 1);
+	if (!out) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < len; i += 2) {
+		uint32_t cp = (uint32_t)in[i] | (uint32_t)in[i + 1] << 8;
+		if (cp >= 0xDC00 && cp <= 0xDFFF) {
+			snprintf(err, errlen, "UTF-16 text with an unpaired surrogate at byte %zu", i);
+			free(out);
+			return NULL;
+		}
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			uint32_t lo = i + 3 < len ? (uint32_t)in[i + 2] | (uint32_t)in[i + 3] << 8 : 0;
+			if (lo < 0xDC00 || lo > 0xDFFF) {
+				snprintf(err, errlen, "UTF-16 text with an unpaired surrogate at byte %zu", i);
+				free(out);
+				return NULL;
+			}
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			i += 2;
+		}
+		size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+		if (n > cap - o) {
+			snprintf(err, errlen, "UTF-16 text longer than %zu bytes once in UTF-8", max);
+			free(out);
+			return NULL;
+		}
+		if (n == 1) {
+			out[o++] = (char)cp;
+		} else if (n == 2) {
+			out[o++] = (char)(0xC0 | cp >> 6);
+			out[o++] = (char)(0x80 | (cp & 0x3F));
+		} else if (n == 3) {
+			out[o++] = (char)(0xE0 | cp >> 12);
+			out[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+			out[o++] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			out[o++] = (char)(0xF0 | cp >> 18);
+			out[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
+			out[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+			out[o++] = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
 }
 
 void text_rtrim(char *s)

@@ -4,10 +4,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool text_valid_utf8(const char *s, size_t len);
+/* Converts UTF-16LE in[0..len) (without its byte-order mark: the caller skips it) to UTF-8 in a new
+ * malloc'd buffer, NUL-terminated, its length (without the NUL) in *outlen. Surrogate pairs are
+ * joined; an odd length, an unpaired surrogate or a result over max bytes gives NULL with a one-line
+ * reason in err that names a byte offset, never content (NULL and "out of memory" likewise). U+0000
+ * is converted like any other character: the caller decides what a NUL byte means. */
+char *text_utf16le_to_utf8(const uint8_t *in, size_t len, size_t max, size_t *outlen, char *err, size_t errlen);
 /* Removes trailing white space in place. */
 void text_rtrim(char *s);
 /* ASCII case-insensitive equality. */
