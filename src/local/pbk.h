@@ -6,7 +6,9 @@
  * Encodings: UTF-8 with or without BOM, and UTF-16LE with BOM (converted to UTF-8); anything else
  * that is not valid UTF-8 is refused with a one-line reason. Sections ("[Entry name]") start an
  * entry; keys before the first section are ignored; unknown keys are ignored; the subsections
- * that follow "MEDIA=" / "DEVICE=" lines belong to the entry above them.
+ * that follow "MEDIA=" / "DEVICE=" lines belong to the entry above them. Key names are compared
+ * without regard to case, except that "MEDIA" and "DEVICE" in capitals open a subsection while
+ * "Device" is a key; the first occurrence of a key in an entry counts.
  *
  * Never kept: a pre-shared key's value (PreSharedKey=, if a file carries one, sets psk_configured
  * only), CustomAuthData, passwords. Basis of each field: docs/local.md (pbk keys). */
@@ -20,8 +22,9 @@
 #define PBK_MAX_BYTES (4u * 1024 * 1024) /* a larger file is refused before parsing */
 #define PBK_MAX_ENTRIES 256              /* further entries are counted in skipped */
 #define PBK_MAX_SERVERS 8                /* PhoneNumber= plus alternates */
-#define PBK_NAME_MAX 257                 /* RAS_MaxEntryName 256 + NUL */
+#define PBK_NAME_MAX (3 * 256 + 1)       /* RAS_MaxEntryName is 256 UTF-16 units: up to 768 bytes of UTF-8, + NUL */
 #define PBK_HOST_MAX 256
+#define PBK_LINE_MAX 4096                /* a longer line is counted in bad_lines and skipped */
 
 /* VpnStrategy= (SDK ras.h; mingw's ras.h stops at 4) */
 enum pbk_strategy {
@@ -52,8 +55,8 @@ struct pbk_entry {
 	int vpn_strategy;                          /* VpnStrategy=, -1 absent */
 	char device[128];                          /* Device= / PreferredDevice= ("WAN Miniport (IKEv2)") */
 	int custom_auth_key;                       /* CustomAuthKey= (EAP type: 26 MSCHAPv2, 13 TLS, 25 PEAP), -1 absent */
-	long auth_restrictions;                    /* AuthRestrictions= bit mask, -1 absent */
-	long ipsec_flags;                          /* IpSecFlags= (bit 0: use a pre-shared key), -1 absent */
+	int64_t auth_restrictions;                 /* AuthRestrictions= bit mask (a DWORD), -1 absent */
+	int64_t ipsec_flags;                       /* IpSecFlags= (bit 0: use a pre-shared key), -1 absent */
 	bool psk_configured;                       /* IpSecFlags bit 0, or a non-empty PreSharedKey= */
 	int num_custom_policy;                     /* NumCustomPolicy=, -1 absent */
 	bool custom_policy;                        /* NumCustomPolicy > 0 or a non-empty CustomIPSecPolicies= */
@@ -67,7 +70,10 @@ struct pbk_book {
 	struct pbk_entry *entries; /* malloc'd array of n entries, owned by the book */
 	size_t n;
 	size_t skipped;            /* entries over PBK_MAX_ENTRIES, not kept */
-	size_t bad_lines;          /* lines that were neither a section nor key=value, or too long */
+	size_t bad_lines;          /* lines that were neither a section nor key=value, too long, with
+	                            * control characters, or whose value was not kept (a number that
+	                            * is not one, a name, server or device too long for its field:
+	                            * never truncated); an entry whose [name] line is bad is not kept */
 	bool utf16;                /* the file was UTF-16LE */
 };
 
