@@ -20,9 +20,10 @@
 #define EVT_MAX_EVENTS 4096                /* further events are counted in skipped */
 #define EVT_MAX_DATA 8                     /* <Data> strings kept per event */
 #define EVT_DATA_MAX 512                   /* bytes kept per <Data> string (UTF-8, truncated) */
+#define EVT_MAX_DEPTH 32                   /* elements nested in one <Event>; deeper is refused */
 
 struct evt_event {
-	char provider[64];                   /* System/Provider@Name */
+	char provider[64];                   /* System/Provider@Name (truncated like the data) */
 	unsigned id;                         /* System/EventID */
 	int64_t time;                        /* System/TimeCreated@SystemTime, Unix seconds UTC; 0 if absent */
 	unsigned ndata;
@@ -33,7 +34,12 @@ struct evt_log {
 	struct evt_event *events; /* malloc'd array of n events, owned by the log */
 	size_t n;
 	size_t skipped;           /* events over EVT_MAX_EVENTS */
-	size_t bad;               /* <Event> elements that could not be read */
+	size_t bad;               /* <Event> elements that could not be read: unterminated, badly
+	                           * nested or too deep, a CDATA section or DOCTYPE in it, an entity
+	                           * that is not one of the five or a valid character, bytes that are
+	                           * not UTF-8 or are control characters in a kept string, no EventID
+	                           * or one that is not a number up to 65535, a SystemTime that is not
+	                           * YYYY-MM-DDThh:mm:ss[.f]Z */
 };
 
 /* Parses buf[0..len) (UTF-8; a UTF-16LE input with BOM is converted first). Returns 0 and fills
@@ -42,7 +48,10 @@ int evt_parse(const uint8_t *buf, size_t len, struct evt_log *log, char *err, si
 void evt_free(struct evt_log *log);
 
 /* For a RasClient 20227 event: the Windows error it reports (data[3]: decimal, negative decimal
- * for an HRESULT such as -2146885613, or 0x hex). Returns true and sets *code. */
+ * for an HRESULT such as -2146885613, or 0x hex). Returns true and sets *code to the 32-bit code
+ * as an unsigned value, the form the knowledge base uses: -2146885613 and 0x80092013 both give
+ * 0x80092013, 809 gives 809. False for another event, a missing or malformed string, or a value
+ * outside 32 bits (decimal over 4294967295, negative under -2147483648, hex over 8 digits' worth). */
 bool evt_error_code(const struct evt_event *e, int64_t *code);
 
 #endif
