@@ -39,6 +39,15 @@ int main(int argc, char **argv)
 		cli_error(NULL, "cannot set up sockets: %s", net_strerror(errno));
 		return VD_EXIT_INTERNAL;
 	}
+	if (argc < 2 && cli_platform_default[0]) {
+		/* Windows: `vpndiag` alone diagnoses this PC (local --probe) */
+		char *args[8];
+		int n = 0;
+		for (; cli_platform_default[n] && n < 7; n++)
+			args[n] = (char *)cli_platform_default[n];
+		args[n] = NULL;
+		return cli_find(args[0])->run(n, args);
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return VD_EXIT_USAGE;

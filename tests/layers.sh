@@ -15,11 +15,11 @@ allowed() {
     kb)      echo "kb proto util" ;;
     profile) echo "profile wire obs kb proto util" ;;
     rules)   echo "rules obs proto kb profile crypto util" ;;
-    report)  echo "report rules obs proto kb util" ;;
+    report)  echo "report rules obs proto kb local util" ;;
     wiki)    echo "wiki report kb proto util" ;;
     probes)  echo "probes engine obs net wire crypto profile proto kb util" ;;
     engine)  echo "engine probes obs net profile proto kb util" ;;
-    local)   echo "local net obs proto kb util" ;;
+    local)   echo "local obs proto kb util" ;;
     exporter) echo "exporter proto util" ;;
     scan)    echo "scan probes rules obs net wire crypto profile proto kb util" ;;
     cli)     echo "*" ;;

@@ -2,8 +2,9 @@
 # The Windows build's tests (issue 14), as `make check-windows` runs them:
 #  1. the unit tests cross-compiled into WIN_BUILD, run by ctest under Wine, in one WINEPREFIX
 #     made for the run (a temporary folder, booted once, removed afterwards);
-#  2. the smoke test of the .exe itself (--version, explain 809, wiki build, a bad option), and
-#     the WinHTTP client's own test (tests/win/http_win.sh);
+#  2. the smoke test of the .exe itself (--version, explain 809, wiki build, a bad option), the
+#     WinHTTP client's own test (tests/win/http_win.sh), and `local` / `fix` on fixtures
+#     (tests/win/local.sh);
 #  3. the lab test tests/lab/tests/probe_win.sh: vpndiag.exe under Wine inside the lab's client
 #     namespace against the real servers, its JSON verdicts compared with the Linux build's.
 # Usage: tools/win-test.sh WIN_BUILD LINUX_VPNDIAG
@@ -36,7 +37,7 @@ fail() { echo "win-test: FAIL: $*" >&2; exit 1; }
 imports=$(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr 'A-Z' 'a-z' | sort -u)
 for dll in $imports; do
   case $dll in
-    kernel32.dll|msvcrt.dll|ws2_32.dll|crypt32.dll|advapi32.dll|user32.dll|iphlpapi.dll|winhttp.dll|bcrypt.dll|api-ms-win-*) ;;
+    kernel32.dll|msvcrt.dll|ws2_32.dll|crypt32.dll|advapi32.dll|user32.dll|iphlpapi.dll|winhttp.dll|bcrypt.dll|wevtapi.dll|shell32.dll|ole32.dll|api-ms-win-*) ;;
     *) fail "vpndiag.exe imports a DLL that is not Windows' own: $dll" ;;
   esac
 done
@@ -58,6 +59,11 @@ echo "win-test: the .exe answers --version, explain 809 and wiki build as the Li
 # 2b. The WinHTTP client (net/http_win.c) against HTTP servers on 127.0.0.1 (its own prefix).
 rc=0; sh "$here/tests/win/http_win.sh" || rc=$?
 [ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "tests/win/http_win.sh exited $rc"
+
+# 2c. `vpndiag local` and `fix` (issue 15) on fixtures: services, registry, phonebooks, events,
+# and fix / --undo in a throwaway prefix of their own (tests/win/local.sh).
+rc=0; bash "$here/tests/win/local.sh" "$exe" || rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "tests/win/local.sh exited $rc"
 
 # 3. The lab (it makes its own prefixes, one per namespace; skipped, exit 77, when it cannot run).
 rc=0; bash "$here/tests/lab/tests/probe_win.sh" "$linux" "$exe" || rc=$?

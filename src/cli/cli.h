@@ -43,6 +43,8 @@ bool cli_use_colour(FILE *f);
  * cli/commands_win.c); each ends with a row of NULLs. */
 extern const struct cli_command cli_commands[];
 extern const struct cli_command cli_platform_commands[];
+/* The arguments of a run without any (NULL-terminated; empty: print the usage). */
+extern const char *const cli_platform_default[];
 const struct cli_command *cli_find(const char *name);
 
 int cli_explain(int argc, char **argv);

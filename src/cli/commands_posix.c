@@ -7,3 +7,6 @@ const struct cli_command cli_platform_commands[] = {
 	{"exporter", "serve probes to Prometheus: /probe?target=HOST, /metrics", cli_exporter, cli_exporter_help},
 	{NULL, NULL, NULL, NULL},
 };
+
+/* `vpndiag` with no arguments: the usage (there is no PC-side diagnosis on Linux). */
+const char *const cli_platform_default[] = {NULL};

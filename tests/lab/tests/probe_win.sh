@@ -30,6 +30,14 @@
 #     udp500-filtered`, with the same error and the same basis; verdict, error and basis must
 #     still be equal, only the cause differs.
 #
+# The PC-side diagnosis (issue 15): on the scenarios of LOCAL_EXPECT, in the same lab and prefix after
+# the comparison, a phonebook with an IKEv2 and an L2TP/IPsec connection to the lab's server is
+# written into the prefix's %APPDATA%, then `vpndiag.exe` with no arguments (local --probe) must name
+# both connections and the server's verdicts, and `vpndiag.exe fix --dry-run` must plan exactly the
+# registry change the scenario calls for: AssumeUDPEncapsulationContextOnSendRule 1 for a server
+# behind NAT, 2 when the client is behind NAT too, NegotiateDH2048_AES256 1 for a server that
+# refuses Windows' default IKEv2 proposals, nothing on a healthy server.
+#
 # Wine (measured on Debian 12, wine 8.0): sockets are created by the wineserver, so each lab's client
 # namespace gets its own WINEPREFIX (a copy of one prefix booted once per run, `wineboot -i` in a
 # namespace of this test's own, ~10 s; `cp -a` ~0.3 s) and its own TMPDIR (where the wineserver's
@@ -68,8 +76,16 @@ else
 fi
 
 SCENARIOS=("$@")
-[[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(healthy client-nat server-nat udp500-drop udp4500-drop wrong-psk
-	cert-expired cert-untrusted-ca tcp443-reject udp500-reject)
+[[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=(healthy client-nat server-nat both-nat udp500-drop udp4500-drop wrong-psk
+	cert-expired cert-untrusted-ca tcp443-reject udp500-reject ikev2-modp2048-only)
+# The PC-side check's expected registry changes per scenario ("" = none): the `fix --dry-run` plan's
+# `reg add` lines must be exactly these.
+declare -A LOCAL_EXPECT=(
+	[healthy]=""
+	[server-nat]='PolicyAgent" /v AssumeUDPEncapsulationContextOnSendRule /t REG_DWORD /d 1'
+	[both-nat]='PolicyAgent" /v AssumeUDPEncapsulationContextOnSendRule /t REG_DWORD /d 2'
+	[ikev2-modp2048-only]='RasMan\Parameters" /v NegotiateDH2048_AES256 /t REG_DWORD /d 1'
+)
 for s in "${SCENARIOS[@]}"; do
 	[[ $s =~ ^[a-z0-9][a-z0-9-]*$ && -f $LAB_DIR/scenarios/$s.scn ]] || { echo "FAIL: no scenario '$s'"; exit 1; }
 done
@@ -299,6 +315,39 @@ settle() {
 # winpath UNIX_PATH: the same file as a Windows program under Wine names it (drive Z: is /)
 winpath() { local p=$1; printf 'Z:%s' "${p//\//\\}"; }
 
+# local_check SCENARIO HOST OUT: the PC-side diagnosis in the running lab (see the header). Prints
+# "ok"/problem lines; returns 1 on a problem.
+local_check() {
+	local scn=$1 host=$2 out=$3 appdata pbk rc bad=0 want got
+	appdata=$(find "$CUR_PFX/drive_c/users" -mindepth 3 -maxdepth 3 -path '*/AppData/Roaming' ! -path '*/Public/*' | head -1)
+	[[ -n $appdata ]] || { echo "  local: no %APPDATA% in the prefix"; return 1; }
+	pbk=$appdata/Microsoft/Network/Connections/Pbk
+	mkdir -p "$pbk"
+	printf '[Lab IKEv2]\r\nEncoding=1\r\nType=2\r\nVpnStrategy=7\r\nCustomAuthKey=26\r\nIpPrioritizeRemote=1\r\n\r\nMEDIA=rastapi\r\nPort=VPN2-0\r\nDevice=WAN Miniport (IKEv2)\r\n\r\nDEVICE=vpn\r\nPhoneNumber=%s\r\n\r\n[Lab L2TP]\r\nEncoding=1\r\nType=2\r\nVpnStrategy=3\r\nIpSecFlags=1\r\nIpPrioritizeRemote=1\r\n\r\nMEDIA=rastapi\r\nPort=VPN1-0\r\nDevice=WAN Miniport (L2TP)\r\n\r\nDEVICE=vpn\r\nPhoneNumber=%s\r\n' \
+		"$host" "$host" >"$pbk/rasphone.pbk"
+	mapfile -t E < <(wine_env "$CUR_PFX" "$CUR_TMP")
+	settle "$(date +%s.%N)"
+	run_bg "$LAB" exec "$CUR_LAB" cli -- env "${E[@]}" timeout -k 5 "$((2 * RUN_LIMIT + 30))" wine "$WIN_EXE" \
+		>"$out/local.txt" 2>"$out/local.err"
+	rc=$?
+	for want in 'VPN connections (2)' 'Connection "Lab IKEv2"' 'Connection "Lab L2TP"'; do
+		grep -qF "$want" "$out/local.txt" || { echo "  local: the no-argument run (exit $rc) lacks '$want'"; bad=1; }
+	done
+	case $scn in *nat) grep -q 'behind NAT' "$out/local.txt" || { echo "  local: no 'behind NAT' finding"; bad=1; } ;; esac
+	settle "$(date +%s.%N)"
+	run_bg "$LAB" exec "$CUR_LAB" cli -- env "${E[@]}" timeout -k 5 "$((2 * RUN_LIMIT + 30))" wine "$WIN_EXE" fix --dry-run \
+		>"$out/plan.txt" 2>"$out/plan.err"
+	rc=$?
+	[[ $rc == 0 ]] || { echo "  local: fix --dry-run exited $rc: $(tr -d '\r' <"$out/plan.err" | tail -2 | tr '\n' ' ')"; bad=1; }
+	got=$(tr -d '\r' <"$out/plan.txt" | sed -n 's/^ *command: reg add "HKLM\\SYSTEM\\CurrentControlSet\\Services\\\(.*\) \/f$/\1/p')
+	want=${LOCAL_EXPECT[$scn]}
+	if [[ $got != "$want" ]]; then
+		echo "  local: fix --dry-run planned [${got}], want [${want}]"; bad=1
+	fi
+	[[ $bad == 0 ]] && echo "  local: the no-argument run names both connections; fix --dry-run plans [${want:-nothing}]"
+	return $bad
+}
+
 fails=0
 TABLE=()
 for s in "${SCENARIOS[@]}"; do
@@ -351,6 +400,11 @@ for s in "${SCENARIOS[@]}"; do
 		wrc=$?
 	fi
 	tw=$(secs "$tw0")
+	lres="" lrc_local=0
+	if [[ $USE_WINE == 1 && -n ${LOCAL_EXPECT[$s]+x} ]]; then
+		lres=$(local_check "$s" "$host" "$out")
+		lrc_local=$?
+	fi
 	end_scenario
 	unset V
 	res=$(compare "$s" "$out/linux.json" "$out/win.json" "$lrc" "$wrc")
@@ -362,7 +416,9 @@ for s in "${SCENARIOS[@]}"; do
 		WIN_VERSION=$(tr -d '\r' <"$out/win.version" | head -1)
 		echo "windows build: $WIN_VERSION (linux build: $("$LINUX_BIN" --version 2>/dev/null | head -1))"
 	fi
+	[[ $lrc_local == 0 ]] || crc=1
 	if [[ $crc -eq 0 ]]; then echo "ok   $s"; else echo "FAIL $s"; fails=$((fails + 1)); fi
+	[[ -n $lres ]] && echo "$lres"
 	grep '^ROW ' <<<"$res" | sed 's/^ROW /  /'
 	grep -v '^ROW ' <<<"$res"
 	for f in linux.err win.err; do
