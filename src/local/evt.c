@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/file.h"
 #include "util/text.h"
 
 /* ---- the cursor and bounded strings ---- */
@@ -695,21 +694,13 @@ int evt_parse(const uint8_t *buf, size_t len, struct evt_log *log, char *err, si
 		snprintf(err, errlen, "the event log text is larger than %u bytes", EVT_MAX_BYTES);
 		return -1;
 	}
-	int rc;
-	if (len >= 2 && buf[0] == 0xFF && buf[1] == 0xFE) {
-		size_t n;
-		char *u8 = text_utf16le_to_utf8(buf + 2, len - 2, (size_t)EVT_MAX_BYTES / 2 * 3, &n, err, errlen);
-		if (!u8)
-			return -1;
-		rc = parse_xml(u8, n, log, err, errlen);
-		free(u8);
-	} else if (len >= 2 && buf[0] == 0xFE && buf[1] == 0xFF) {
-		snprintf(err, errlen, "the event log text is UTF-16 big-endian, which Windows does not write");
+	const char *text;
+	size_t n;
+	char *owned;
+	if (text_to_utf8(buf, len, (size_t)EVT_MAX_BYTES / 2 * 3, &text, &n, &owned, err, errlen) != 0)
 		return -1;
-	} else {
-		size_t skip = len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0;
-		rc = parse_xml((const char *)buf + skip, len - skip, log, err, errlen);
-	}
+	int rc = parse_xml(text, n, log, err, errlen);
+	free(owned);
 	if (rc != 0) {
 		evt_free(log);
 		return -1;

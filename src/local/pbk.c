@@ -302,8 +302,9 @@ static void entry_key(struct pstate *p, const char *k, size_t kn, const char *v,
 static int one_line(struct pstate *p, const char *s, size_t n, unsigned no)
 {
 	struct pbk_book *b = p->book;
+	bool too_long = n > PBK_LINE_MAX;
 	trim(&s, &n);
-	if (n > PBK_LINE_MAX || has_control(s, n)) {
+	if (too_long || has_control(s, n)) {
 		b->bad_lines++;
 		if (n > 0 && s[0] == '[') {
 			p->cur = NULL; /* an unreadable section: its keys belong to no entry */
@@ -379,25 +380,15 @@ int pbk_parse(const uint8_t *buf, size_t len, struct pbk_book *book, char *err, 
 		snprintf(err, errlen, "the phonebook is larger than %u bytes", PBK_MAX_BYTES);
 		return -1;
 	}
-	int rc;
-	if (len >= 2 && buf[0] == 0xFF && buf[1] == 0xFE) {
-		size_t n;
-		char *u8 = text_utf16le_to_utf8(buf + 2, len - 2, (size_t)PBK_MAX_BYTES / 2 * 3, &n, err, errlen);
-		if (!u8)
-			return -1;
-		book->utf16 = true;
-		rc = parse_text(u8, n, book, err, errlen);
-		file_free_wiped((uint8_t *)u8, n);
-	} else if (len >= 2 && buf[0] == 0xFE && buf[1] == 0xFF) {
-		snprintf(err, errlen, "the phonebook is UTF-16 big-endian, which Windows does not write");
+	const char *text;
+	size_t n;
+	char *owned;
+	if (text_to_utf8(buf, len, (size_t)PBK_MAX_BYTES / 2 * 3, &text, &n, &owned, err, errlen) != 0)
 		return -1;
-	} else if (len >= 2 && buf[0] != 0 && buf[1] == 0) {
-		snprintf(err, errlen, "the phonebook looks like UTF-16 without a byte-order mark");
-		return -1;
-	} else {
-		size_t skip = len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0;
-		rc = parse_text((const char *)buf + skip, len - skip, book, err, errlen);
-	}
+	book->utf16 = owned != NULL;
+	int rc = parse_text(text, n, book, err, errlen);
+	if (owned)
+		file_free_wiped((uint8_t *)owned, n); /* a PreSharedKey= value may be in it */
 	if (rc != 0) {
 		pbk_free(book);
 		return -1;

@@ -100,6 +100,30 @@ char *text_utf16le_to_utf8(const uint8_t *in, size_t len, size_t max, size_t *ou
 	return out;
 }
 
+int text_to_utf8(const uint8_t *buf, size_t len, size_t max, const char **text, size_t *n, char **owned, char *err,
+		 size_t errlen)
+{
+	*owned = NULL;
+	*text = (const char *)buf;
+	*n = len;
+	if (len >= 2 && buf[0] == 0xFF && buf[1] == 0xFE) {
+		*owned = text_utf16le_to_utf8(buf + 2, len - 2, max, n, err, errlen);
+		if (!*owned)
+			return -1;
+		*text = *owned;
+	} else if (len >= 2 && buf[0] == 0xFE && buf[1] == 0xFF) {
+		snprintf(err, errlen, "UTF-16 big-endian text, which Windows does not write");
+		return -1;
+	} else if (len >= 2 && buf[0] != 0 && buf[1] == 0) {
+		snprintf(err, errlen, "UTF-16 text without a byte-order mark");
+		return -1;
+	} else if (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF) {
+		*text += 3;
+		*n -= 3;
+	}
+	return 0;
+}
+
 void text_rtrim(char *s)
 {
 	size_t n = strlen(s);

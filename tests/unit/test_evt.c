@@ -493,6 +493,9 @@ static void test_encodings(void **state)
 	static const uint8_t be[] = {0xFE, 0xFF, 0, '<'};
 	assert_int_equal(evt_parse(be, sizeof be, &log, err, sizeof err), -1);
 	assert_non_null(strstr(err, "big-endian"));
+	static const uint8_t nobom[] = {'<', 0, 'E', 0};
+	assert_int_equal(evt_parse(nobom, sizeof nobom, &log, err, sizeof err), -1);
+	assert_non_null(strstr(err, "byte-order mark"));
 	static const uint8_t lone[] = {0xFF, 0xFE, '<', 0, 0x00, 0xDC};
 	assert_int_equal(evt_parse(lone, sizeof lone, &log, err, sizeof err), -1);
 	assert_non_null(strstr(err, "surrogate"));
