@@ -3,7 +3,7 @@
  *
  * What the format is, and how sure we are [O observed in real files, D documented, I inferred]:
  * - [O] A file is "[Entry name]" sections of "Key=Value" lines, CRLF; each entry starts with
- *   Encoding=1 and PBVersion= (5, 6, 8 seen), then Type=2 for a VPN, VpnStrategy=, ..., then the
+ *   Encoding=1 and PBVersion= (1, 5, 6, 8 seen), then Type=2 for a VPN, VpnStrategy=, ..., then the
  *   subsections "NETCOMPONENTS=", "MEDIA=rastapi" (Port=VPN2-0, Device=WAN Miniport (IKEv2)) and
  *   "DEVICE=vpn" (PhoneNumber=<server>, AreaCode=, ..., TryNextAlternateOnFail=1), each after an
  *   empty line. Sources: entries written by Windows 10/11 and copied into public repositories
@@ -11,12 +11,13 @@
  *   Add-VpnConnection, PBVersion=8; the CVE-2021-26882 crash.pbk, PBVersion=6; a pastebin entry
  *   "[sg.windscribe.com]", PBVersion=1) and Richard Hicks' Update-Rasphone.ps1, which rewrites
  *   VpnStrategy= in place (14 IKEv2 then SSTP, 7 IKEv2 only, 6 SSTP first, 5 SSTP only, 0 auto).
- * - [O] Keys and values seen: IpSecFlags=1 with PreSharedKey= on an L2TP/PSK entry; CustomAuthKey=26
- *   with AuthRestrictions=128 on IKEv2 EAP-MSCHAPv2 entries; CustomAuthKey=0, AuthRestrictions=512
+ * - [O] Keys and values seen: IpSecFlags=1 on an L2TP/PSK entry (a tool's copy, the key written
+ *   into PreSharedKey=); CustomAuthKey=26 with AuthRestrictions=128 on IKEv2 EAP-MSCHAPv2 entries; CustomAuthKey=0, AuthRestrictions=512
  *   or 640 on password entries; DataEncryption= 8 or 256; NumCustomPolicy=1 followed by
  *   CustomIPSecPolicies=<hex> after Set-VpnConnectionIPsecConfiguration; IpPrioritizeRemote=0 on
  *   split-tunnel entries; DisableIKENameEkuCheck=0; CustomAuthKey=-1 in Windows XP-era entries; a
- *   key given twice (CustomAuthData in crash.pbk). Hand-written files (rasdial /phonebook: users)
+ *   key given twice (CustomAuthData in crash.pbk, a proof of concept made from a Windows file, so
+ *   [I] that Windows itself writes that). Hand-written files (rasdial /phonebook: users)
  *   often hold only MEDIA=, Port=, Device=, DEVICE= and PhoneNumber=, in any order.
  * - [D] MS-RRASM 2.2.2: an entry has NETCOMPONENTS, MEDIA, DEVICE and PhoneNumber subsections;
  *   a DEVICE subsection may hold several phone numbers, the first the primary and the others the
