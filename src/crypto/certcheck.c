@@ -23,6 +23,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "util/certstore.h"
 #include "util/fmt.h"
 #include "util/sys.h"
 
@@ -472,6 +473,22 @@ struct certcheck_trust {
 	size_t ncerts;
 };
 
+/* One root of the platform's own store (util/certstore.h) onto the stack. */
+static int add_store_root(void *ctx, const uint8_t *der, size_t len)
+{
+	struct certcheck_trust *t = ctx;
+	const unsigned char *p = der;
+	X509 *x = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+	if (!x)
+		return 0; /* a root OpenSSL cannot read is one Windows may trust; it cannot anchor here */
+	if (!sk_X509_push(t->roots, x)) {
+		X509_free(x);
+		return -1;
+	}
+	t->ncerts++;
+	return 0;
+}
+
 struct certcheck_trust *certcheck_trust_new(const uint8_t *pem, size_t len, char *err, size_t errlen)
 {
 	struct certcheck_trust *t = calloc(1, sizeof *t);
@@ -485,6 +502,22 @@ struct certcheck_trust *certcheck_trust_new(const uint8_t *pem, size_t len, char
 		goto fail;
 	}
 	if (!pem) {
+		/* Windows: the machine's own roots, the ones IKEEXT and SstpSvc trust; Linux: -1, OpenSSL's
+		 * default paths */
+		if (!(t->roots = sk_X509_new_null())) {
+			fmt_into(err, errlen, "out of memory");
+			goto fail;
+		}
+		int n = certstore_roots(add_store_root, t, err, errlen);
+		if (n >= 0) {
+			ERR_clear_error();
+			return t;
+		}
+		sk_X509_pop_free(t->roots, X509_free);
+		t->roots = NULL;
+		t->ncerts = 0;
+		if (err && err[0])
+			goto fail;
 		if (X509_STORE_set_default_paths(t->store) != 1) {
 			fmt_into(err, errlen, "cannot read the system trust store");
 			goto fail;

@@ -1,6 +1,9 @@
 /* struct certcheck -> observations (obs/obs_cert.def). See cert_obs.h. */
 #include "probes/cert_obs.h"
 
+#include "kb/kb.h"
+#include "util/certstore.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -392,6 +395,32 @@ void cert_observe(struct engine *e, struct probe_inst *pi, const struct certchec
 	struct co_engine_ctx x = {e, pi};
 
 	(void)co_emit(c, proto, co_sink_engine, &x);
+}
+
+void cert_observe_platform(struct engine *e, struct probe_inst *pi, const struct certcheck_der *chain, size_t n,
+			   const char *host, unsigned proto)
+{
+	struct certstore_der d[64];
+	struct certstore_verdict v;
+	char err[200] = "";
+	size_t k = n < 64 ? n : 64;
+	for (size_t i = 0; i < k; i++)
+		d[i] = (struct certstore_der){chain[i].p, chain[i].len};
+	/* IKEv2: the cache only, as IKEEXT; SSTP: the network too, bounded by what is left of the run */
+	uint32_t now = engine_now_ms(e), end = engine_end_ms(e), left = end > now ? end - now : 1;
+	bool net = proto == KB_P_SSTP;
+	if (certstore_verdict(d, k, host ? host : "", net, left > 3000 ? 3000 : left, &v, err, sizeof err) != 1)
+		return; /* no chain engine here (Linux), or it did not take the chain: nothing to set beside */
+	struct obs o;
+	memset(&o, 0, sizeof o);
+	o.kind = OBS_CERT_PLATFORM_VERDICT;
+	o.proto = proto;
+	o.code = (int32_t)v.error;
+	o.value = v.trust_errors;
+	fmt_into(o.text, sizeof o.text, "%s", v.text);
+	fmt_into(o.evidence, sizeof o.evidence, "Windows' own chain engine (machine store, revocation on, SSL policy for %s): 0x%08X, %s",
+		 host ? host : "", (unsigned)v.error, v.text);
+	engine_observe(e, pi, &o);
 }
 
 int cert_observe_result(struct obs_result *r, const struct certcheck *c, unsigned proto)

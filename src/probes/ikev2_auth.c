@@ -458,6 +458,7 @@ static void verify_auth(struct engine *e, struct probe_inst *pi, struct xchg *x,
 		a->server_proven = a->server_proven && cc->parsed && cc->chain_ok && cc->name_ok && !cc->expired &&
 				   !cc->not_yet_valid && !cc->key_rejected_by_windows;
 		cert_observe(e, pi, cc, KB_P_IKEV2);
+		cert_observe_platform(e, pi, chain, n, engine_target_host(e), KB_P_IKEV2);
 	} else {
 		auth_obs(&o, OBS_IKE_AUTH_CERT_UNCHECKED, x);
 		fmt_into(o.text, sizeof o.text, "%s", err);

@@ -160,6 +160,8 @@ static void check_certificate(struct engine *e, struct probe_inst *pi, struct ss
 			rev->issuer_len = c->issuer_der_len;
 		}
 	}
+	if (rc == 0)
+		cert_observe_platform(e, pi, der, nd, engine_target_host(e), KB_P_SSTP);
 	free(der);
 	net_tls_chain_free(&ch);
 	if (rc != 0) {

@@ -84,10 +84,39 @@ static void rule_dns(const struct obs_result *r, struct diagnosis *d, const stru
 	}
 }
 
+/* Issue 15: Windows' own chain engine beside vpndiag's rules (cert-platform-verdict, recorded only
+ * by the Windows build), so that the two can be compared on real PCs; the summary says when they
+ * disagree. An info finding: the verdict stays the rules' [O] (a warning would make it unknown). vpndiag's own view here is
+ * "good" when the chain verified and none of the name, date, revocation or key checks failed. */
+static void rule_platform_verdict(const struct obs_result *r, struct diagnosis *d, const struct rules_row *row)
+{
+	static const unsigned protos[] = {KB_P_IKEV2, KB_P_SSTP};
+	static const enum obs_kind bad[] = {OBS_CERT_NAME_MISMATCH, OBS_CERT_EXPIRED, OBS_CERT_NOT_YET_VALID, OBS_CERT_REVOKED,
+					    OBS_CERT_KEY_REJECTED, OBS_CERT_UNTRUSTED_ROOT, OBS_CERT_MISSING_INTERMEDIATE,
+					    OBS_CERT_CHAIN_INVALID};
+	for (size_t k = 0; k < sizeof protos / sizeof protos[0]; k++) {
+		const struct obs *w = rules_find_obs(r, OBS_CERT_PLATFORM_VERDICT, protos[k], -1);
+		if (!w)
+			continue;
+		bool own_ok = rules_find_obs(r, OBS_CERT_CHAIN_OK, protos[k], -1) != NULL;
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0] && own_ok; i++)
+			own_ok = rules_find_obs(r, bad[i], protos[k], -1) == NULL;
+		bool win_ok = w->code == 0;
+		struct finding *f = rules_add(d, row, protos[k]);
+		if (!f)
+			return;
+		fmt_into(f->summary, sizeof f->summary, "Windows' own chain engine on this PC says: %s (0x%08X); vpndiag's certificate checks say: %s%s",
+			 w->text, (unsigned)w->code, own_ok ? "good" : "not good",
+			 own_ok == win_ok ? "" : ". They disagree: the two trust stores or rules differ (the verdict above is vpndiag's)");
+		rules_evidence(f, w->evidence);
+	}
+}
+
 static const struct rule global_rules[] = {
 	{{"dns-failure", KB_P_ALL, 868, KB_DOCUMENTED, SEV_FAILURE}, .fn = rule_dns},
+	{{"cert-platform-verdict", KB_P_IKEV2 | KB_P_SSTP, 0, KB_OBSERVED, SEV_INFO}, .fn = rule_platform_verdict},
 };
-static const struct rules_proto rules_proto_global = {0, global_rules, 1, NULL};
+static const struct rules_proto rules_proto_global = {0, global_rules, 2, NULL};
 
 /* Every rule set, in priority order: the target's, then one per protocol in proto/proto.def's
  * order (rules_proto_<key> from rules/rules_<key>.c). */
