@@ -118,9 +118,12 @@ static int undo(void)
 			printf("restore the start type of %s\n", local_svc_defs[it->svc].name);
 		if (it->kind == FIX_START_TYPE && it->old_value == LOCAL_START_DISABLED)
 			disabled[it->svc] = true; /* set back to disabled, and stopped: not restarted */
-		if (fix_undo_apply(it, err, sizeof err) != 0) {
+		int r = fix_undo_apply(it, err, sizeof err);
+		if (r < 0) {
 			cli_error("fix", "%s", err);
 			failed = 1;
+		} else if (r == 1) {
+			printf("  %s is not installed: nothing to restore\n", local_svc_defs[it->svc].name);
 		}
 		ipsec = true;
 	}
@@ -130,10 +133,12 @@ static int undo(void)
 		if (disabled[again[k]])
 			continue;
 		struct fix_action r = {.kind = FIX_RESTART_SERVICE, .svc = again[k]};
-		printf("restart %s\n", local_svc_defs[again[k]].name);
-		if (fix_apply(&r, err, sizeof err) != 0) {
+		int x = fix_apply(&r, err, sizeof err);
+		if (x < 0) {
 			cli_error("fix", "%s", err);
 			failed = 1;
+		} else {
+			printf("restart %s%s\n", local_svc_defs[again[k]].name, x == 1 ? ": not installed, nothing to restart" : "");
 		}
 	}
 	if (!failed) {
@@ -197,11 +202,12 @@ int cli_fix(int argc, char **argv)
 		} else {
 			rc = VD_EXIT_OK;
 			for (size_t i = 0; i < p->n && rc == VD_EXIT_OK; i++) {
-				if (fix_apply(&p->a[i], err, sizeof err) != 0) {
+				int x = fix_apply(&p->a[i], err, sizeof err);
+				if (x < 0) {
 					cli_error("fix", "%s (step %zu; 'vpndiag fix --undo' puts back what was done)", err, i + 1);
 					rc = VD_EXIT_NOT_FOUND;
 				} else {
-					printf("done: step %zu\n", i + 1);
+					printf("done: step %zu%s\n", i + 1, x == 1 ? " (the service is not installed: nothing to do)" : "");
 				}
 			}
 			if (rc == VD_EXIT_OK)

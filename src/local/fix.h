@@ -73,7 +73,8 @@ char *fix_undo_json(const struct fix_plan *p, int64_t now);
 int fix_undo_parse(const uint8_t *buf, size_t len, struct fix_undo *u, char *err, size_t errlen);
 
 /* ---- applying (local_win.c) ----
- * Each returns 0, or -1 with a one-line reason. */
+ * Each returns 0 when done, 1 when the service it names is not installed (nothing was changed),
+ * or -1 with a one-line reason. */
 int fix_apply(const struct fix_action *a, char *err, size_t errlen);
 int fix_undo_apply(const struct fix_undo_item *u, char *err, size_t errlen);
 /* Where the undo record lives (UTF-8 path), or -1. */

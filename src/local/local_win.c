@@ -349,6 +349,10 @@ static int svc_change(enum local_svc s, enum svc_op op, uint32_t start_type, cha
 	SC_HANDLE h = scm ? OpenServiceW(scm, name, SERVICE_QUERY_STATUS | SERVICE_STOP | SERVICE_START | SERVICE_CHANGE_CONFIG)
 			  : NULL;
 	DWORD e = h ? 0 : GetLastError();
+	if (!h && scm && e == ERROR_SERVICE_DOES_NOT_EXIST) {
+		CloseServiceHandle(scm);
+		return 1; /* not installed: nothing to change */
+	}
 	int rc = h ? 0 : -1;
 	if (h && op == SVC_CONFIG) {
 		if (!ChangeServiceConfigW(h, SERVICE_NO_CHANGE, start_type, SERVICE_NO_CHANGE, NULL, NULL, NULL, NULL, NULL,

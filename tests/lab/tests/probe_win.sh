@@ -40,7 +40,9 @@
 # both connections and the server's verdicts, and `vpndiag.exe fix --dry-run` must plan exactly the
 # registry change the scenario calls for: AssumeUDPEncapsulationContextOnSendRule 1 for a server
 # behind NAT, 2 when the client is behind NAT too, NegotiateDH2048_AES256 1 for a server that
-# refuses Windows' default IKEv2 proposals, nothing on a healthy server.
+# refuses Windows' default IKEv2 proposals, nothing on a healthy server. On the NAT scenarios
+# `fix --yes` then sets the value for real in the scenario's throwaway prefix (read back with
+# `wine reg query`), and `fix --undo` removes it again.
 #
 # Wine (measured on Debian 12, wine 8.0): sockets are created by the wineserver, so each lab's client
 # namespace gets its own WINEPREFIX (a copy of one prefix booted once per run, `wineboot -i` in a
@@ -379,7 +381,29 @@ local_check() {
 	if [[ $got != "$want" ]]; then
 		echo "  local: fix --dry-run planned [${got}], want [${want}]"; bad=1
 	fi
-	[[ $bad == 0 ]] && echo "  local: the no-argument run names both connections; fix --dry-run plans [${want:-nothing}]"
+	# the NAT scenarios: fix for real in this throwaway prefix, the value read back with `reg query`,
+	# then --undo (the value was absent: it is deleted again)
+	local applied=""
+	case $scn in *nat)
+		local v=${want##* }
+		settle "$(date +%s.%N)"
+		run_bg "$LAB" exec "$CUR_LAB" cli -- env "${E[@]}" timeout -k 5 "$((2 * RUN_LIMIT + 30))" wine "$WIN_EXE" fix --yes \
+			>"$out/fix.txt" 2>"$out/fix.err"
+		rc=$?
+		got=$(run_bg "$LAB" exec "$CUR_LAB" cli -- env "${E[@]}" timeout -k 5 60 wine reg query \
+			'HKLM\SYSTEM\CurrentControlSet\Services\PolicyAgent' /v AssumeUDPEncapsulationContextOnSendRule 2>/dev/null |
+			tr -d '\r' | awk '$1 == "AssumeUDPEncapsulationContextOnSendRule" {print $3}')
+		[[ $rc == 0 && $got == "0x$v" ]] || { echo "  local: fix --yes exited $rc and left the value at [$got], want 0x$v: $(tr -d '\r' <"$out/fix.err" | tail -2 | tr '\n' ' ')"; bad=1; }
+		run_bg "$LAB" exec "$CUR_LAB" cli -- env "${E[@]}" timeout -k 5 60 wine "$WIN_EXE" fix --undo >"$out/undo.txt" 2>"$out/undo.err"
+		rc=$?
+		got=$(run_bg "$LAB" exec "$CUR_LAB" cli -- env "${E[@]}" timeout -k 5 60 wine reg query \
+			'HKLM\SYSTEM\CurrentControlSet\Services\PolicyAgent' /v AssumeUDPEncapsulationContextOnSendRule 2>/dev/null |
+			tr -d '\r' | awk '$1 == "AssumeUDPEncapsulationContextOnSendRule" {print $3}')
+		[[ $rc == 0 && -z $got ]] || { echo "  local: fix --undo exited $rc and left [$got]"; bad=1; }
+		applied="; fix --yes set it to $v and --undo removed it again"
+		;;
+	esac
+	[[ $bad == 0 ]] && echo "  local: the no-argument run names both connections; fix --dry-run plans [${want:-nothing}]$applied"
 	return $bad
 }
 
