@@ -192,10 +192,30 @@ static int probe_all(struct local_run *run, const struct local_args *a, char *er
 			fmt_into(err, errlen, "out of memory");
 			return VD_EXIT_INTERNAL;
 		}
+		/* The L2TP key: --psk-file for every connection; else the one Windows stores for this
+		 * connection, read only when elevated and only for this probe (wiped after it) */
+		struct secret own = {NULL, 0};
+		const struct secret *psk = &run->psk;
+		int l2 = proto_index("l2tp");
+		if (!run->psk.p && l2 >= 0 && (bits & proto_table[l2].bit)) {
+			char why[300];
+			if (run->pc.elevated != 1)
+				fmt_into(p->psk_note, sizeof p->psk_note, "the pre-shared key was not checked: run elevated (Windows then hands out the stored key) or give --psk-file");
+			else if (local_conn_psk(&run->pc, &pc->conns[i], &own, why, sizeof why) != 0)
+				fmt_into(p->psk_note, sizeof p->psk_note, "the pre-shared key was not checked: %s; give --psk-file", why);
+			else {
+				fmt_into(p->psk_note, sizeof p->psk_note, "the pre-shared key Windows stores for this connection was checked");
+				psk = &own;
+			}
+		} else if (run->psk.p && l2 >= 0 && (bits & proto_table[l2].bit)) {
+			fmt_into(p->psk_note, sizeof p->psk_note, "the pre-shared key of --psk-file was checked");
+		}
 		struct engine_opts o = {.host = e->servers[0], .family = AF_UNSPEC, .protocols = bits,
 					.timeout_ms = a->timeout_ms, .trust = run->trust, .profile = run->profile,
-					.psk = run->psk.p, .psk_len = run->psk.len, .drop_privileges = false};
-		if (engine_run_name(&o, p->n, p->err, sizeof p->err) != 0)
+					.psk = psk->p, .psk_len = psk->len, .drop_privileges = false};
+		int erc = engine_run_name(&o, p->n, p->err, sizeof p->err);
+		secret_wipe(&own);
+		if (erc != 0)
 			continue;
 		p->n->name.timeout_ms = a->timeout_ms;
 		for (size_t t = 0; t < p->n->ntargets; t++)
@@ -278,6 +298,7 @@ static void render(const struct local_args *a, const struct local_run *run, cons
 				json_object_object_add(o, "connection", json_object_new_string(pc->conns[i].e.name));
 				json_object_object_add(o, "server", json_object_new_string(pc->conns[i].e.servers[0]));
 				json_object_object_add(o, "error", p->err[0] ? json_object_new_string(p->err) : NULL);
+				json_object_object_add(o, "psk", p->psk_note[0] ? json_object_new_string(p->psk_note) : NULL);
 				json_object_object_add(o, "probe", p->done ? report_json_name(p->n, p->nd, kb, false) : NULL);
 				json_object_array_add(arr, o);
 			}
@@ -295,6 +316,8 @@ static void render(const struct local_args *a, const struct local_run *run, cons
 			continue;
 		printf("\nConnection \"%s\": the server %s, probed with the connection's protocols\n", pc->conns[i].e.name,
 		       pc->conns[i].e.servers[0]);
+		if (p->psk_note[0])
+			printf("  (%s)\n", p->psk_note);
 		if (p->done)
 			report_text_name(stdout, p->n, p->nd, kb, colour);
 		else

@@ -28,6 +28,7 @@ struct local_args {
 struct local_conn_probe {
 	bool done;
 	char err[300];
+	char psk_note[300];        /* where the L2TP key came from, or why there was none */
 	struct obs_name *n;
 	struct name_diagnosis *nd;
 };

@@ -60,7 +60,8 @@ void local_add_pbk(struct local_pc *pc, struct local_pbk_file *f, const uint8_t 
 		} else {
 			pc->conns = c;
 			for (size_t i = 0; i < book.n; i++)
-				pc->conns[pc->nconns++] = (struct local_conn){.e = book.entries[i], .all_users = f->all_users};
+				pc->conns[pc->nconns++] = (struct local_conn){.e = book.entries[i], .all_users = f->all_users,
+									      .pbk = (size_t)(f - pc->pbk)};
 		}
 	}
 	pbk_free(&book);

@@ -69,6 +69,7 @@ struct local_service {
 struct local_conn {
 	struct pbk_entry e;
 	bool all_users;        /* from %ProgramData%'s phonebook (else the user's own) */
+	size_t pbk;            /* the phonebook it is in: pc->pbk[pbk] */
 };
 
 struct local_pbk_file {
@@ -140,6 +141,12 @@ int local_elevated(void);
 void local_add_pbk(struct local_pc *pc, struct local_pbk_file *f, const uint8_t *buf, size_t len);
 void local_add_events(struct local_pc *pc, const uint8_t *xml, size_t len);
 void local_pc_free(struct local_pc *pc);
+
+struct secret;
+/* The L2TP/IPsec pre-shared key Windows stores for a connection (RasGetCredentials with
+ * RASCM_PreSharedKey; local_win.c), into s (locked, wiped by secret_wipe). Only when elevated;
+ * the caller checks. Returns 0, or -1 with a one-line reason (never the key). */
+int local_conn_psk(const struct local_pc *pc, const struct local_conn *c, struct secret *s, char *err, size_t errlen);
 
 /* The phonebook entries Windows would show in its VPN list: Type=2 (VPN) or a VPN device. */
 bool local_conn_is_vpn(const struct local_conn *c);

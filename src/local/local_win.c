@@ -5,6 +5,7 @@
 #include "local/fix.h"
 #include "local/local.h"
 
+#include <ras.h>
 #include <shlobj.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <winevt.h>
 
 #include "util/file.h"
+#include "util/secret.h"
 #include "util/sys.h"
 
 /* ---- strings: the Windows API speaks UTF-16, the model UTF-8 ---- */
@@ -274,6 +276,51 @@ int local_collect(struct local_pc *pc, const struct local_opts *o, char *err, si
 	free(xml);
 	(void)err, (void)errlen;
 	return 0;
+}
+
+/* ---- the stored pre-shared key [D: RASCREDENTIALS, RASCM_PreSharedKey] ---- */
+int local_conn_psk(const struct local_pc *pc, const struct local_conn *c, struct secret *s, char *err, size_t errlen)
+{
+	wchar_t path[MAX_PATH + 64], name[PBK_NAME_MAX];
+	if (c->pbk >= pc->npbk || !to_wide(pc->pbk[c->pbk].path, path, MAX_PATH + 64) || !to_wide(c->e.name, name, PBK_NAME_MAX)) {
+		snprintf(err, errlen, "the connection's name or phonebook cannot be passed to Windows");
+		return -1;
+	}
+	/* rasapi32 is loaded only here, from System32: under Wine (8.0) RasGetCredentialsW is an
+	 * unimplemented stub that ends the process when called (measured), so it is not called there */
+	HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+	if (nt && GetProcAddress(nt, "wine_get_version")) {
+		snprintf(err, errlen, "Wine does not implement RasGetCredentials");
+		return -1;
+	}
+	typedef DWORD(WINAPI * get_fn)(LPCWSTR, LPCWSTR, LPRASCREDENTIALSW);
+	HMODULE ras = LoadLibraryExW(L"rasapi32.dll", NULL, LOAD_LIBRARY_SEARCH_SYSTEM32);
+	get_fn get = ras ? (get_fn)(void (*)(void))GetProcAddress(ras, "RasGetCredentialsW") : NULL;
+	if (!get) {
+		snprintf(err, errlen, "rasapi32.dll has no RasGetCredentialsW");
+		if (ras)
+			FreeLibrary(ras);
+		return -1;
+	}
+	RASCREDENTIALSW cred;
+	SecureZeroMemory(&cred, sizeof cred);
+	cred.dwSize = sizeof cred;
+	cred.dwMask = RASCM_PreSharedKey;
+	DWORD rc = get(path, name, &cred);
+	FreeLibrary(ras);
+	char key[SECRET_MAX + 1];
+	int n = 0, ret = -1;
+	if (rc != 0)
+		snprintf(err, errlen, "Windows did not hand out the stored pre-shared key (RAS error %lu)", (unsigned long)rc);
+	else if (!(cred.dwMask & RASCM_PreSharedKey) || !cred.szPassword[0])
+		snprintf(err, errlen, "Windows has no pre-shared key stored for this connection");
+	else if ((n = WideCharToMultiByte(CP_UTF8, 0, cred.szPassword, -1, key, sizeof key, NULL, NULL)) <= 1)
+		snprintf(err, errlen, "the stored pre-shared key cannot be read as text");
+	else
+		ret = secret_from_bytes(s, (const uint8_t *)key, (size_t)n - 1, err, errlen);
+	SecureZeroMemory(key, sizeof key);
+	SecureZeroMemory(&cred, sizeof cred);
+	return ret;
 }
 
 /* ---- fix actions ---- */

@@ -69,6 +69,15 @@ int secret_from_env(struct secret *s, const char *name, char *err, size_t errlen
 	return rc == 0 ? 1 : -1;
 }
 
+int secret_from_bytes(struct secret *s, const uint8_t *buf, size_t n, char *err, size_t errlen)
+{
+	if (n > SECRET_MAX) {
+		snprintf(err, errlen, "the secret is longer than %u bytes", SECRET_MAX);
+		return -1;
+	}
+	return take(s, buf, n, err, errlen);
+}
+
 void secret_wipe(struct secret *s)
 {
 	if (s->p) {

@@ -20,6 +20,9 @@ int secret_read_file(struct secret *s, const char *path, uint32_t timeout_ms, ch
 /* Takes the value of environment variable name, if set and not empty, and removes it from the
  * environment. Returns 1 when taken, 0 when not set, -1 on error (too long, out of memory). */
 int secret_from_env(struct secret *s, const char *name, char *err, size_t errlen);
+/* Takes a secret from bytes a platform API handed out (one line; the caller wipes its own copy).
+ * Returns 0, or -1 with a one-line reason (never the secret). */
+int secret_from_bytes(struct secret *s, const uint8_t *buf, size_t n, char *err, size_t errlen);
 /* Wipes and frees. Safe on an empty secret. */
 void secret_wipe(struct secret *s);
 
