@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -35,4 +37,29 @@ void th_result_reset(struct obs_result *r, const char *host, unsigned protos, ui
 	fmt_into(r->host, sizeof r->host, "%s", host);
 	r->selected = r->probed = protos;
 	r->timeout_ms = timeout_ms;
+}
+
+uint8_t *th_read_vector(const char *dir, const char *name, size_t *len)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	uint8_t *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		if (got == 0)
+			break;
+		n += got;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
 }

@@ -35,4 +35,7 @@ void th_result_reset(struct obs_result *r, const char *host, unsigned protos, ui
  * port (written to *port): a stand-in server for the loopback tests. -1 when it cannot. */
 int th_bind_udp(int family, uint16_t *port);
 
+/* The bytes of test vector dir/name (dir ends in "/"), malloc'd; fails the test when unreadable. */
+uint8_t *th_read_vector(const char *dir, const char *name, size_t *len);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "local/pbk.h"
 
 #ifndef VPNDIAG_SRCDIR
@@ -23,27 +24,7 @@
 /* A fixture file, whole, in a malloc'd buffer of exactly its size (NULL-safe when empty). */
 static uint8_t *read_vector(const char *name, size_t *len)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s%s", VECTORS, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		if (got == 0)
-			break;
-		n += got;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
+	return th_read_vector(VECTORS, name, len);
 }
 
 static struct pbk_book parse_vector(const char *name)
